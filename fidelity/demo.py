@@ -1,0 +1,150 @@
+"""Synthetic demo data: the twelve IPSPC areas, two or three services each, reviews from 2023 on.
+
+Every name says "Demo"; every row is flagged `is_demo`. Figures are invented (seeded, repeatable)
+and describe no real service.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from fidelity import repository, scoring
+from fidelity.models import Area, ItemRating, Programme, Rater, Review, ReviewKind, ReviewStatus, Service, utc_now
+from fidelity.scales import Scale
+
+DEMO_PROGRAMME = "Demo: IPS in Primary Care (IPSPC)"
+# domain.md section 0: six areas from April 2023, six more from the June 2023 expansion.
+FIRST_WAVE = ["South Yorkshire", "Greater Manchester", "West London", "Norfolk", "Cheshire West and Chester", "West Midlands"]
+EXPANSION = ["Enfield", "Essex", "Newham", "Nottingham", "Slough", "Surrey"]
+PROVIDERS = ["Demo Health & Work CIC", "Demo Employment Trust", "Demo Community Interest Co", "Demo NHS Foundation Trust"]
+REVIEWERS = ["Demo Reviewer A. Patel", "Demo Reviewer B. Jones", "Demo Reviewer C. Okafor", "Demo Reviewer D. Smith"]
+# How much harder (negative) or easier each item is than the service's overall level; the
+# literature finds time-unlimited support and executive support least often in place (Kim 2015).
+ITEM_EASE = {1: 0.6, 2: 0.5, 3: 0.6, 4: 0.1, 5: 0.0, 6: -0.4, 7: 0.3, 8: 0.0, 9: 0.3, 10: 0.1, 11: -0.6, 12: -0.1,
+             13: 0.0, 14: -0.1, 15: 0.5, 16: 0.2, 17: -0.5, 18: -0.3, 19: 0.2, 20: 0.3, 21: 0.4, 22: -0.2, 23: -0.7,
+             24: -0.3, 25: -0.1}
+SEED = 20230401
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    services: int
+    reviews: int
+    ratings: int
+
+
+class DemoAlreadyLoaded(ValueError):
+    pass
+
+
+def demo_loaded(session: Session) -> bool:
+    return session.exec(select(Programme.id).where(Programme.is_demo == True)).first() is not None  # noqa: E712
+
+
+def _item_scores(rng: random.Random, level: float, n_items: int) -> dict[int, int]:
+    """Item scores around a service's level (its mean item score), with per-item ease and noise."""
+    return {n: min(5, max(1, round(level + ITEM_EASE.get(n, 0.0) + rng.gauss(0, 0.55)))) for n in range(1, n_items + 1)}
+
+
+def _review_dates(rng: random.Random, first: date, until: date) -> list[date]:
+    """Baseline, a follow-up about 6 months later, then yearly: the usual IPS review rhythm."""
+    dates, visit, gap = [], first, 182
+    while visit <= until:
+        dates.append(visit)
+        visit = visit + timedelta(days=gap + rng.randint(-20, 20))
+        gap = 365
+    return dates
+
+
+def load_demo(
+    session: Session, *, scales: dict[str, Scale], actor: str = "demo", today: date | None = None,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Add the demo programme, areas, services and reviews in the caller's transaction."""
+    if demo_loaded(session):
+        raise DemoAlreadyLoaded("the demo data is already loaded")
+    today = today or date.today()
+    rng = random.Random(SEED)
+    scale = scales["ipspc"]
+    snapshot = repository.pin_scale(session, scale)
+    programme = Programme(name=DEMO_PROGRAMME, is_demo=True)
+    session.add(programme)
+    session.flush()
+    services = reviews = ratings = 0
+    areas = FIRST_WAVE + EXPANSION
+    for index, area_name in enumerate(areas):
+        if progress:
+            progress(index / len(areas), f"Area {index + 1} of {len(areas)}: {area_name}")
+        area = session.exec(select(Area).where(Area.name == f"Demo: {area_name}")).first()
+        if area is None:
+            area = Area(name=f"Demo: {area_name}", is_demo=True)
+            session.add(area)
+            session.flush()
+        start = date(2023, 6, 1) if area_name in FIRST_WAVE else date(2024, 1, 15)
+        for number in range(1, rng.choice((2, 3, 3)) + 1):
+            service = Service(
+                name=f"Demo: {area_name} IPS team {number}",
+                provider=rng.choice(PROVIDERS),
+                programme_id=programme.id or 0,
+                area_id=area.id or 0,
+                is_demo=True,
+            )
+            session.add(service)
+            session.flush()
+            services += 1
+            level = rng.uniform(2.6, 3.9)
+            visits = _review_dates(rng, start + timedelta(days=rng.randint(60, 200)), today)
+            for position, visit in enumerate(visits):
+                last_and_open = position == len(visits) - 1 and visit > today - timedelta(days=45)
+                scores = _item_scores(rng, level, len(scale.items))
+                if last_and_open:
+                    scores = dict(list(scores.items())[: rng.randint(8, 18)])
+                lead, second = rng.sample(REVIEWERS, 2)
+                review = Review(
+                    service_id=service.id or 0,
+                    scale_id=scale.id,
+                    scale_version=scale.version,
+                    scale_hash=snapshot.content_hash,
+                    kind=ReviewKind.BASELINE if position == 0 else ReviewKind.FOLLOW_UP,
+                    status=ReviewStatus.SCORING if last_and_open else ReviewStatus.FINAL,
+                    visit_start=visit,
+                    visit_end=visit + timedelta(days=1),
+                    lead_reviewer=lead,
+                    second_reviewer=second,
+                )
+                if not last_and_open:
+                    summary = scoring.summarise(scale, scores)
+                    review.total = summary.total
+                    review.band = summary.band.label if summary.band else None
+                    review.finalised_at = utc_now()
+                session.add(review)
+                session.flush()
+                session.add_all(
+                    ItemRating(
+                        review_id=review.id or 0,
+                        item_number=n,
+                        rater=Rater.LEAD,
+                        score=s,
+                        evidence="Demo evidence note (synthetic).",
+                        data_sources=list(scale.item(n).data_sources[:2]),
+                    )
+                    for n, s in scores.items()
+                )
+                reviews += 1
+                ratings += len(scores)
+                level = min(4.8, level + rng.uniform(0.05, 0.45))
+    summary = DemoSummary(services=services, reviews=reviews, ratings=ratings)
+    repository.record(
+        session, actor=actor, action="load_demo", entity="demo", entity_id=DEMO_PROGRAMME,
+        after={"services": services, "reviews": reviews, "ratings": ratings},
+    )
+    session.flush()
+    if progress:
+        progress(1.0, "Demo data loaded")
+    return summary

@@ -1,0 +1,191 @@
+"""Database tables (SQLModel) and the validated input models that create and change them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import field_validator
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReviewStatus(StrEnum):
+    DRAFT = "draft"
+    SCORING = "scoring"
+    CONSENSUS = "consensus"
+    FINAL = "final"
+
+
+class ReviewKind(StrEnum):
+    BASELINE = "baseline"
+    FOLLOW_UP = "follow-up"
+    SELF_ASSESSMENT = "self-assessment"
+    EXTERNAL = "external"
+
+
+class Rater(StrEnum):
+    LEAD = "lead"
+    SECOND = "second"
+    CONSENSUS = "consensus"
+
+
+def _clean_text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+# --- programmes, areas, services ------------------------------------------------------------
+
+
+class Programme(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    is_demo: bool = False
+
+
+class Area(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    is_demo: bool = False
+
+
+class NamedCreate(SQLModel):
+    name: str = Field(max_length=120)
+
+    _name = field_validator("name")(_clean_text)
+
+
+class ServiceBase(SQLModel):
+    name: str = Field(max_length=160)
+    provider: str = Field(default="", max_length=160)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    area_id: int = Field(foreign_key="area.id", index=True)
+
+
+class ServiceCreate(ServiceBase):
+    _name = field_validator("name")(_clean_text)
+
+    @field_validator("provider")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class Service(ServiceBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=160, unique=True)
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+
+# --- scales pinned by reviews -----------------------------------------------------------------
+
+
+class ScaleSnapshot(SQLModel, table=True):
+    """The resolved scale exactly as a review used it, so later edits never change old reviews."""
+
+    content_hash: str = Field(primary_key=True, max_length=64)
+    scale_id: str = Field(max_length=40)
+    scale_version: str = Field(max_length=40)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+# --- reviews and ratings ----------------------------------------------------------------------
+
+
+class ReviewCreate(SQLModel):
+    service_id: int
+    scale_id: str
+    kind: ReviewKind = ReviewKind.FOLLOW_UP
+    visit_start: date
+    visit_end: date | None = None
+    lead_reviewer: str = Field(max_length=120)
+    second_reviewer: str | None = Field(default=None, max_length=120)
+
+    _lead = field_validator("lead_reviewer")(_clean_text)
+
+    @field_validator("second_reviewer")
+    @classmethod
+    def _optional(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    @field_validator("visit_end")
+    @classmethod
+    def _end_after_start(cls, value: date | None, info: Any) -> date | None:
+        start = info.data.get("visit_start")
+        if value is not None and start is not None and value < start:
+            raise ValueError("must be on or after the visit start")
+        return value
+
+
+class Review(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+    scale_id: str = Field(max_length=40)
+    scale_version: str = Field(max_length=40)
+    scale_hash: str = Field(foreign_key="scalesnapshot.content_hash", max_length=64)
+    kind: str = Field(max_length=20)
+    status: str = Field(default=ReviewStatus.DRAFT, max_length=20, index=True)
+    visit_start: date
+    visit_end: date | None = None
+    lead_reviewer: str = Field(max_length=120)
+    second_reviewer: str | None = Field(default=None, max_length=120)
+    total: int | None = None
+    band: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+    finalised_at: datetime | None = None
+
+
+class RatingInput(SQLModel):
+    """What a reviewer saves for one item; everything but the item is optional while scoring."""
+
+    item_number: int
+    score: int | None = Field(default=None, ge=1, le=5)
+    evidence: str = Field(default="", max_length=20_000)
+    data_sources: list[str] = Field(default_factory=list)
+    metric_numerator: float | None = Field(default=None, ge=0)
+    metric_denominator: float | None = Field(default=None, ge=0)
+    metric_value: float | None = Field(default=None, ge=0)
+    checklist_ticked: list[int] = Field(default_factory=list)
+
+
+class ItemRating(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("review_id", "item_number", "rater"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    item_number: int
+    rater: str = Field(default=Rater.LEAD, max_length=20)
+    score: int | None = None
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    data_sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    metric_numerator: float | None = None
+    metric_denominator: float | None = None
+    metric_value: float | None = None
+    checklist_ticked: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utc_now)
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, index=True)
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=40, index=True)
+    entity_id: str = Field(max_length=80)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

@@ -1,0 +1,407 @@
+"""Reads and writes through a Session. Callers own the transaction (see db.session_scope).
+
+Every write records an AuditEvent in the same transaction, so a change and its audit entry are
+saved together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
+
+from fidelity import scoring
+from fidelity.models import (
+    Area,
+    AuditEvent,
+    ItemRating,
+    NamedCreate,
+    Programme,
+    RatingInput,
+    Rater,
+    Review,
+    ReviewCreate,
+    ReviewStatus,
+    ScaleSnapshot,
+    Service,
+    ServiceCreate,
+    utc_now,
+)
+from fidelity.scales import Scale
+
+Input = TypeVar("Input", bound=SQLModel)
+
+
+class InputError(ValueError):
+    """Input a user can correct; the message names the field."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+class ReviewLocked(ValueError):
+    """A final review cannot change."""
+
+
+def validated(model: type[Input], data: dict[str, Any]) -> Input:
+    """Validate user input into `model`, or raise InputError naming each field at fault."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors():
+            field = ".".join(str(part) for part in detail["loc"]) or "input"
+            problems.append(f"{field.replace('_', ' ')}: {detail['msg'].removeprefix('Value error, ')}")
+        raise InputError("; ".join(problems)) from error
+
+
+def _snapshot(row: SQLModel) -> dict[str, Any]:
+    return row.model_dump(mode="json")
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    row: SQLModel | None = None,
+    entity: str | None = None,
+    entity_id: Any = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit event; `row` (already flushed) supplies entity, id and the after-values."""
+    if row is not None:
+        entity = entity or row.__tablename__  # type: ignore[attr-defined]
+        entity_id = entity_id if entity_id is not None else getattr(row, "id", None)
+        after = after if after is not None else _snapshot(row)
+    session.add(
+        AuditEvent(actor=actor, action=action, entity=str(entity), entity_id=str(entity_id), before=before, after=after)
+    )
+
+
+def _get(session: Session, model: type[Input], row_id: int) -> Input:
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{model.__name__.lower()} {row_id} does not exist")
+    return row
+
+
+def _name_taken(session: Session, model: type[SQLModel], name: str, *, except_id: int | None = None) -> bool:
+    query = select(model).where(func.lower(model.name) == name.lower())  # type: ignore[attr-defined]
+    return any(row.id != except_id for row in session.exec(query))  # type: ignore[attr-defined]
+
+
+# --- programmes and areas -----------------------------------------------------------------------
+
+
+def _create_named(session: Session, model: type[Programme] | type[Area], *, actor: str, name: str) -> Any:
+    data = validated(NamedCreate, {"name": name})
+    if _name_taken(session, model, data.name):
+        raise InputError(f"name: a {model.__name__.lower()} called {data.name!r} already exists")
+    row = model(name=data.name)
+    session.add(row)
+    session.flush()
+    record(session, actor=actor, action="create", row=row)
+    return row
+
+
+def create_programme(session: Session, *, actor: str, name: str) -> Programme:
+    return _create_named(session, Programme, actor=actor, name=name)  # type: ignore[no-any-return]
+
+
+def create_area(session: Session, *, actor: str, name: str) -> Area:
+    return _create_named(session, Area, actor=actor, name=name)  # type: ignore[no-any-return]
+
+
+def list_programmes(session: Session) -> list[Programme]:
+    return list(session.exec(select(Programme).order_by(Programme.name)))
+
+
+def list_areas(session: Session) -> list[Area]:
+    return list(session.exec(select(Area).order_by(Area.name)))
+
+
+# --- services -----------------------------------------------------------------------------------
+
+
+def _check_service_links(session: Session, data: ServiceCreate) -> None:
+    if session.get(Programme, data.programme_id) is None:
+        raise InputError(f"programme: {data.programme_id} is not a known programme")
+    if session.get(Area, data.area_id) is None:
+        raise InputError(f"area: {data.area_id} is not a known area")
+
+
+def create_service(session: Session, *, actor: str, data: dict[str, Any]) -> Service:
+    service_in = validated(ServiceCreate, data)
+    _check_service_links(session, service_in)
+    if _name_taken(session, Service, service_in.name):
+        raise InputError(f"name: a service called {service_in.name!r} already exists")
+    service = Service.model_validate(service_in)
+    session.add(service)
+    session.flush()
+    record(session, actor=actor, action="create", row=service)
+    return service
+
+
+def update_service(session: Session, *, actor: str, service_id: int, data: dict[str, Any]) -> Service:
+    service = _get(session, Service, service_id)
+    before = _snapshot(service)
+    service_in = validated(ServiceCreate, {**service.model_dump(include=set(ServiceCreate.model_fields)), **data})
+    _check_service_links(session, service_in)
+    if _name_taken(session, Service, service_in.name, except_id=service_id):
+        raise InputError(f"name: a service called {service_in.name!r} already exists")
+    for field, value in service_in.model_dump().items():
+        setattr(service, field, value)
+    service.updated_at = utc_now()
+    session.add(service)
+    session.flush()
+    record(session, actor=actor, action="update", row=service, before=before)
+    return service
+
+
+def get_service(session: Session, service_id: int) -> Service:
+    return _get(session, Service, service_id)
+
+
+@dataclass(frozen=True)
+class ServiceOverview:
+    id: int
+    name: str
+    provider: str
+    programme: str
+    area: str
+    is_demo: bool
+    latest_review_date: date | None
+    latest_total: int | None
+    latest_band: str | None
+    previous_total: int | None
+    reviews_in_progress: int
+
+    @property
+    def trend(self) -> int | None:
+        if self.latest_total is None or self.previous_total is None:
+            return None
+        return self.latest_total - self.previous_total
+
+
+def list_services_overview(session: Session) -> list[ServiceOverview]:
+    """Every service with its latest and previous final totals, in two queries."""
+    services = session.exec(
+        select(Service, Programme.name, Area.name)
+        .join(Programme, col(Service.programme_id) == Programme.id)
+        .join(Area, col(Service.area_id) == Area.id)
+        .order_by(Area.name, Service.name)
+    ).all()
+    finals = session.exec(
+        select(Review.service_id, Review.visit_start, Review.total, Review.band)
+        .where(Review.status == ReviewStatus.FINAL)
+        .order_by(col(Review.service_id), col(Review.visit_start).desc(), col(Review.id).desc())
+    ).all()
+    in_progress = dict(
+        session.exec(
+            select(Review.service_id, func.count())
+            .where(Review.status != ReviewStatus.FINAL)
+            .group_by(Review.service_id)
+        ).all()
+    )
+    latest: dict[int, list[tuple[date, int | None, str | None]]] = {}
+    for service_id, visit, total, band in finals:
+        history = latest.setdefault(service_id, [])
+        if len(history) < 2:
+            history.append((visit, total, band))
+    rows = []
+    for service, programme, area in services:
+        history = latest.get(service.id or 0, [])
+        rows.append(
+            ServiceOverview(
+                id=service.id or 0,
+                name=service.name,
+                provider=service.provider,
+                programme=programme,
+                area=area,
+                is_demo=service.is_demo,
+                latest_review_date=history[0][0] if history else None,
+                latest_total=history[0][1] if history else None,
+                latest_band=history[0][2] if history else None,
+                previous_total=history[1][1] if len(history) > 1 else None,
+                reviews_in_progress=in_progress.get(service.id or 0, 0),
+            )
+        )
+    return rows
+
+
+def has_services(session: Session) -> bool:
+    return session.exec(select(Service.id).limit(1)).first() is not None
+
+
+# --- reviews ------------------------------------------------------------------------------------
+
+
+def pin_scale(session: Session, scale: Scale) -> ScaleSnapshot:
+    """Keep a copy of the scale as used; reviews read their criteria from it ever after."""
+    snapshot = session.get(ScaleSnapshot, scale.content_hash)
+    if snapshot is None:
+        snapshot = ScaleSnapshot(
+            content_hash=scale.content_hash, scale_id=scale.id, scale_version=scale.version, content=scale.to_json()
+        )
+        session.add(snapshot)
+        session.flush()
+    return snapshot
+
+
+def review_scale(session: Session, review: Review) -> Scale:
+    return Scale.from_json(_get(session, ScaleSnapshot, review.scale_hash).content)  # type: ignore[arg-type]
+
+
+def start_review(session: Session, *, actor: str, scales: dict[str, Scale], data: dict[str, Any]) -> Review:
+    review_in = validated(ReviewCreate, data)
+    _get(session, Service, review_in.service_id)
+    scale = scales.get(review_in.scale_id)
+    if scale is None:
+        raise InputError(f"scale: {review_in.scale_id!r} is not one of {sorted(scales)}")
+    pin_scale(session, scale)
+    review = Review.model_validate(
+        review_in,
+        update={
+            "scale_version": scale.version,
+            "scale_hash": scale.content_hash,
+            "kind": str(review_in.kind),
+            "status": ReviewStatus.DRAFT,
+        },
+    )
+    session.add(review)
+    session.flush()
+    record(session, actor=actor, action="create", row=review)
+    return review
+
+
+def get_review(session: Session, review_id: int) -> Review:
+    return _get(session, Review, review_id)
+
+
+def list_reviews(
+    session: Session, *, service_id: int | None = None, statuses: tuple[str, ...] | None = None
+) -> list[Review]:
+    query = select(Review).order_by(col(Review.visit_start).desc(), col(Review.id).desc())
+    if service_id is not None:
+        query = query.where(Review.service_id == service_id)
+    if statuses:
+        query = query.where(col(Review.status).in_(statuses))
+    return list(session.exec(query))
+
+
+def _writable(review: Review) -> None:
+    if review.status == ReviewStatus.FINAL:
+        raise ReviewLocked(f"review {review.id} is final and locked; it cannot be changed")
+
+
+def save_rating(
+    session: Session, *, actor: str, review_id: int, data: dict[str, Any], rater: str = Rater.LEAD
+) -> ItemRating:
+    """Save (create or replace) one reviewer's rating of one item of an open review."""
+    review = _get(session, Review, review_id)
+    _writable(review)
+    rating_in = validated(RatingInput, data)
+    scale = review_scale(session, review)
+    if not 1 <= rating_in.item_number <= len(scale.items):
+        raise InputError(f"item: {rating_in.item_number} is not an item of {scale.id} (1-{len(scale.items)})")
+    item = scale.item(rating_in.item_number)
+    if item.checklist is not None:
+        bad = [i for i in rating_in.checklist_ticked if not 0 <= i < len(item.checklist.elements)]
+        if bad:
+            raise InputError(f"checklist: item {item.number} has elements 0-{len(item.checklist.elements) - 1}, got {bad}")
+    unknown_sources = sorted(set(rating_in.data_sources) - set(item.data_sources) - {"MIS", "DOC", "INT", "OBS"})
+    if unknown_sources:
+        raise InputError(f"data sources: unknown {unknown_sources}; use MIS, DOC, INT or OBS")
+    rating = session.exec(
+        select(ItemRating).where(
+            ItemRating.review_id == review_id,
+            ItemRating.item_number == rating_in.item_number,
+            ItemRating.rater == rater,
+        )
+    ).first()
+    before = _snapshot(rating) if rating else None
+    if rating is None:
+        rating = ItemRating(review_id=review_id, item_number=rating_in.item_number, rater=rater)
+    for field, value in rating_in.model_dump(exclude={"item_number"}).items():
+        setattr(rating, field, value)
+    rating.checklist_ticked = sorted(set(rating.checklist_ticked))
+    rating.updated_at = utc_now()
+    session.add(rating)
+    if review.status == ReviewStatus.DRAFT:
+        review.status = ReviewStatus.SCORING
+    review.updated_at = utc_now()
+    session.add(review)
+    session.flush()
+    record(session, actor=actor, action="create" if before is None else "update", row=rating, before=before)
+    return rating
+
+
+def ratings_of(session: Session, review_id: int, *, rater: str = Rater.LEAD) -> dict[int, ItemRating]:
+    rows = session.exec(select(ItemRating).where(ItemRating.review_id == review_id, ItemRating.rater == rater))
+    return {row.item_number: row for row in rows}
+
+
+def scores_of(session: Session, review_id: int, *, rater: str = Rater.LEAD) -> dict[int, int]:
+    """The scored items of one review, as item number -> score."""
+    rows = session.exec(
+        select(ItemRating.item_number, ItemRating.score).where(
+            ItemRating.review_id == review_id, ItemRating.rater == rater, col(ItemRating.score).is_not(None)
+        )
+    )
+    return {number: score for number, score in rows if score is not None}
+
+
+def finalise_review(session: Session, *, actor: str, review_id: int) -> Review:
+    """Lock a complete review and record its total and band."""
+    review = _get(session, Review, review_id)
+    _writable(review)
+    scale = review_scale(session, review)
+    scores = scores_of(session, review_id)
+    missing = scoring.unscored_items(scale, scores)
+    if missing:
+        numbers = ", ".join(str(item.number) for item in missing)
+        raise InputError(f"cannot finalise: {len(missing)} item(s) not scored yet (item {numbers})")
+    before = _snapshot(review)
+    summary = scoring.summarise(scale, scores)
+    review.total = summary.total
+    review.band = summary.band.label if summary.band else None
+    review.status = ReviewStatus.FINAL
+    review.finalised_at = review.updated_at = utc_now()
+    session.add(review)
+    session.flush()
+    record(session, actor=actor, action="finalise", row=review, before=before)
+    return review
+
+
+def previous_final_review(session: Session, review: Review) -> Review | None:
+    """The service's last final review on the same scale before this one's visit."""
+    return session.exec(
+        select(Review)
+        .where(
+            Review.service_id == review.service_id,
+            Review.status == ReviewStatus.FINAL,
+            Review.scale_id == review.scale_id,
+            Review.id != review.id,
+            col(Review.visit_start) <= review.visit_start,
+        )
+        .order_by(col(Review.visit_start).desc(), col(Review.id).desc())
+        .limit(1)
+    ).first()
+
+
+def list_audit(session: Session, *, entity: str | None = None, limit: int = 200) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    return list(session.exec(query))
+
+
+def as_of(moment: datetime | None) -> str:
+    return moment.strftime("%d %b %Y %H:%M") if moment else ""

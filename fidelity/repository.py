@@ -7,7 +7,7 @@ saved together or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -31,7 +31,7 @@ from fidelity.models import (
     ServiceCreate,
     utc_now,
 )
-from fidelity.scales import Scale
+from fidelity.scales import DATA_SOURCE_LABELS, Scale
 
 Input = TypeVar("Input", bound=SQLModel)
 
@@ -303,8 +303,11 @@ def _writable(review: Review) -> None:
 
 def save_rating(
     session: Session, *, actor: str, review_id: int, data: dict[str, Any], rater: str = Rater.LEAD
-) -> ItemRating:
-    """Save (create or replace) one reviewer's rating of one item of an open review."""
+) -> ItemRating | None:
+    """Save (create or replace) one reviewer's rating of one item of an open review.
+
+    Saving what is already stored writes nothing; the stored rating (or None) is returned.
+    """
     review = _get(session, Review, review_id)
     _writable(review)
     rating_in = validated(RatingInput, data)
@@ -316,7 +319,7 @@ def save_rating(
         bad = [i for i in rating_in.checklist_ticked if not 0 <= i < len(item.checklist.elements)]
         if bad:
             raise InputError(f"checklist: item {item.number} has elements 0-{len(item.checklist.elements) - 1}, got {bad}")
-    unknown_sources = sorted(set(rating_in.data_sources) - set(item.data_sources) - {"MIS", "DOC", "INT", "OBS"})
+    unknown_sources = sorted(set(rating_in.data_sources) - set(DATA_SOURCE_LABELS))
     if unknown_sources:
         raise InputError(f"data sources: unknown {unknown_sources}; use MIS, DOC, INT or OBS")
     rating = session.exec(
@@ -327,11 +330,17 @@ def save_rating(
         )
     ).first()
     before = _snapshot(rating) if rating else None
+    entered = rating_in.model_dump(exclude={"item_number"})
+    entered["checklist_ticked"] = sorted(set(rating_in.checklist_ticked))
+    unchanged = RatingInput(item_number=rating_in.item_number).model_dump(exclude={"item_number"})
+    if rating is not None:
+        unchanged = {field: getattr(rating, field) for field in entered}
+    if entered == unchanged:
+        return rating  # nothing to save: no write, no audit entry
     if rating is None:
         rating = ItemRating(review_id=review_id, item_number=rating_in.item_number, rater=rater)
-    for field, value in rating_in.model_dump(exclude={"item_number"}).items():
+    for field, value in entered.items():
         setattr(rating, field, value)
-    rating.checklist_ticked = sorted(set(rating.checklist_ticked))
     rating.updated_at = utc_now()
     session.add(rating)
     if review.status == ReviewStatus.DRAFT:
@@ -396,12 +405,43 @@ def previous_final_review(session: Session, review: Review) -> Review | None:
     ).first()
 
 
+def scored_counts(session: Session, review_ids: list[int], *, rater: str = Rater.LEAD) -> dict[int, int]:
+    """How many items each review has scored, in one query."""
+    if not review_ids:
+        return {}
+    rows = session.exec(
+        select(ItemRating.review_id, func.count())
+        .where(col(ItemRating.review_id).in_(review_ids), ItemRating.rater == rater, col(ItemRating.score).is_not(None))
+        .group_by(ItemRating.review_id)
+    )
+    return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class ReviewListing:
+    review: Review
+    service_name: str
+    scored: int
+
+
+def list_reviews_with_services(
+    session: Session, *, statuses: tuple[str, ...], limit: int = 50
+) -> list[ReviewListing]:
+    """Reviews in the given statuses, newest visit first, with their service and progress."""
+    rows = session.exec(
+        select(Review, Service.name)
+        .join(Service, col(Review.service_id) == Service.id)
+        .where(col(Review.status).in_(statuses))
+        .order_by(col(Review.visit_start).desc(), col(Review.id).desc())
+        .limit(limit)
+    ).all()
+    counts = scored_counts(session, [review.id for review, _ in rows if review.id is not None])
+    return [ReviewListing(review=review, service_name=name, scored=counts.get(review.id or 0, 0)) for review, name in rows]
+
+
 def list_audit(session: Session, *, entity: str | None = None, limit: int = 200) -> list[AuditEvent]:
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
     if entity:
         query = query.where(AuditEvent.entity == entity)
     return list(session.exec(query))
 
-
-def as_of(moment: datetime | None) -> str:
-    return moment.strftime("%d %b %Y %H:%M") if moment else ""

@@ -285,7 +285,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise ScaleFileError(f"{path}: cannot read the file ({error.strerror})") from error
     except yaml.YAMLError as error:
-        raise ScaleFileError(f"{path}: not valid YAML: {error}") from error
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ScaleFileError(f"{path}: not valid YAML{where}: {problem}") from error
     if not isinstance(raw, dict):
         raise ScaleFileError(f"{path}: a scale file must be a mapping with id, version, items ...")
     return raw

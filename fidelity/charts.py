@@ -1,0 +1,53 @@
+"""Plotly figures from plain data. No Streamlit, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import plotly.graph_objects as go
+
+# Okabe-Ito: distinguishable with the common forms of colour-blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def principle_profile_figure(
+    profile: Mapping[str, float | None], *, previous: Mapping[str, float | None] | None = None, title: str
+) -> go.Figure:
+    """Mean item score (1-5) per IPS principle as a radar; the previous review as a dashed outline."""
+    names = list(profile)
+    figure = go.Figure()
+    series = [("This review", profile, "solid", PALETTE[0])]
+    if previous:
+        series.insert(0, ("Previous final review", previous, "dash", PALETTE[1]))
+    for label, values, dash, colour in series:
+        scores = [values.get(name) for name in names]
+        figure.add_trace(
+            go.Scatterpolar(
+                r=[*scores, scores[0]], theta=[*names, names[0]], name=label, mode="lines+markers",
+                line={"dash": dash, "color": colour}, fill="toself" if dash == "solid" else None,
+                hovertemplate="%{theta}: %{r:.2f} (mean item score)<extra>" + label + "</extra>",
+            )
+        )
+    figure.update_layout(
+        title={"text": title},
+        polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "title": {"text": "mean item score (1-5)"}}},
+        showlegend=True,
+        margin={"l": 60, "r": 60, "t": 60, "b": 40},
+    )
+    return figure
+
+
+def section_subtotals_figure(subtotals: Mapping[str, int], maxima: Mapping[str, int], *, title: str) -> go.Figure:
+    """Section subtotals as bars against each section's maximum."""
+    names = list(subtotals)
+    figure = go.Figure(
+        [
+            go.Bar(x=names, y=[maxima[n] for n in names], name="Maximum possible", marker_color="#D9D9D9"),
+            go.Bar(x=names, y=[subtotals[n] for n in names], name="Score", marker_color=PALETTE[0],
+                   text=[subtotals[n] for n in names], textposition="outside"),
+        ]
+    )
+    figure.update_layout(
+        title={"text": title}, barmode="overlay", xaxis_title="Section", yaxis_title="Points (sum of item scores)"
+    )
+    return figure

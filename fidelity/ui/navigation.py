@@ -1,0 +1,21 @@
+"""The page list, in one place, so pages can link to each other by constant."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+HOME = "fidelity/ui/pages/home.py"
+SERVICES = "fidelity/ui/pages/services.py"
+WORKSPACE = "fidelity/ui/pages/review_workspace.py"
+SUMMARY = "fidelity/ui/pages/review_summary.py"
+
+
+def pages() -> dict[str, list[st.Page]]:
+    return {
+        "": [st.Page(HOME, title="Home", icon="🏠", url_path="home", default=True)],
+        "Reviews": [
+            st.Page(WORKSPACE, title="Review workspace", icon="📝", url_path="workspace"),
+            st.Page(SUMMARY, title="Review summary", icon="📊", url_path="summary"),
+        ],
+        "Services": [st.Page(SERVICES, title="Services", icon="🏢", url_path="services")],
+    }

@@ -1,0 +1,95 @@
+"""Home: what needs attention now, and demo data on a first start."""
+
+import pandas as pd
+import streamlit as st
+
+from fidelity import demo, repository
+from fidelity.models import ReviewStatus
+from fidelity.ui import navigation, resources
+from fidelity.ui.state import Keys, flash, show_flash
+
+st.title("IPS Fidelity")
+st.caption(
+    "Review the fidelity of IPS employment services against the 25-item IPS fidelity scale, "
+    "and follow each service's scores over time."
+)
+show_flash()
+
+with resources.reading() as session:
+    has_services = repository.has_services(session)
+    demo_present = demo.demo_loaded(session)
+    open_reviews = repository.list_reviews_with_services(
+        session, statuses=(ReviewStatus.DRAFT, ReviewStatus.SCORING, ReviewStatus.CONSENSUS)
+    )
+    recent_final = repository.list_reviews_with_services(session, statuses=(ReviewStatus.FINAL,), limit=10)
+
+
+def _load_demo() -> None:
+    bar = st.progress(0.0, text="Loading demo data…")
+    try:
+        with resources.transaction() as session:
+            summary = demo.load_demo(
+                session, scales=resources.scales(), actor=resources.ACTOR,
+                progress=lambda fraction, message: bar.progress(fraction, text=message),
+            )
+    except demo.DemoAlreadyLoaded as error:
+        st.info(str(error).capitalize() + ".")
+        return
+    flash(f"Demo data loaded: {summary.services} services, {summary.reviews} reviews, {summary.ratings} item ratings.")
+    st.rerun()
+
+
+if not has_services:
+    st.subheader("Welcome")
+    st.write(
+        "There are no services yet. Add your first service, or load the demo data to look around: "
+        "the twelve IPS in Primary Care areas with two or three made-up services each and reviews from 2023 on."
+    )
+    left, right = st.columns(2)
+    if left.button("Load demo data", type="primary", key="home:load_demo", icon="🧪"):
+        _load_demo()
+    right.page_link(navigation.SERVICES, label="Add a service", icon="➕")
+    st.stop()
+
+if demo_present:
+    st.info("Demo data is loaded. Every programme, area and service named “Demo: …” is synthetic.", icon="🧪")
+
+st.subheader("Reviews in progress")
+if not open_reviews:
+    st.write("No review is in progress.")
+    st.page_link(navigation.WORKSPACE, label="Start a review", icon="📝")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"Service": r.service_name, "Visit": r.review.visit_start, "Scale": r.review.scale_id,
+                 "Lead reviewer": r.review.lead_reviewer, "Status": r.review.status, "Scored": f"{r.scored} of 25"}
+                for r in open_reviews
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    labels = {r.review.id: f"{r.service_name} — visit {r.review.visit_start:%d %b %Y}" for r in open_reviews}
+    chosen = st.selectbox("Open a review in progress", list(labels), format_func=labels.__getitem__, key="home:open")
+    if st.button("Open in the review workspace", key="home:go"):
+        review = next(r.review for r in open_reviews if r.review.id == chosen)
+        st.session_state[Keys.SERVICE_ID] = review.service_id
+        st.session_state[Keys.REVIEW_ID] = review.id
+        st.switch_page(navigation.WORKSPACE)
+
+st.subheader("Recently finalised")
+if recent_final:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"Service": r.service_name, "Visit": r.review.visit_start, "Scale": r.review.scale_id,
+                 "Total": r.review.total, "Band": r.review.band}
+                for r in recent_final
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.write("No review has been finalised yet.")

@@ -1,0 +1,113 @@
+"""Review summary: read-only totals, band, section subtotals, principle profile and item scores."""
+
+import pandas as pd
+import streamlit as st
+
+from fidelity import charts, repository, scoring
+from fidelity.models import ReviewStatus
+from fidelity.ui import navigation, resources, widgets
+from fidelity.ui.state import Keys, show_flash
+
+st.title("Review summary")
+show_flash()
+
+services = resources.services_frame(resources.database_url())
+if services.empty:
+    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
+    st.stop()
+service_id = widgets.service_picker(services, key="summary:service")
+if service_id is None:
+    st.info("Choose a service to see its reviews.")
+    st.stop()
+
+with resources.reading() as session:
+    reviews = repository.list_reviews(session, service_id=service_id)
+if not reviews:
+    st.info("This service has no reviews yet.")
+    st.page_link(navigation.WORKSPACE, label="Start a review in the workspace", icon="📝")
+    st.stop()
+
+labels = {
+    r.id: f"{r.visit_start:%d %b %Y} · {r.kind} · {r.scale_id}" + ("" if r.status == ReviewStatus.FINAL else f" ({r.status})")
+    for r in reviews
+}
+ids = list(labels)
+wanted = st.session_state.get(Keys.REVIEW_ID)
+review_id = st.selectbox("Review", ids, index=ids.index(wanted) if wanted in ids else 0, format_func=labels.__getitem__,
+                         key=f"summary:review:{service_id}")
+st.session_state[Keys.REVIEW_ID] = review_id
+
+with resources.reading() as session:
+    review = repository.get_review(session, review_id)
+    scale = repository.review_scale(session, review)
+    ratings = repository.ratings_of(session, review_id)
+    previous = repository.previous_final_review(session, review)
+    previous_scores = repository.scores_of(session, previous.id) if previous and previous.id else {}
+
+scores = {n: r.score for n, r in ratings.items() if r.score is not None}
+summary = scoring.summarise(scale, scores)
+change = scoring.change_since(scale, scores, previous_scores)
+
+st.subheader(f"{labels[review_id]}")
+st.caption(
+    f"{scale.label} · lead reviewer {review.lead_reviewer}"
+    + (f" · second reviewer {review.second_reviewer}" if review.second_reviewer else "")
+    + (f" · finalised {review.finalised_at:%d %b %Y}" if review.finalised_at else "")
+)
+if review.status != ReviewStatus.FINAL:
+    st.warning(
+        f"This review is not final yet ({summary.completeness.scored} of {summary.completeness.of} items scored). "
+        "Figures below may change.",
+        icon="✏️",
+    )
+widgets.provisional_warning(scale)
+
+total_col, band_col, change_col = st.columns(3)
+total_col.metric("Total", f"{summary.total}", help=f"Sum of the {len(scale.items)} item scores ({scale.min_total}-{scale.max_total})")
+with band_col:
+    st.markdown("**Band**")
+    widgets.band_badge(summary.band.label if summary.band else None, provisional=bool(summary.band and summary.band.provisional))
+change_col.metric(
+    "Change since previous final review",
+    f"{change.total:+d}" if change.total is not None else "—",
+    help=f"Previous: {previous.visit_start:%d %b %Y}, total {previous.total}" if previous else "No earlier final review on this scale",
+)
+
+maxima = {s.title: 5 * sum(1 for i in scale.items if i.section == s.id) for s in scale.sections}
+profile_previous = scoring.principle_profile(scale, previous_scores) if previous_scores else None
+chart_left, chart_right = st.columns(2)
+with chart_left:
+    st.plotly_chart(
+        charts.section_subtotals_figure(summary.sections, maxima, title="Section subtotals"),
+        key="summary:sections", width="stretch",
+    )
+    st.dataframe(
+        pd.DataFrame({"Section": list(summary.sections), "Score": list(summary.sections.values()),
+                      "Maximum": [maxima[s] for s in summary.sections]}),
+        hide_index=True, width="stretch",
+    )
+with chart_right:
+    st.plotly_chart(
+        charts.principle_profile_figure(summary.principles, previous=profile_previous,
+                                        title="Principle profile (mean item score)"),
+        key="summary:principles", width="stretch",
+    )
+    st.dataframe(
+        pd.DataFrame({"Principle": list(summary.principles), "Mean item score": list(summary.principles.values())}),
+        hide_index=True, width="stretch",
+    )
+
+st.subheader("Item scores")
+items = pd.DataFrame(
+    [
+        {"No.": i.number, "Item": i.name, "Section": scale.section(i.section).title, "Score": scores.get(i.number),
+         "Change": change.items.get(i.number), "Evidence": ratings[i.number].evidence if i.number in ratings else "",
+         "Data sources": ", ".join(ratings[i.number].data_sources) if i.number in ratings else "",
+         "Provisional": "yes" if i.provisional else ""}
+        for i in scale.items
+    ]
+)
+st.dataframe(items, hide_index=True, width="stretch",
+             column_config={"Change": st.column_config.NumberColumn(format="%+d", help="Against the previous final review")})
+st.download_button("Download item scores (CSV)", items.to_csv(index=False).encode("utf-8"),
+                   file_name=f"review-{review_id}-items.csv", mime="text/csv", key="summary:download")

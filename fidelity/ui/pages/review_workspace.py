@@ -1,0 +1,338 @@
+"""Review workspace: start a review, score each item with its criteria beside the score, finalise.
+
+Moving to another item saves the one on screen first, so nothing typed is lost.
+"""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from fidelity import repository, scoring
+from fidelity.models import ItemRating, ReviewKind, ReviewStatus
+from fidelity.scales import DATA_SOURCE_LABELS, Item, Scale
+from fidelity.ui import navigation, resources, widgets
+from fidelity.ui.state import Keys, flash, show_flash
+
+ERROR = "ws:error"
+NEW_REVIEW = 0
+
+st.title("Review workspace")
+show_flash()
+if st.session_state.get(ERROR):
+    st.error(st.session_state.pop(ERROR), icon="🚫")
+
+scales = resources.scales()
+services = resources.services_frame(resources.database_url())
+if services.empty:
+    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
+    st.page_link(navigation.SERVICES, label="Go to services", icon="🏢")
+    st.stop()
+
+service_id = widgets.service_picker(services, key="ws:service")
+if service_id is None:
+    st.info("Choose the service under review.")
+    st.stop()
+
+with resources.reading() as session:
+    reviews = repository.list_reviews(session, service_id=service_id)
+    counts = repository.scored_counts(session, [r.id for r in reviews if r.id is not None])
+
+
+def _review_label(review_id: int) -> str:
+    if review_id == NEW_REVIEW:
+        return "➕ Start a new review"
+    review = next(r for r in reviews if r.id == review_id)
+    state = "final, locked" if review.status == ReviewStatus.FINAL else f"{review.status}, {counts.get(review_id, 0)} scored"
+    return f"{review.visit_start:%d %b %Y} · {review.kind} · {review.scale_id} ({state})"
+
+
+options = [NEW_REVIEW] + [r.id for r in reviews if r.id is not None]
+wanted = st.session_state.get(Keys.REVIEW_ID)
+if wanted not in options:
+    wanted = next((r.id for r in reviews if r.status != ReviewStatus.FINAL), NEW_REVIEW)
+picker_key = f"ws:review_picker:{service_id}"
+review_id = st.selectbox("Review", options, index=options.index(wanted), format_func=_review_label, key=picker_key)
+st.session_state[Keys.REVIEW_ID] = review_id or None
+
+# --- start a new review ------------------------------------------------------------------------
+
+if review_id == NEW_REVIEW:
+    st.subheader("Start a new review")
+    scale_ids = sorted(scales)
+    with st.form("start_review"):
+        scale_id = st.selectbox(
+            "Fidelity scale", scale_ids, format_func=lambda i: scales[i].label, key="start_review:scale"
+        )
+        kind = st.selectbox("Kind of review", [k.value for k in ReviewKind], index=1, key="start_review:kind")
+        first, last = st.columns(2)
+        visit_start = first.date_input("First visit day", value=date.today(), format="DD/MM/YYYY", key="start_review:start")
+        visit_end = last.date_input("Last visit day (optional)", value=None, format="DD/MM/YYYY", key="start_review:end")
+        lead, second = st.columns(2)
+        lead_reviewer = lead.text_input("Lead reviewer", max_chars=120, key="start_review:lead")
+        second_reviewer = second.text_input("Second reviewer (optional)", max_chars=120, key="start_review:second")
+        submitted = st.form_submit_button("Start review", type="primary")
+    if submitted:
+        try:
+            with resources.transaction() as session:
+                review = repository.start_review(
+                    session, actor=resources.ACTOR, scales=scales,
+                    data={"service_id": service_id, "scale_id": scale_id, "kind": kind, "visit_start": visit_start,
+                          "visit_end": visit_end, "lead_reviewer": lead_reviewer, "second_reviewer": second_reviewer},
+                )
+        except repository.InputError as error:
+            widgets.show_error(error)
+        else:
+            st.session_state[Keys.REVIEW_ID] = review.id
+            st.session_state[Keys.ITEM_NUMBER] = 1
+            del st.session_state[picker_key]  # let the picker show the new review
+            flash(f"Review started on {scales[scale_id].id} v{scales[scale_id].version}. Score item 1 below.")
+            st.rerun()
+    st.stop()
+
+# --- the review --------------------------------------------------------------------------------
+
+with resources.reading() as session:
+    review = repository.get_review(session, review_id)
+    scale = repository.review_scale(session, review)
+    ratings = repository.ratings_of(session, review_id)
+    previous = repository.previous_final_review(session, review)
+    previous_scores = repository.scores_of(session, previous.id) if previous and previous.id else {}
+
+scores = {n: r.score for n, r in ratings.items() if r.score is not None}
+done = scoring.completeness(scale, scores)
+total = scoring.total_score(scale, scores)
+
+st.subheader(f"{review.kind.capitalize()} review, visit {review.visit_start:%d %b %Y}")
+st.caption(
+    f"{scale.label} · lead reviewer {review.lead_reviewer}"
+    + (f" · second reviewer {review.second_reviewer}" if review.second_reviewer else "")
+    + f" · status: {review.status}"
+)
+current_file = scales.get(scale.id)
+if current_file is not None and current_file.content_hash != scale.content_hash:
+    st.caption("This review keeps the scale exactly as it was when the review started; the scale file has changed since.")
+widgets.provisional_warning(scale)
+
+st.progress(done.fraction, text=f"{done.scored} of {done.of} items scored")
+total_col, band_col, previous_col = st.columns(3)
+total_col.metric("Running total", f"{total}", help=f"Sum of scored items; a complete review scores {scale.min_total}-{scale.max_total}")
+with band_col:
+    if done.complete:
+        band = scoring.fidelity_band(scale, total)
+        st.markdown("**Band**")
+        widgets.band_badge(band.label, provisional=band.provisional)
+    else:
+        low, high = scoring.reachable_bands(scale, scores)
+        st.markdown("**Band when complete**")
+        st.write(low.label if low == high else f"between {low.label} and {high.label}")
+previous_col.metric(
+    "Previous final review",
+    f"{previous.total}" if previous else "none",
+    help=f"{previous.visit_start:%d %b %Y}, {previous.band}" if previous else "This is the service's first review on this scale",
+)
+
+if review.status == ReviewStatus.FINAL:
+    st.success(f"This review is final and locked: total {review.total}, {review.band}.", icon="🔒")
+    st.page_link(navigation.SUMMARY, label="Open the review summary", icon="📊")
+    st.stop()
+
+# --- one item ----------------------------------------------------------------------------------
+
+
+def _key(number: int, field: str) -> str:
+    return f"ws:{review_id}:{number}:{field}"
+
+
+def _entered(item: Item) -> dict[str, object]:
+    """The rating as entered on screen for `item` (read from widget state)."""
+    state = st.session_state
+    data: dict[str, object] = {
+        "item_number": item.number,
+        "score": state.get(_key(item.number, "score")),
+        "evidence": state.get(_key(item.number, "evidence"), ""),
+        "data_sources": list(state.get(_key(item.number, "sources"), [])),
+    }
+    if item.metric and item.metric.calculator:
+        numerator, denominator = state.get(_key(item.number, "num")), state.get(_key(item.number, "den"))
+        data.update(metric_numerator=numerator, metric_denominator=denominator)
+        if numerator is not None and denominator is not None:
+            data["metric_value"] = scoring.metric_value(item.metric.calculator, numerator, denominator)
+    elif item.metric:
+        data["metric_value"] = state.get(_key(item.number, "value"))
+    if item.checklist:
+        data["checklist_ticked"] = [i for i in range(len(item.checklist.elements)) if state.get(_key(item.number, f"check:{i}"))]
+    return data
+
+
+def _save(number: int) -> bool:
+    """Save the item on screen if its widgets are there; False (with the error kept) when refused."""
+    if _key(number, "evidence") not in st.session_state:
+        return True
+    try:
+        with resources.transaction() as session:
+            repository.save_rating(session, actor=resources.ACTOR, review_id=review_id, data=_entered(scale.item(number)))
+    except (repository.InputError, repository.ReviewLocked, scoring.ScoringError) as error:
+        st.session_state[ERROR] = f"Item {number} not saved: {error}"
+        return False
+    return True
+
+
+ITEM_PICKER = f"ws:item_picker:{review_id}"
+
+
+def _go_to(number: int) -> None:
+    """Save the current item, then show `number`."""
+    current = st.session_state[Keys.ITEM_NUMBER]
+    if _save(current):
+        st.session_state[Keys.ITEM_NUMBER] = number
+        st.session_state[ITEM_PICKER] = number
+    else:
+        st.session_state[ITEM_PICKER] = current
+
+
+def _picked() -> None:
+    _go_to(st.session_state[ITEM_PICKER])
+
+
+def _save_and_next(number: int) -> None:
+    if not _save(number):
+        return
+    with resources.reading() as session:
+        saved = repository.scores_of(session, review_id)
+    flash(f"Item {number} saved.")
+    remaining = [item.number for item in scoring.unscored_items(scale, saved)]
+    following = next((n for n in remaining if n > number), remaining[0] if remaining else number)
+    st.session_state[Keys.ITEM_NUMBER] = following
+    st.session_state[ITEM_PICKER] = following
+
+
+def _save_only(number: int) -> None:
+    if _save(number):
+        flash(f"Item {number} saved.")
+
+
+number = st.session_state[Keys.ITEM_NUMBER]
+if not 1 <= number <= len(scale.items):
+    number = st.session_state[Keys.ITEM_NUMBER] = 1
+st.session_state.setdefault(ITEM_PICKER, number)
+
+st.divider()
+nav_prev, nav_pick, nav_next = st.columns([1, 6, 1], vertical_alignment="bottom")
+nav_pick.selectbox(
+    "Item",
+    [item.number for item in scale.items],
+    format_func=lambda n: ("✅ " if n in scores else "⬜ ") + widgets.item_title(scale.item(n)),
+    key=ITEM_PICKER,
+    on_change=_picked,
+)
+nav_prev.button("◀ Previous", disabled=number == 1, on_click=_go_to, args=(number - 1,), key="ws:prev", width="stretch")
+nav_next.button("Next ▶", disabled=number == len(scale.items), on_click=_go_to, args=(number + 1,), key="ws:next", width="stretch")
+
+item = scale.item(number)
+saved: ItemRating | None = ratings.get(number)
+st.markdown(f"### {widgets.item_title(item)}")
+st.caption(
+    f"Section: {scale.section(item.section).title} · Principles: "
+    + (", ".join(p.title for p in scale.principles if p.id in item.principles) or "programme structure")
+    + f" · Usual data sources: {', '.join(item.data_sources)}"
+)
+if item.modification:
+    st.info(f"**Modified for primary care.** {item.modification.what} *Why:* {item.modification.why}", icon="🩺")
+if item.notes:
+    st.caption(item.notes)
+
+criteria_col, tools_col = st.columns([3, 2], gap="large")
+with criteria_col:
+    st.radio(
+        "Score (the criteria for each score)",
+        list(scoring.SCORES),
+        index=saved.score - 1 if saved and saved.score else None,
+        format_func=lambda s: f"{s} — {item.criteria[s]}",
+        key=_key(number, "score"),
+    )
+    if number in previous_scores and previous:
+        st.caption(f"Last final review ({previous.visit_start:%d %b %Y}): scored {previous_scores[number]}.")
+
+with tools_col:
+    suggestion: int | None = None
+    if item.metric and item.metric.calculator:
+        calc = item.metric.calculator
+        st.markdown(f"**Calculator: {item.metric.name}**")
+        numerator = st.number_input(calc.numerator, min_value=0.0, value=saved.metric_numerator if saved else None,
+                                    step=1.0, key=_key(number, "num"))
+        denominator = st.number_input(calc.denominator, min_value=0.0, value=saved.metric_denominator if saved else None,
+                                      step=0.5, key=_key(number, "den"))
+        if numerator is not None and denominator is not None:
+            try:
+                value = scoring.metric_value(calc, numerator, denominator)
+            except scoring.ScoringError as error:
+                st.warning(str(error))
+            else:
+                suggestion = scoring.suggested_score_from_metric(item, value, denominator=denominator)
+                st.write(f"= **{value:.1f}** {item.metric.unit}")
+    elif item.metric:
+        st.markdown(f"**Measure: {item.metric.name}**")
+        value = st.number_input(f"Value ({item.metric.unit})", min_value=0.0,
+                                value=saved.metric_value if saved else None, key=_key(number, "value"))
+        if value is not None:
+            suggestion = scoring.suggested_score_from_metric(item, value)
+    elif item.checklist:
+        st.markdown("**Checklist: tick what is in place**")
+        ticked = set(saved.checklist_ticked) if saved else set()
+        count = sum(
+            st.checkbox(element, value=i in ticked, key=_key(number, f"check:{i}"))
+            for i, element in enumerate(item.checklist.elements)
+        )
+        suggestion = scoring.suggested_score_from_checklist(item, count)
+        st.write(f"{count} of {len(item.checklist.elements)} in place")
+    else:
+        st.caption("This item is a reviewer's judgement against the criteria; there is nothing to calculate.")
+    if suggestion is not None:
+        st.info(f"Suggested score: **{suggestion}**. You decide the score.", icon="💡")
+
+    st.text_area("Evidence note", value=saved.evidence if saved else "", height=140, max_chars=20_000,
+                 key=_key(number, "evidence"), placeholder="What you saw, read or heard that supports the score")
+    st.multiselect("Data sources used", list(DATA_SOURCE_LABELS), default=saved.data_sources if saved else [],
+                   format_func=lambda code: f"{code} — {DATA_SOURCE_LABELS[code]}", key=_key(number, "sources"))
+
+save_col, next_col, _ = st.columns([1, 2, 3])
+save_col.button("Save item", on_click=_save_only, args=(number,), key="ws:save", width="stretch")
+next_col.button("Save and go to next unscored", type="primary", on_click=_save_and_next, args=(number,),
+                key="ws:save_next", width="stretch")
+
+# --- the whole list ----------------------------------------------------------------------------
+
+with st.expander(f"All {len(scale.items)} items at a glance"):
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"No.": i.number, "Item": i.name, "Section": scale.section(i.section).title,
+                 "Score": scores.get(i.number), "Last time": previous_scores.get(i.number),
+                 "Evidence": (ratings[i.number].evidence[:80] if i.number in ratings else ""),
+                 "Provisional": "yes" if i.provisional else ""}
+                for i in scale.items
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+# --- finalise ----------------------------------------------------------------------------------
+
+st.divider()
+st.subheader("Finalise")
+missing = scoring.unscored_items(scale, scores)
+if missing:
+    st.write(f"Still to score: items {', '.join(str(i.number) for i in missing)}. A review can be finalised only when all {len(scale.items)} items are scored.")
+confirmed = st.checkbox("I have checked every score. Lock this review; it cannot be changed afterwards.",
+                        key=f"ws:{review_id}:confirm")
+if st.button("Finalise review", type="primary", disabled=not confirmed, key="ws:finalise"):
+    try:
+        with resources.transaction() as session:
+            final = repository.finalise_review(session, actor=resources.ACTOR, review_id=review_id)
+    except (repository.InputError, repository.ReviewLocked) as error:
+        widgets.show_error(error)
+    else:
+        flash(f"Review finalised: total {final.total}, {final.band}. It is now locked.")
+        st.rerun()

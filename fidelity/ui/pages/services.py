@@ -1,0 +1,134 @@
+"""Services: the list with each service's latest total and band; add and edit."""
+
+import streamlit as st
+
+from fidelity import repository
+from fidelity.ui import resources, widgets
+from fidelity.ui.state import Keys, flash, show_flash
+
+st.title("Services")
+show_flash()
+
+with resources.reading() as session:
+    programmes = {p.id: p.name for p in repository.list_programmes(session)}
+    areas = {a.id: a.name for a in repository.list_areas(session)}
+services = resources.services_frame(resources.database_url())
+
+list_tab, add_tab, edit_tab, setup_tab = st.tabs(["All services", "Add a service", "Edit a service", "Programmes and areas"])
+
+with list_tab:
+    if services.empty:
+        st.info("No services yet. Add one in “Add a service”, after adding its programme and area.")
+    else:
+        search = st.text_input("Search by service, provider or area", key="services:search")
+        shown = services
+        if search.strip():
+            needle = search.strip().lower()
+            text = (services["Service"] + " " + services["Provider"] + " " + services["Area"]).str.lower()
+            shown = services[text.str.contains(needle, regex=False)]
+        st.caption(f"{len(shown)} of {len(services)} services. Totals and bands are from each service's latest final review.")
+        st.dataframe(
+            shown.drop(columns=["id", "is_demo"]),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Latest review": st.column_config.DateColumn(format="D MMM YYYY"),
+                "Total": st.column_config.NumberColumn(help="Sum of the 25 item scores (25-125)"),
+                "Change": st.column_config.NumberColumn(help="Total now minus the total at the previous final review", format="%+d"),
+                "In progress": st.column_config.NumberColumn(help="Reviews started but not final"),
+            },
+        )
+
+
+def _service_form(form_key: str, *, defaults: dict[str, object], submit_label: str) -> dict[str, object] | None:
+    """The add/edit form; returns the entered values when submitted."""
+    programme_ids, area_ids = list(programmes), list(areas)
+    with st.form(form_key, clear_on_submit=False):
+        name = st.text_input("Service name", value=str(defaults.get("name", "")), max_chars=160, key=f"{form_key}:name")
+        provider = st.text_input("Provider", value=str(defaults.get("provider", "")), max_chars=160, key=f"{form_key}:provider")
+        programme_id = st.selectbox(
+            "Programme", programme_ids, format_func=programmes.__getitem__, key=f"{form_key}:programme",
+            index=programme_ids.index(defaults["programme_id"]) if defaults.get("programme_id") in programme_ids else None,
+        )
+        area_id = st.selectbox(
+            "Area", area_ids, format_func=areas.__getitem__, key=f"{form_key}:area",
+            index=area_ids.index(defaults["area_id"]) if defaults.get("area_id") in area_ids else None,
+        )
+        if not st.form_submit_button(submit_label, type="primary"):
+            return None
+    return {"name": name, "provider": provider, "programme_id": programme_id, "area_id": area_id}
+
+
+def _missing_choice(values: dict[str, object]) -> str | None:
+    if values["programme_id"] is None:
+        return "programme: choose the programme that funds the service"
+    if values["area_id"] is None:
+        return "area: choose the area the service works in"
+    return None
+
+
+with add_tab:
+    if not programmes or not areas:
+        st.info("Add at least one programme and one area first, in “Programmes and areas”.")
+    else:
+        values = _service_form("add_service", defaults={}, submit_label="Add service")
+        if values is not None:
+            problem = _missing_choice(values)
+            if problem:
+                st.error(problem, icon="🚫")
+            else:
+                try:
+                    with resources.transaction() as session:
+                        service = repository.create_service(session, actor=resources.ACTOR, data=values)
+                    st.session_state[Keys.SERVICE_ID] = service.id
+                    flash(f"Added service “{service.name}”.")
+                    st.rerun()
+                except repository.InputError as error:
+                    widgets.show_error(error)
+
+with edit_tab:
+    if services.empty:
+        st.info("There is no service to edit yet.")
+    else:
+        service_id = widgets.service_picker(services, key="services:edit_picker")
+        if service_id is not None:
+            with resources.reading() as session:
+                current = repository.get_service(session, service_id)
+            values = _service_form(
+                f"edit_service:{service_id}", defaults=current.model_dump(), submit_label="Save changes"
+            )
+            if values is not None:
+                problem = _missing_choice(values)
+                if problem:
+                    st.error(problem, icon="🚫")
+                else:
+                    try:
+                        with resources.transaction() as session:
+                            service = repository.update_service(
+                                session, actor=resources.ACTOR, service_id=service_id, data=values
+                            )
+                        flash(f"Saved changes to “{service.name}”.")
+                        st.rerun()
+                    except repository.InputError as error:
+                        widgets.show_error(error)
+
+with setup_tab:
+    st.write("Programmes fund services (for example IPSPC or Connect to Work); areas are local or combined authorities.")
+    left, right = st.columns(2)
+    for column, kind, create in (
+        (left, "programme", repository.create_programme),
+        (right, "area", repository.create_area),
+    ):
+        with column, st.form(f"add_{kind}", clear_on_submit=True):
+            st.markdown(f"**Add a {kind}**")
+            name = st.text_input(f"{kind.capitalize()} name", max_chars=120, key=f"add_{kind}:name")
+            if st.form_submit_button(f"Add {kind}"):
+                try:
+                    with resources.transaction() as session:
+                        create(session, actor=resources.ACTOR, name=name)
+                    flash(f"Added {kind} “{name.strip()}”.")
+                    st.rerun()
+                except repository.InputError as error:
+                    widgets.show_error(error)
+        names = programmes if kind == "programme" else areas
+        column.caption(f"{len(names)} {kind}s: " + (", ".join(names.values()) if names else "none yet"))

@@ -1,0 +1,34 @@
+"""Session-state keys with their defaults. Only ids are kept, never rows or frames."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+
+class Keys:
+    SERVICE_ID = "selected_service_id"
+    REVIEW_ID = "selected_review_id"
+    ITEM_NUMBER = "selected_item_number"
+    FLASH = "flash_message"
+
+
+DEFAULTS: dict[str, Any] = {Keys.SERVICE_ID: None, Keys.REVIEW_ID: None, Keys.ITEM_NUMBER: 1, Keys.FLASH: None}
+
+
+def init_state() -> None:
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+
+
+def flash(message: str) -> None:
+    """Show `message` as a success note on the next run (survives st.rerun and page switches)."""
+    st.session_state[Keys.FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.get(Keys.FLASH)
+    if message:
+        st.success(message)
+        st.session_state[Keys.FLASH] = None

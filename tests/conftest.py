@@ -1,0 +1,116 @@
+"""Shared fixtures: the shipped scales, and a fresh migrated database per test (SQLite, and PostgreSQL
+when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from fidelity import db, repository
+from fidelity.models import Review, Service
+from fidelity.scales import Scale, load_scales
+
+ROOT = Path(__file__).resolve().parents[1]
+SCALES_DIR = ROOT / "scales"
+ACTOR = "tester"
+
+
+@pytest.fixture(scope="session")
+def scales() -> dict[str, Scale]:
+    return load_scales(SCALES_DIR)
+
+
+@pytest.fixture(scope="session")
+def ips25(scales: dict[str, Scale]) -> Scale:
+    return scales["ips-25"]
+
+
+@pytest.fixture(scope="session")
+def ipspc(scales: dict[str, Scale]) -> Scale:
+    return scales["ipspc"]
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the test database: drop and recreate the public schema."""
+    db.dispose_engine(url)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database on each backend; PostgreSQL is skipped without TEST_DATABASE_URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        url = os.environ.get("TEST_DATABASE_URL", "")
+        if not url:
+            pytest.skip("set TEST_DATABASE_URL=postgresql+psycopg://... to run the PostgreSQL leg")
+        reset_postgres(url)
+    db.migrate(url)
+    yield url
+    db.dispose_engine(url)
+
+
+@pytest.fixture
+def session(db_url: str) -> Iterator[Session]:
+    """A session whose work the test commits itself (through db.session_scope in the code under test)."""
+    with Session(db.make_engine(db_url), expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def make_service(db_url: str) -> Callable[..., Service]:
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None, **extra: Any) -> Service:
+        n = next(counter)
+        with db.session_scope(db.make_engine(db_url)) as s:
+            programme = repository.create_programme(s, actor=ACTOR, name=f"Programme {n}")
+            area = repository.create_area(s, actor=ACTOR, name=f"Area {n}")
+            return repository.create_service(
+                s, actor=ACTOR,
+                data={"name": name or f"Service {n}", "provider": "Provider", "programme_id": programme.id,
+                      "area_id": area.id, **extra},
+            )
+
+    return make
+
+
+@pytest.fixture
+def make_review(db_url: str, scales: dict[str, Scale]) -> Callable[..., Review]:
+    """Start a review and, optionally, score it (`scores`: item -> score) and finalise it."""
+
+    def make(service_id: int, *, scale_id: str = "ips-25", visit: date = date(2025, 3, 1),
+             scores: dict[int, int] | None = None, final: bool = False) -> Review:
+        with db.session_scope(db.make_engine(db_url)) as s:
+            review = repository.start_review(
+                s, actor=ACTOR, scales=scales,
+                data={"service_id": service_id, "scale_id": scale_id, "visit_start": visit, "lead_reviewer": "Lead"},
+            )
+            for number, score in (scores or {}).items():
+                repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score})
+            if final:
+                review = repository.finalise_review(s, actor=ACTOR, review_id=review.id)
+            return review
+
+    return make
+
+
+def all_items(score: int = 4, n: int = 25) -> dict[int, int]:
+    return dict.fromkeys(range(1, n + 1), score)

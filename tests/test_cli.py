@@ -1,0 +1,139 @@
+"""python -m fidelity score|migrate|demo: output, exit codes, and one clear line per bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, func, select
+
+from fidelity import db
+from fidelity.cli import main
+from fidelity.models import Area, Review, Service
+
+from .conftest import ROOT
+
+
+def _csv(tmp_path: Path, rows: list[str], header: str = "item,score") -> Path:
+    path = tmp_path / "scores.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def _rows(scores: dict[int, int]) -> list[str]:
+    return [f"{item},{score}" for item, score in scores.items()]
+
+
+ALL_FOUR = dict.fromkeys(range(1, 26), 4)
+
+
+def test_score__complete_file__prints_json_and_exits_0(tmp_path: Path) -> None:
+    """It runs as a real process and prints exactly one JSON object."""
+    scores = ALL_FOUR | {1: 5, 2: 5, 3: 5, 15: 5, 23: 2}
+    result = subprocess.run(
+        [sys.executable, "-m", "fidelity", "score", "--scale", "ips-25", str(_csv(tmp_path, _rows(scores)))],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "scale": "ips-25",
+        "version": "2008-uk.1",
+        "items_scored": 25,
+        "total": 102,
+        "band": "Good",
+        "sections": {"Staffing": 15, "Organization": 32, "Services": 55},
+        "principles": {
+            "Competitive employment": 4.0, "Zero exclusion": 4.0, "Integration with treatment": 4.2,  # items 2 (5), 4, 5, 6, 25 (4)
+            "Client preferences": 4.0, "Benefits planning": 4.0, "Rapid job search": 4.5,
+            "Systematic job development": 4.0, "Time-unlimited support": 3.0,
+        },
+    }
+
+
+def test_score__ipspc__uses_modified_principle_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "--scale", "ipspc", str(_csv(tmp_path, _rows(dict.fromkeys(range(1, 26), 3))))]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["scale"], out["total"], out["band"]) == ("ipspc", 75, "Fair")
+    assert "Time-limited, individual support" in out["principles"]
+
+
+def test_score__rows_in_any_order_with_blank_lines__accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = list(reversed(_rows(dict.fromkeys(range(1, 26), 1))))
+    rows.insert(5, "")
+    assert main(["score", "--scale", "ips-25", str(_csv(tmp_path, rows))]) == 0
+    assert json.loads(capsys.readouterr().out)["band"] == "Not IPS"
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (_rows(ALL_FOUR) + ["26,3"], "row 27: item '26' is not an item of ips-25 (1-25)"),
+        (_rows(ALL_FOUR) + ["x,3"], "row 27: item 'x' is not an item of ips-25 (1-25)"),
+        (_rows(ALL_FOUR | {7: 0}), "row 8: score '0' for item 7 must be a whole number 1-5"),
+        (_rows(ALL_FOUR | {7: 6}), "row 8: score '6' for item 7 must be a whole number 1-5"),
+        ([*_rows(ALL_FOUR)[:24], "25,3.5"], "row 26: score '3.5' for item 25 must be a whole number 1-5"),
+        ([*_rows(ALL_FOUR)[:24], "25,"], "row 26: score '' for item 25 must be a whole number 1-5"),
+        ([*_rows(ALL_FOUR), "3,4"], "row 27: item 3 appears twice (first on row 4)"),
+        (_rows(ALL_FOUR)[:-2], "missing item(s) 24, 25; all 25 items need a score"),
+        ([*_rows(ALL_FOUR)[:24], "25,4,extra"], "row 26: expected 2 values (item,score), got 3"),
+    ],
+)
+def test_score__bad_row__exits_2_with_one_line_naming_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list[str], message: str
+) -> None:
+    path = _csv(tmp_path, rows)
+    assert main(["score", "--scale", "ips-25", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"error: {path}: {message}\n"
+
+
+def test_score__wrong_header__refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path, _rows(ALL_FOUR), header="number,value")
+    assert main(["score", "--scale", "ips-25", str(path)]) == 2
+    assert "row 1: header must be 'item,score', got 'number,value'" in capsys.readouterr().err
+
+
+def test_score__unknown_scale__lists_known(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "--scale", "seqf", str(_csv(tmp_path, _rows(ALL_FOUR)))]) == 2
+    assert capsys.readouterr().err == "error: unknown scale 'seqf'; known scales: ips-25, ipspc\n"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "absent.csv", "file not found"),
+        (lambda p: p, "cannot read the file"),
+        (lambda p: (p / "b.csv").write_bytes(b"\xff\xfe\x00\x81bad") and p / "b.csv", "cannot read the file"),
+        (lambda p: (p / "e.csv").write_text("") and p / "e.csv", "the file is empty"),
+    ],
+    ids=["missing", "directory", "not-utf8", "empty"],
+)
+def test_score__unreadable_file__exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], make, message: str) -> None:
+    path = make(tmp_path) or tmp_path / "e.csv"
+    assert main(["score", "--scale", "ips-25", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_migrate_and_demo__fresh_sqlite__loads_labelled_demo_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["migrate"]) == 0
+    assert "database is up to date" in capsys.readouterr().out
+    assert main(["demo"]) == 0
+    assert capsys.readouterr().out.startswith("loaded demo data: ")
+    with Session(db.make_engine(url)) as session:
+        areas = session.exec(select(Area.name)).all()
+        assert len(areas) == 12 and all(name.startswith("Demo: ") for name in areas)
+        assert session.exec(select(func.min(Review.visit_start))).one().year == 2023
+        per_area = session.exec(select(Service.area_id, func.count()).group_by(Service.area_id)).all()
+        assert {count for _, count in per_area} <= {2, 3}
+    assert main(["demo"]) == 2
+    assert "already loaded" in capsys.readouterr().err
+    db.dispose_engine(url)

@@ -1,5 +1,7 @@
 """IPS Fidelity: page set-up, database and scale checks, then the page router."""
 
+from pathlib import Path
+
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 
@@ -7,16 +9,18 @@ from fidelity.scales import ScaleFileError
 from fidelity.ui import navigation, resources
 from fidelity.ui.state import init_state
 
-st.set_page_config(page_title="IPS Fidelity", page_icon="📋", layout="wide")
+FAVICON = Path(__file__).parent / "fidelity" / "ui" / "static" / "favicon.png"
+
+st.set_page_config(page_title="IPS Fidelity", page_icon=str(FAVICON), layout="wide")
 init_state()
 try:
     resources.database_url()
     resources.scales()
 except ScaleFileError as error:
-    st.error(f"A fidelity scale file is invalid, so the app cannot start:\n\n{error}", icon="🚫")
+    st.error(f"A fidelity scale file is invalid, so the app cannot start:\n\n{error}", icon=":material/error:")
     st.stop()
 except OperationalError as error:
-    st.error(f"Cannot open the database. Check DATABASE_URL.\n\n{error.orig}", icon="🚫")
+    st.error(f"Cannot open the database. Check DATABASE_URL.\n\n{error.orig}", icon=":material/error:")
     st.stop()
 
 st.navigation(navigation.pages()).run()

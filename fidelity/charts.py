@@ -23,14 +23,20 @@ def principle_profile_figure(
         scores = [values.get(name) for name in names]
         figure.add_trace(
             go.Scatterpolar(
-                r=[*scores, scores[0]], theta=[*names, names[0]], name=label, mode="lines+markers",
-                line={"dash": dash, "color": colour}, fill="toself" if dash == "solid" else None,
+                r=[*scores, scores[0]],
+                theta=[*names, names[0]],
+                name=label,
+                mode="lines+markers",
+                line={"dash": dash, "color": colour},
+                fill="toself" if dash == "solid" else None,
                 hovertemplate="%{theta}: %{r:.2f} (mean item score)<extra>" + label + "</extra>",
             )
         )
     figure.update_layout(
         title={"text": title},
-        polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "title": {"text": "mean item score (1-5)"}}},
+        polar={
+            "radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "title": {"text": "mean item score (1-5)"}}
+        },
         showlegend=True,
         margin={"l": 60, "r": 60, "t": 60, "b": 40},
     )
@@ -43,8 +49,14 @@ def section_subtotals_figure(subtotals: Mapping[str, int], maxima: Mapping[str, 
     figure = go.Figure(
         [
             go.Bar(x=names, y=[maxima[n] for n in names], name="Maximum possible", marker_color="#D9D9D9"),
-            go.Bar(x=names, y=[subtotals[n] for n in names], name="Score", marker_color=PALETTE[0],
-                   text=[subtotals[n] for n in names], textposition="outside"),
+            go.Bar(
+                x=names,
+                y=[subtotals[n] for n in names],
+                name="Score",
+                marker_color=PALETTE[0],
+                text=[subtotals[n] for n in names],
+                textposition="outside",
+            ),
         ]
     )
     figure.update_layout(

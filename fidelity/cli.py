@@ -41,7 +41,9 @@ def read_score_csv(path: Path, scale: Scale) -> dict[int, int]:
             raise CliError(f"{path}: row {row_number}: expected 2 values (item,score), got {len(row)}")
         item_text, score_text = (cell.strip() for cell in row)
         if not item_text.isdigit() or not 1 <= int(item_text) <= len(scale.items):
-            raise CliError(f"{path}: row {row_number}: item {item_text!r} is not an item of {scale.id} (1-{len(scale.items)})")
+            raise CliError(
+                f"{path}: row {row_number}: item {item_text!r} is not an item of {scale.id} (1-{len(scale.items)})"
+            )
         item = int(item_text)
         if item in scores:
             raise CliError(f"{path}: row {row_number}: item {item} appears twice (first on row {first_row[item]})")
@@ -51,7 +53,9 @@ def read_score_csv(path: Path, scale: Scale) -> dict[int, int]:
         first_row[item] = row_number
     missing = [item.number for item in scoring.unscored_items(scale, scores)]
     if missing:
-        raise CliError(f"{path}: missing item(s) {', '.join(map(str, missing))}; all {len(scale.items)} items need a score")
+        raise CliError(
+            f"{path}: missing item(s) {', '.join(map(str, missing))}; all {len(scale.items)} items need a score"
+        )
     return scores
 
 
@@ -97,10 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             db.migrate(settings.database_url)
             with db.session_scope(db.make_engine(settings.database_url)) as session:
                 summary = demo.load_demo(
-                    session, scales=scales, actor="cli",
+                    session,
+                    scales=scales,
+                    actor="cli",
                     progress=lambda _fraction, message: print(message, file=sys.stderr),
                 )
-            print(f"loaded demo data: {summary.services} services, {summary.reviews} reviews, {summary.ratings} item ratings")
+            print(
+                f"loaded demo data: {summary.services} services, {summary.reviews} reviews, {summary.ratings} item ratings"
+            )
     except (CliError, ScaleFileError, demo.DemoAlreadyLoaded) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -19,15 +19,51 @@ from fidelity.scales import Scale
 
 DEMO_PROGRAMME = "Demo: IPS in Primary Care (IPSPC)"
 # domain.md section 0: six areas from April 2023, six more from the June 2023 expansion.
-FIRST_WAVE = ["South Yorkshire", "Greater Manchester", "West London", "Norfolk", "Cheshire West and Chester", "West Midlands"]
+FIRST_WAVE = [
+    "South Yorkshire",
+    "Greater Manchester",
+    "West London",
+    "Norfolk",
+    "Cheshire West and Chester",
+    "West Midlands",
+]
 EXPANSION = ["Enfield", "Essex", "Newham", "Nottingham", "Slough", "Surrey"]
-PROVIDERS = ["Demo Health & Work CIC", "Demo Employment Trust", "Demo Community Interest Co", "Demo NHS Foundation Trust"]
+PROVIDERS = [
+    "Demo Health & Work CIC",
+    "Demo Employment Trust",
+    "Demo Community Interest Co",
+    "Demo NHS Foundation Trust",
+]
 REVIEWERS = ["Demo Reviewer A. Patel", "Demo Reviewer B. Jones", "Demo Reviewer C. Okafor", "Demo Reviewer D. Smith"]
 # How much harder (negative) or easier each item is than the service's overall level; the
 # literature finds time-unlimited support and executive support least often in place (Kim 2015).
-ITEM_EASE = {1: 0.6, 2: 0.5, 3: 0.6, 4: 0.1, 5: 0.0, 6: -0.4, 7: 0.3, 8: 0.0, 9: 0.3, 10: 0.1, 11: -0.6, 12: -0.1,
-             13: 0.0, 14: -0.1, 15: 0.5, 16: 0.2, 17: -0.5, 18: -0.3, 19: 0.2, 20: 0.3, 21: 0.4, 22: -0.2, 23: -0.7,
-             24: -0.3, 25: -0.1}
+ITEM_EASE = {
+    1: 0.6,
+    2: 0.5,
+    3: 0.6,
+    4: 0.1,
+    5: 0.0,
+    6: -0.4,
+    7: 0.3,
+    8: 0.0,
+    9: 0.3,
+    10: 0.1,
+    11: -0.6,
+    12: -0.1,
+    13: 0.0,
+    14: -0.1,
+    15: 0.5,
+    16: 0.2,
+    17: -0.5,
+    18: -0.3,
+    19: 0.2,
+    20: 0.3,
+    21: 0.4,
+    22: -0.2,
+    23: -0.7,
+    24: -0.3,
+    25: -0.1,
+}
 SEED = 20230401
 Progress = Callable[[float, str], None]
 
@@ -63,7 +99,11 @@ def _review_dates(rng: random.Random, first: date, until: date) -> list[date]:
 
 
 def load_demo(
-    session: Session, *, scales: dict[str, Scale], actor: str = "demo", today: date | None = None,
+    session: Session,
+    *,
+    scales: dict[str, Scale],
+    actor: str = "demo",
+    today: date | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
     """Add the demo programme, areas, services and reviews in the caller's transaction."""
@@ -141,7 +181,11 @@ def load_demo(
                 level = min(4.8, level + rng.uniform(0.05, 0.45))
     summary = DemoSummary(services=services, reviews=reviews, ratings=ratings)
     repository.record(
-        session, actor=actor, action="load_demo", entity="demo", entity_id=DEMO_PROGRAMME,
+        session,
+        actor=actor,
+        action="load_demo",
+        entity="demo",
+        entity_id=DEMO_PROGRAMME,
         after={"services": services, "reviews": reviews, "ratings": ratings},
     )
     session.flush()

@@ -21,8 +21,8 @@ from fidelity.models import (
     ItemRating,
     NamedCreate,
     Programme,
-    RatingInput,
     Rater,
+    RatingInput,
     Review,
     ReviewCreate,
     ReviewStatus,
@@ -318,7 +318,9 @@ def save_rating(
     if item.checklist is not None:
         bad = [i for i in rating_in.checklist_ticked if not 0 <= i < len(item.checklist.elements)]
         if bad:
-            raise InputError(f"checklist: item {item.number} has elements 0-{len(item.checklist.elements) - 1}, got {bad}")
+            raise InputError(
+                f"checklist: item {item.number} has elements 0-{len(item.checklist.elements) - 1}, got {bad}"
+            )
     unknown_sources = sorted(set(rating_in.data_sources) - set(DATA_SOURCE_LABELS))
     if unknown_sources:
         raise InputError(f"data sources: unknown {unknown_sources}; use MIS, DOC, INT or OBS")
@@ -424,9 +426,7 @@ class ReviewListing:
     scored: int
 
 
-def list_reviews_with_services(
-    session: Session, *, statuses: tuple[str, ...], limit: int = 50
-) -> list[ReviewListing]:
+def list_reviews_with_services(session: Session, *, statuses: tuple[str, ...], limit: int = 50) -> list[ReviewListing]:
     """Reviews in the given statuses, newest visit first, with their service and progress."""
     rows = session.exec(
         select(Review, Service.name)
@@ -436,7 +436,9 @@ def list_reviews_with_services(
         .limit(limit)
     ).all()
     counts = scored_counts(session, [review.id for review, _ in rows if review.id is not None])
-    return [ReviewListing(review=review, service_name=name, scored=counts.get(review.id or 0, 0)) for review, name in rows]
+    return [
+        ReviewListing(review=review, service_name=name, scored=counts.get(review.id or 0, 0)) for review, name in rows
+    ]
 
 
 def list_audit(session: Session, *, entity: str | None = None, limit: int = 200) -> list[AuditEvent]:
@@ -444,4 +446,3 @@ def list_audit(session: Session, *, entity: str | None = None, limit: int = 200)
     if entity:
         query = query.where(AuditEvent.entity == entity)
     return list(session.exec(query))
-

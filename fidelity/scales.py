@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -257,7 +258,7 @@ def _band_problems(bands: Iterable[Band], n_items: int) -> list[str]:
         problems.append(f"bands: the lowest band must start at {low} (every item scored 1)")
     if ordered[-1].max != high:
         problems.append(f"bands: the highest band must end at {high} (every item scored 5)")
-    for lower, upper in zip(ordered, ordered[1:], strict=False):
+    for lower, upper in itertools.pairwise(ordered):
         if upper.min != lower.max + 1:
             problems.append(f"bands: {lower.label!r} ends at {lower.max} but {upper.label!r} starts at {upper.min}")
     problems += [f"bands: {b.label!r} has min {b.min} above max {b.max}" for b in ordered if b.min > b.max]
@@ -272,16 +273,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
             if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader subclass
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except OSError as error:
         raise ScaleFileError(f"{path}: cannot read the file ({error.strerror})") from error
     except yaml.YAMLError as error:
@@ -346,7 +345,9 @@ def _apply_overlay(path: Path, raw: dict[str, Any], base: Scale) -> dict[str, An
     for position, change in enumerate(raw.get("items") or []):
         number = change.get("number") if isinstance(change, dict) else None
         if not isinstance(number, int) or not 1 <= number <= len(merged_items):
-            raise ScaleFileError(f"{path}: items[{position}].number: must be an item of {base.id} (1-{len(merged_items)})")
+            raise ScaleFileError(
+                f"{path}: items[{position}].number: must be an item of {base.id} (1-{len(merged_items)})"
+            )
         where = f"item {number}"
         if "modification" not in change:
             raise ScaleFileError(f"{path}: {where}.modification: say what was modified and why")
@@ -398,4 +399,3 @@ def load_scales(scales_dir: Path) -> dict[str, Scale]:
 
 def scale_fingerprint(scale: Scale) -> dict[str, str]:
     return {"scale_id": scale.id, "scale_version": scale.version, "scale_hash": scale.content_hash}
-

@@ -84,9 +84,15 @@ def make_service(db_url: str) -> Callable[..., Service]:
             programme = repository.create_programme(s, actor=ACTOR, name=f"Programme {n}")
             area = repository.create_area(s, actor=ACTOR, name=f"Area {n}")
             return repository.create_service(
-                s, actor=ACTOR,
-                data={"name": name or f"Service {n}", "provider": "Provider", "programme_id": programme.id,
-                      "area_id": area.id, **extra},
+                s,
+                actor=ACTOR,
+                data={
+                    "name": name or f"Service {n}",
+                    "provider": "Provider",
+                    "programme_id": programme.id,
+                    "area_id": area.id,
+                    **extra,
+                },
             )
 
     return make
@@ -96,15 +102,25 @@ def make_service(db_url: str) -> Callable[..., Service]:
 def make_review(db_url: str, scales: dict[str, Scale]) -> Callable[..., Review]:
     """Start a review and, optionally, score it (`scores`: item -> score) and finalise it."""
 
-    def make(service_id: int, *, scale_id: str = "ips-25", visit: date = date(2025, 3, 1),
-             scores: dict[int, int] | None = None, final: bool = False) -> Review:
+    def make(
+        service_id: int,
+        *,
+        scale_id: str = "ips-25",
+        visit: date = date(2025, 3, 1),
+        scores: dict[int, int] | None = None,
+        final: bool = False,
+    ) -> Review:
         with db.session_scope(db.make_engine(db_url)) as s:
             review = repository.start_review(
-                s, actor=ACTOR, scales=scales,
+                s,
+                actor=ACTOR,
+                scales=scales,
                 data={"service_id": service_id, "scale_id": scale_id, "visit_start": visit, "lead_reviewer": "Lead"},
             )
             for number, score in (scores or {}).items():
-                repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score})
+                repository.save_rating(
+                    s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score}
+                )
             if final:
                 review = repository.finalise_review(s, actor=ACTOR, review_id=review.id)
             return review

@@ -35,7 +35,10 @@ def test_score__complete_file__prints_json_and_exits_0(tmp_path: Path) -> None:
     scores = ALL_FOUR | {1: 5, 2: 5, 3: 5, 15: 5, 23: 2}
     result = subprocess.run(
         [sys.executable, "-m", "fidelity", "score", "--scale", "ips-25", str(_csv(tmp_path, _rows(scores)))],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
@@ -46,9 +49,14 @@ def test_score__complete_file__prints_json_and_exits_0(tmp_path: Path) -> None:
         "band": "Good",
         "sections": {"Staffing": 15, "Organization": 32, "Services": 55},
         "principles": {
-            "Competitive employment": 4.0, "Zero exclusion": 4.0, "Integration with treatment": 4.2,  # items 2 (5), 4, 5, 6, 25 (4)
-            "Client preferences": 4.0, "Benefits planning": 4.0, "Rapid job search": 4.5,
-            "Systematic job development": 4.0, "Time-unlimited support": 3.0,
+            "Competitive employment": 4.0,
+            "Zero exclusion": 4.0,
+            "Integration with treatment": 4.2,  # items 2 (5), 4, 5, 6, 25 (4)
+            "Client preferences": 4.0,
+            "Benefits planning": 4.0,
+            "Rapid job search": 4.5,
+            "Systematic job development": 4.0,
+            "Time-unlimited support": 3.0,
         },
     }
 
@@ -60,7 +68,9 @@ def test_score__ipspc__uses_modified_principle_names(tmp_path: Path, capsys: pyt
     assert "Time-limited, individual support" in out["principles"]
 
 
-def test_score__rows_in_any_order_with_blank_lines__accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_score__rows_in_any_order_with_blank_lines__accepted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rows = list(reversed(_rows(dict.fromkeys(range(1, 26), 1))))
     rows.insert(5, "")
     assert main(["score", "--scale", "ips-25", str(_csv(tmp_path, rows))]) == 0
@@ -70,8 +80,8 @@ def test_score__rows_in_any_order_with_blank_lines__accepted(tmp_path: Path, cap
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        (_rows(ALL_FOUR) + ["26,3"], "row 27: item '26' is not an item of ips-25 (1-25)"),
-        (_rows(ALL_FOUR) + ["x,3"], "row 27: item 'x' is not an item of ips-25 (1-25)"),
+        ([*_rows(ALL_FOUR), "26,3"], "row 27: item '26' is not an item of ips-25 (1-25)"),
+        ([*_rows(ALL_FOUR), "x,3"], "row 27: item 'x' is not an item of ips-25 (1-25)"),
         (_rows(ALL_FOUR | {7: 0}), "row 8: score '0' for item 7 must be a whole number 1-5"),
         (_rows(ALL_FOUR | {7: 6}), "row 8: score '6' for item 7 must be a whole number 1-5"),
         ([*_rows(ALL_FOUR)[:24], "25,3.5"], "row 26: score '3.5' for item 25 must be a whole number 1-5"),
@@ -112,7 +122,9 @@ def test_score__unknown_scale__lists_known(tmp_path: Path, capsys: pytest.Captur
     ],
     ids=["missing", "directory", "not-utf8", "empty"],
 )
-def test_score__unreadable_file__exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], make, message: str) -> None:
+def test_score__unreadable_file__exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make, message: str
+) -> None:
     path = make(tmp_path) or tmp_path / "e.csv"
     assert main(["score", "--scale", "ips-25", str(path)]) == 2
     err = capsys.readouterr().err

@@ -65,7 +65,10 @@ def test_create_service__bad_input__names_field_and_saves_nothing(db_url: str, m
 
 def test_create_service__duplicate_name_any_case__refused(db_url: str, make_service) -> None:
     first = make_service("Essex IPS")
-    with pytest.raises(repository.InputError, match="name: a service called 'ESSEX ips' already exists"), _write(db_url) as s:
+    with (
+        pytest.raises(repository.InputError, match="name: a service called 'ESSEX ips' already exists"),
+        _write(db_url) as s,
+    ):
         repository.create_service(
             s, actor=ACTOR, data={"name": "ESSEX ips", "programme_id": first.programme_id, "area_id": first.area_id}
         )
@@ -87,7 +90,10 @@ def test_update_service__missing__not_found(db_url: str) -> None:
 def test_start_review__pins_scale_id_version_hash_and_snapshot(db_url: str, make_service, make_review, ipspc) -> None:
     review = make_review(make_service().id, scale_id="ipspc")
     assert (review.scale_id, review.scale_version, review.scale_hash, review.status) == (
-        "ipspc", ipspc.version, ipspc.content_hash, "draft"
+        "ipspc",
+        ipspc.version,
+        ipspc.content_hash,
+        "draft",
     )
     with Session(db.make_engine(db_url)) as s:
         assert repository.review_scale(s, review) == ipspc
@@ -104,7 +110,12 @@ def test_start_review__pins_scale_id_version_hash_and_snapshot(db_url: str, make
     ],
 )
 def test_start_review__bad_input__refused(db_url: str, make_service, scales, change, message) -> None:
-    data = {"service_id": make_service().id, "scale_id": "ips-25", "visit_start": date(2025, 1, 1), "lead_reviewer": "A"}
+    data = {
+        "service_id": make_service().id,
+        "scale_id": "ips-25",
+        "visit_start": date(2025, 1, 1),
+        "lead_reviewer": "A",
+    }
     with pytest.raises(repository.InputError, match=message), _write(db_url) as s:
         repository.start_review(s, actor=ACTOR, scales=scales, data=data | change)
 
@@ -112,24 +123,40 @@ def test_start_review__bad_input__refused(db_url: str, make_service, scales, cha
 def test_save_rating__create_then_update__one_row_two_audit_events(db_url: str, make_service, make_review) -> None:
     review = make_review(make_service().id)
     with _write(db_url) as s:
-        repository.save_rating(s, actor=ACTOR, review_id=review.id,
-                               data={"item_number": 1, "score": 3, "metric_numerator": 52, "metric_denominator": 2,
-                                     "metric_value": 26, "data_sources": ["MIS"], "evidence": "Caseload list"})
+        repository.save_rating(
+            s,
+            actor=ACTOR,
+            review_id=review.id,
+            data={
+                "item_number": 1,
+                "score": 3,
+                "metric_numerator": 52,
+                "metric_denominator": 2,
+                "metric_value": 26,
+                "data_sources": ["MIS"],
+                "evidence": "Caseload list",
+            },
+        )
     with _write(db_url) as s:
-        repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 1, "score": 4, "evidence": "Recount"})
+        repository.save_rating(
+            s, actor=ACTOR, review_id=review.id, data={"item_number": 1, "score": 4, "evidence": "Recount"}
+        )
     with Session(db.make_engine(db_url)) as s:
         rows = s.exec(select(ItemRating)).all()
         assert [(r.score, r.evidence, r.metric_value) for r in rows] == [(4, "Recount", None)]
         assert s.get(Review, review.id).status == "scoring"
     assert [(e.action, (e.before or {}).get("score"), e.after["score"]) for e in _audit(db_url, "itemrating")] == [
-        ("create", None, 3), ("update", 3, 4)
+        ("create", None, 3),
+        ("update", 3, 4),
     ]
 
 
 def test_save_rating__nothing_changed__no_write_no_audit(db_url: str, make_service, make_review) -> None:
     review = make_review(make_service().id, scores={2: 5})
     with _write(db_url) as s:
-        assert repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 2, "score": 5}) is not None
+        assert (
+            repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 2, "score": 5}) is not None
+        )
         assert repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 3}) is None
     assert len(_audit(db_url, "itemrating")) == 1
 
@@ -137,8 +164,9 @@ def test_save_rating__nothing_changed__no_write_no_audit(db_url: str, make_servi
 def test_save_rating__checklist_ticks__kept_sorted_and_unique(db_url: str, make_service, make_review) -> None:
     review = make_review(make_service().id)
     with _write(db_url) as s:
-        rating = repository.save_rating(s, actor=ACTOR, review_id=review.id,
-                                        data={"item_number": 5, "score": 3, "checklist_ticked": [4, 0, 4, 2]})
+        rating = repository.save_rating(
+            s, actor=ACTOR, review_id=review.id, data={"item_number": 5, "score": 3, "checklist_ticked": [4, 0, 4, 2]}
+        )
     assert rating.checklist_ticked == [0, 2, 4]
 
 
@@ -153,7 +181,9 @@ def test_save_rating__checklist_ticks__kept_sorted_and_unique(db_url: str, make_
         ({"item_number": 1, "metric_numerator": -3}, "metric numerator: Input should be greater than or equal to 0"),
     ],
 )
-def test_save_rating__bad_input__refused_and_nothing_saved(db_url: str, make_service, make_review, data, message) -> None:
+def test_save_rating__bad_input__refused_and_nothing_saved(
+    db_url: str, make_service, make_review, data, message
+) -> None:
     review = make_review(make_service().id)
     with pytest.raises(repository.InputError, match=message), _write(db_url) as s:
         repository.save_rating(s, actor=ACTOR, review_id=review.id, data=data)
@@ -167,7 +197,10 @@ def test_finalise__unscored_items__refused_naming_them(db_url: str, make_service
     with _write(db_url) as s:  # clear two scores, keeping the evidence rows
         for number in (7, 19):
             repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "evidence": "tbc"})
-    with pytest.raises(repository.InputError, match=r"cannot finalise: 2 item\(s\) not scored yet \(item 7, 19\)"), _write(db_url) as s:
+    with (
+        pytest.raises(repository.InputError, match=r"cannot finalise: 2 item\(s\) not scored yet \(item 7, 19\)"),
+        _write(db_url) as s,
+    ):
         repository.finalise_review(s, actor=ACTOR, review_id=review.id)
     with Session(db.make_engine(db_url)) as s:
         assert s.get(Review, review.id).status == "scoring"
@@ -198,7 +231,7 @@ def test_session_scope__error_midway__rolls_back_everything(db_url: str, make_se
 
 
 def test_services_overview__latest_and_previous_final__trend(db_url: str, make_service, make_review) -> None:
-    reviewed, fresh = make_service("Reviewed"), make_service("Fresh")
+    reviewed, _fresh = make_service("Reviewed"), make_service("Fresh")
     make_review(reviewed.id, visit=date(2024, 1, 10), scores=all_items(3), final=True)
     make_review(reviewed.id, visit=date(2024, 7, 10), scores=all_items(4), final=True)
     make_review(reviewed.id, visit=date(2025, 7, 10), scores={1: 5})  # in progress: not counted

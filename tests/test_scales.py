@@ -25,7 +25,10 @@ def test_scale__structure__25_items_in_sections_of_3_8_14(scales: dict[str, Scal
     assert sizes == {"staffing": 3, "organization": 8, "services": 14}
     assert len(scale.principles) == 8
     assert [(b.label, b.min, b.max) for b in scale.bands] == [
-        ("Exemplary", 115, 125), ("Good", 100, 114), ("Fair", 74, 99), ("Not IPS", 25, 73)
+        ("Exemplary", 115, 125),
+        ("Good", 100, 114),
+        ("Fair", 74, 99),
+        ("Not IPS", 25, 73),
     ]
     for item in scale.items:
         assert sorted(item.criteria) == [1, 2, 3, 4, 5], item.number
@@ -149,17 +152,19 @@ def test_load_scale__unknown_field__refused(tmp_path: Path) -> None:
 
 def test_load_scale__duplicate_yaml_key__refused_with_line(tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         id: x
         version: "1"
         id: y
-    """))
+    """)
+    )
     with pytest.raises(ScaleFileError, match=r"x\.yaml: not valid YAML at line 3, column 1: duplicate key 'id'$"):
         load_scale(path)
 
 
 def test_load_scale__missing_file__names_it(tmp_path: Path) -> None:
-    with pytest.raises(ScaleFileError, match="nope.yaml: cannot read the file"):
+    with pytest.raises(ScaleFileError, match=r"nope\.yaml: cannot read the file"):
         load_scale(tmp_path / "nope.yaml")
 
 

@@ -13,10 +13,20 @@ from .conftest import all_items
 @pytest.mark.parametrize("scale_id", ["ips-25", "ipspc"])
 @pytest.mark.parametrize(
     ("total", "band"),
-    [(25, "Not IPS"), (73, "Not IPS"), (74, "Fair"), (99, "Fair"), (100, "Good"), (114, "Good"),
-     (115, "Exemplary"), (125, "Exemplary")],
+    [
+        (25, "Not IPS"),
+        (73, "Not IPS"),
+        (74, "Fair"),
+        (99, "Fair"),
+        (100, "Good"),
+        (114, "Good"),
+        (115, "Exemplary"),
+        (125, "Exemplary"),
+    ],
 )
-def test_fidelity_band__boundary_totals__maps_to_band(scales: dict[str, Scale], scale_id: str, total: int, band: str) -> None:
+def test_fidelity_band__boundary_totals__maps_to_band(
+    scales: dict[str, Scale], scale_id: str, total: int, band: str
+) -> None:
     assert scoring.fidelity_band(scales[scale_id], total).label == band
 
 
@@ -32,8 +42,22 @@ def _metric(scale: Scale, number: int, value: float, **kw: float) -> int:
 
 @pytest.mark.parametrize(
     ("ratio", "score"),
-    [(0, 5), (12, 5), (20.0, 5), (20.5, 4), (21, 4), (25, 4), (25.1, 3), (26, 3), (30, 3), (31, 2), (40, 2),
-     (40.5, 1), (41, 1), (80, 1)],
+    [
+        (0, 5),
+        (12, 5),
+        (20.0, 5),
+        (20.5, 4),
+        (21, 4),
+        (25, 4),
+        (25.1, 3),
+        (26, 3),
+        (30, 3),
+        (31, 2),
+        (40, 2),
+        (40.5, 1),
+        (41, 1),
+        (80, 1),
+    ],
 )
 def test_item1_caseload__ratio__score(ips25: Scale, ratio: float, score: int) -> None:
     """A ratio above a whole number falls in the band above it (20.5 scores 4)."""
@@ -41,7 +65,8 @@ def test_item1_caseload__ratio__score(ips25: Scale, ratio: float, score: int) ->
 
 
 @pytest.mark.parametrize(
-    ("percent", "score"), [(100, 5), (96, 5), (95.9, 4), (90, 4), (89.9, 3), (75, 3), (74, 2), (60, 2), (59.9, 1), (0, 1)]
+    ("percent", "score"),
+    [(100, 5), (96, 5), (95.9, 4), (90, 4), (89.9, 3), (75, 3), (74, 2), (60, 2), (59.9, 1), (0, 1)],
 )
 def test_item2_employment_staff__percent__score(ips25: Scale, percent: float, score: int) -> None:
     assert _metric(ips25, 2, percent) == score
@@ -54,25 +79,32 @@ def test_item15_rapid_job_search__mean_days__score(ips25: Scale, days: float, sc
     assert _metric(ips25, 15, days) == score
 
 
-@pytest.mark.parametrize(("percent", "score"), [(90, 5), (89, 4), (75, 4), (74, 3), (50, 3), (49, 2), (25, 2), (24.9, 1)])
+@pytest.mark.parametrize(
+    ("percent", "score"), [(90, 5), (89, 4), (75, 4), (74, 3), (50, 3), (49, 2), (25, 2), (24.9, 1)]
+)
 def test_item16_individualised_search__percent__score(ips25: Scale, percent: float, score: int) -> None:
     assert _metric(ips25, 16, percent) == score
 
 
-@pytest.mark.parametrize(("contacts", "score"), [(7, 5), (6, 5), (5.9, 4), (5, 4), (4, 3), (3, 2), (2, 2), (1.9, 1), (0, 1)])
+@pytest.mark.parametrize(
+    ("contacts", "score"), [(7, 5), (6, 5), (5.9, 4), (5, 4), (4, 3), (3, 2), (2, 2), (1.9, 1), (0, 1)]
+)
 def test_item17_employer_contacts__per_week__score(ips25: Scale, contacts: float, score: int) -> None:
     """3 contacts a week sits between the anchors for 2 and 4: it scores 2."""
     assert _metric(ips25, 17, contacts) == score
 
 
 @pytest.mark.parametrize("number", [19, 20])
-@pytest.mark.parametrize(("percent", "score"), [(85, 5), (84, 4), (70, 4), (69, 3), (60, 3), (59, 2), (50, 2), (49.9, 1)])
+@pytest.mark.parametrize(
+    ("percent", "score"), [(85, 5), (84, 4), (70, 4), (69, 3), (60, 3), (59, 2), (50, 2), (49.9, 1)]
+)
 def test_items19_20_diversity__percent__score(ips25: Scale, number: int, percent: float, score: int) -> None:
     assert _metric(ips25, number, percent) == score
 
 
 @pytest.mark.parametrize(
-    ("percent", "score"), [(100, 5), (95, 5), (94.9, 4), (85, 4), (84, 3), (75, 3), (74, 2), (65, 2), (64.9, 1), (64, 1), (10, 1)]
+    ("percent", "score"),
+    [(100, 5), (95, 5), (94.9, 4), (85, 4), (84, 3), (75, 3), (74, 2), (65, 2), (64.9, 1), (64, 1), (10, 1)],
 )
 def test_item21_competitive_jobs__percent__score(ips25: Scale, percent: float, score: int) -> None:
     """The published bands leave 64-65% undefined; anything under 65% scores 1."""
@@ -98,7 +130,7 @@ def test_metric__negative_value__refused(ips25: Scale) -> None:
 
 
 def test_metric__item_without_metric__refused(ips25: Scale) -> None:
-    with pytest.raises(scoring.ScoringError, match="item 3 .* has no metric"):
+    with pytest.raises(scoring.ScoringError, match=r"item 3 .* has no metric"):
         _metric(ips25, 3, 10)
 
 
@@ -108,7 +140,9 @@ def test_metric_value__calculator__ratio_and_percent(ips25: Scale) -> None:
 
 
 def test_metric_value__zero_denominator__names_the_input(ips25: Scale) -> None:
-    with pytest.raises(scoring.ScoringError, match=r"Employment specialist full-time equivalents \(FTE\): must be more than 0"):
+    with pytest.raises(
+        scoring.ScoringError, match=r"Employment specialist full-time equivalents \(FTE\): must be more than 0"
+    ):
         scoring.metric_value(ips25.item(1).metric.calculator, 20, 0)
 
 
@@ -138,7 +172,9 @@ def test_total_and_sections__mixed_scores__add_up(ips25: Scale) -> None:
     ratings = {n: (n % 5) + 1 for n in range(1, 26)}
     assert scoring.total_score(ips25, ratings) == 75
     assert scoring.section_subtotals(ips25, ratings) == {
-        "Staffing": 2 + 3 + 4, "Organization": 5 + 1 + 2 + 3 + 4 + 5 + 1 + 2, "Services": 75 - 9 - 23
+        "Staffing": 2 + 3 + 4,
+        "Organization": 5 + 1 + 2 + 3 + 4 + 5 + 1 + 2,
+        "Services": 75 - 9 - 23,
     }
 
 
@@ -182,7 +218,7 @@ def test_summarise__incomplete__no_band(ips25: Scale) -> None:
 
 
 def test_reachable_bands__partial_review__range_of_bands(ips25: Scale) -> None:
-    low, high = scoring.reachable_bands(ips25, {n: 5 for n in range(1, 21)})  # 100 points, 5 unscored
+    low, high = scoring.reachable_bands(ips25, dict.fromkeys(range(1, 21), 5))  # 100 points, 5 unscored
     assert (low.label, high.label) == ("Good", "Exemplary")
     low, high = scoring.reachable_bands(ips25, all_items(4))
     assert low == high and low.label == "Good"

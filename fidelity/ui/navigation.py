@@ -12,10 +12,10 @@ SUMMARY = "fidelity/ui/pages/review_summary.py"
 
 def pages() -> dict[str, list[st.Page]]:
     return {
-        "": [st.Page(HOME, title="Home", icon="🏠", url_path="home", default=True)],
+        "": [st.Page(HOME, title="Home", icon=":material/home:", url_path="home", default=True)],
         "Reviews": [
-            st.Page(WORKSPACE, title="Review workspace", icon="📝", url_path="workspace"),
-            st.Page(SUMMARY, title="Review summary", icon="📊", url_path="summary"),
+            st.Page(WORKSPACE, title="Review workspace", icon=":material/edit_note:", url_path="workspace"),
+            st.Page(SUMMARY, title="Review summary", icon=":material/summarize:", url_path="summary"),
         ],
-        "Services": [st.Page(SERVICES, title="Services", icon="🏢", url_path="services")],
+        "Services": [st.Page(SERVICES, title="Services", icon=":material/apartment:", url_path="services")],
     }

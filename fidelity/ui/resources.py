@@ -60,12 +60,34 @@ def reading() -> Iterator[Session]:
 def services_frame(url: str) -> pd.DataFrame:
     with db.session_scope(db.make_engine(url)) as session:
         rows = repository.list_services_overview(session)
-    columns = ["id", "Area", "Service", "Provider", "Programme", "Latest review", "Total", "Band", "Change",
-               "In progress", "is_demo"]
+    columns = [
+        "id",
+        "Area",
+        "Service",
+        "Provider",
+        "Programme",
+        "Latest review",
+        "Total",
+        "Band",
+        "Change",
+        "In progress",
+        "is_demo",
+    ]
     return pd.DataFrame(
         [
-            [r.id, r.area, r.name, r.provider, r.programme, r.latest_review_date, r.latest_total, r.latest_band,
-             r.trend, r.reviews_in_progress, r.is_demo]
+            [
+                r.id,
+                r.area,
+                r.name,
+                r.provider,
+                r.programme,
+                r.latest_review_date,
+                r.latest_total,
+                r.latest_band,
+                r.trend,
+                r.reviews_in_progress,
+                r.is_demo,
+            ]
             for r in rows
         ],
         columns=columns,

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from fidelity.scales import Item, Scale
 from fidelity.ui.state import Keys
 
-BAND_COLOURS = {"Exemplary": "blue", "Good": "green", "Fair": "orange", "Not IPS": "red"}
 PROVISIONAL = "Provisional"
-
-
-def band_badge(label: str | None, *, provisional: bool = False) -> None:
-    if label is None:
-        st.badge("No band yet", color="gray")
-        return
-    st.badge(label + (" (provisional band)" if provisional else ""), color=BAND_COLOURS.get(label, "gray"))
 
 
 def item_title(item: Item) -> str:
@@ -31,22 +26,52 @@ def provisional_warning(scale: Scale) -> None:
             f"{count} of {len(scale.items)} items on {scale.id} v{scale.version} have provisional criteria: "
             "written from the IPS literature but not yet checked against the published scale. "
             "They are marked “Provisional”.",
-            icon="⚠️",
+            icon=":material/warning:",
         )
+
+
+def request_selection(key: str, value: object) -> None:
+    """Ask the picker `key` to show `value` on the next run (a widget cannot change once drawn)."""
+    st.session_state[f"_select:{key}"] = value
+
+
+def remembered_select(
+    label: str,
+    options: list[Any],
+    *,
+    key: str,
+    wanted: object,
+    format_func: Callable[[Any], str],
+    placeholder: str = "Choose an option",
+) -> Any:
+    """A selectbox whose value the code sets through session state before it is drawn.
+
+    Setting state (rather than `index`) keeps the browser and the server in step when the code,
+    not the user, changes the choice.
+    """
+    requested = st.session_state.pop(f"_select:{key}", None)
+    if requested in options:
+        st.session_state[key] = requested
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = wanted if wanted in options else None
+    return st.selectbox(label, options, index=None, format_func=format_func, key=key, placeholder=placeholder)
 
 
 def service_picker(services: pd.DataFrame, *, key: str) -> int | None:
     """Choose a service; the choice is remembered across pages."""
     ids = [int(i) for i in services["id"]]
     labels = dict(zip(ids, services["Service"] + " — " + services["Area"], strict=True))
-    current = st.session_state.get(Keys.SERVICE_ID)
-    chosen = st.selectbox(
-        "Service", ids, index=ids.index(current) if current in ids else None, format_func=labels.__getitem__,
-        key=key, placeholder="Choose a service",
+    chosen = remembered_select(
+        "Service",
+        ids,
+        key=key,
+        wanted=st.session_state.get(Keys.SERVICE_ID),
+        format_func=labels.__getitem__,
+        placeholder="Choose a service",
     )
     st.session_state[Keys.SERVICE_ID] = chosen
     return chosen
 
 
 def show_error(error: Exception) -> None:
-    st.error(str(error), icon="🚫")
+    st.error(str(error), icon=":material/error:")

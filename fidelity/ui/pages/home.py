@@ -29,7 +29,9 @@ def _load_demo() -> None:
     try:
         with resources.transaction() as session:
             summary = demo.load_demo(
-                session, scales=resources.scales(), actor=resources.ACTOR,
+                session,
+                scales=resources.scales(),
+                actor=resources.ACTOR,
                 progress=lambda fraction, message: bar.progress(fraction, text=message),
             )
     except demo.DemoAlreadyLoaded as error:
@@ -46,24 +48,33 @@ if not has_services:
         "the twelve IPS in Primary Care areas with two or three made-up services each and reviews from 2023 on."
     )
     left, right = st.columns(2)
-    if left.button("Load demo data", type="primary", key="home:load_demo", icon="🧪"):
+    if left.button("Load demo data", type="primary", key="home:load_demo", icon=":material/science:"):
         _load_demo()
-    right.page_link(navigation.SERVICES, label="Add a service", icon="➕")
+    right.page_link(navigation.SERVICES, label="Add a service", icon=":material/add:")
     st.stop()
 
 if demo_present:
-    st.info("Demo data is loaded. Every programme, area and service named “Demo: …” is synthetic.", icon="🧪")
+    st.info(
+        "Demo data is loaded. Every programme, area and service named “Demo: …” is synthetic.",
+        icon=":material/science:",
+    )
 
 st.subheader("Reviews in progress")
 if not open_reviews:
     st.write("No review is in progress.")
-    st.page_link(navigation.WORKSPACE, label="Start a review", icon="📝")
+    st.page_link(navigation.WORKSPACE, label="Start a review", icon=":material/edit_note:")
 else:
     st.dataframe(
         pd.DataFrame(
             [
-                {"Service": r.service_name, "Visit": r.review.visit_start, "Scale": r.review.scale_id,
-                 "Lead reviewer": r.review.lead_reviewer, "Status": r.review.status, "Scored": f"{r.scored} of 25"}
+                {
+                    "Service": r.service_name,
+                    "Visit": r.review.visit_start,
+                    "Scale": r.review.scale_id,
+                    "Lead reviewer": r.review.lead_reviewer,
+                    "Status": r.review.status,
+                    "Scored": f"{r.scored} of 25",
+                }
                 for r in open_reviews
             ]
         ),
@@ -83,8 +94,13 @@ if recent_final:
     st.dataframe(
         pd.DataFrame(
             [
-                {"Service": r.service_name, "Visit": r.review.visit_start, "Scale": r.review.scale_id,
-                 "Total": r.review.total, "Band": r.review.band}
+                {
+                    "Service": r.service_name,
+                    "Visit": r.review.visit_start,
+                    "Scale": r.review.scale_id,
+                    "Total": r.review.total,
+                    "Band": r.review.band,
+                }
                 for r in recent_final
             ]
         ),

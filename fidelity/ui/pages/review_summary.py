@@ -24,18 +24,27 @@ with resources.reading() as session:
     reviews = repository.list_reviews(session, service_id=service_id)
 if not reviews:
     st.info("This service has no reviews yet.")
-    st.page_link(navigation.WORKSPACE, label="Start a review in the workspace", icon="📝")
+    st.page_link(navigation.WORKSPACE, label="Start a review in the workspace", icon=":material/edit_note:")
     st.stop()
 
 labels = {
-    r.id: f"{r.visit_start:%d %b %Y} · {r.kind} · {r.scale_id}" + ("" if r.status == ReviewStatus.FINAL else f" ({r.status})")
+    r.id: f"{r.visit_start:%d %b %Y} · {r.kind} · {r.scale_id}"
+    + ("" if r.status == ReviewStatus.FINAL else f" ({r.status})")
     for r in reviews
 }
 ids = list(labels)
 wanted = st.session_state.get(Keys.REVIEW_ID)
-review_id = st.selectbox("Review", ids, index=ids.index(wanted) if wanted in ids else 0, format_func=labels.__getitem__,
-                         key=f"summary:review:{service_id}")
+review_id = widgets.remembered_select(
+    "Review",
+    ids,
+    key=f"summary:review:{service_id}",
+    wanted=wanted if wanted in ids else ids[0],
+    format_func=labels.__getitem__,
+)
 st.session_state[Keys.REVIEW_ID] = review_id
+if review_id is None:
+    st.info("Choose a review.")
+    st.stop()
 
 with resources.reading() as session:
     review = repository.get_review(session, review_id)
@@ -58,19 +67,25 @@ if review.status != ReviewStatus.FINAL:
     st.warning(
         f"This review is not final yet ({summary.completeness.scored} of {summary.completeness.of} items scored). "
         "Figures below may change.",
-        icon="✏️",
+        icon=":material/edit:",
     )
 widgets.provisional_warning(scale)
 
 total_col, band_col, change_col = st.columns(3)
-total_col.metric("Total", f"{summary.total}", help=f"Sum of the {len(scale.items)} item scores ({scale.min_total}-{scale.max_total})")
-with band_col:
-    st.markdown("**Band**")
-    widgets.band_badge(summary.band.label if summary.band else None, provisional=bool(summary.band and summary.band.provisional))
+total_col.metric(
+    "Total", f"{summary.total}", help=f"Sum of the {len(scale.items)} item scores ({scale.min_total}-{scale.max_total})"
+)
+band_col.metric(
+    "Band",
+    (summary.band.label + (" (provisional band)" if summary.band.provisional else "")) if summary.band else "not yet",
+    help="Bands: " + ", ".join(f"{b.label} {b.min}-{b.max}" for b in scale.bands),
+)
 change_col.metric(
     "Change since previous final review",
     f"{change.total:+d}" if change.total is not None else "—",
-    help=f"Previous: {previous.visit_start:%d %b %Y}, total {previous.total}" if previous else "No earlier final review on this scale",
+    help=f"Previous: {previous.visit_start:%d %b %Y}, total {previous.total}"
+    if previous
+    else "No earlier final review on this scale",
 )
 
 maxima = {s.title: 5 * sum(1 for i in scale.items if i.section == s.id) for s in scale.sections}
@@ -79,35 +94,60 @@ chart_left, chart_right = st.columns(2)
 with chart_left:
     st.plotly_chart(
         charts.section_subtotals_figure(summary.sections, maxima, title="Section subtotals"),
-        key="summary:sections", width="stretch",
+        key="summary:sections",
+        width="stretch",
     )
     st.dataframe(
-        pd.DataFrame({"Section": list(summary.sections), "Score": list(summary.sections.values()),
-                      "Maximum": [maxima[s] for s in summary.sections]}),
-        hide_index=True, width="stretch",
+        pd.DataFrame(
+            {
+                "Section": list(summary.sections),
+                "Score": list(summary.sections.values()),
+                "Maximum": [maxima[s] for s in summary.sections],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
     )
 with chart_right:
     st.plotly_chart(
-        charts.principle_profile_figure(summary.principles, previous=profile_previous,
-                                        title="Principle profile (mean item score)"),
-        key="summary:principles", width="stretch",
+        charts.principle_profile_figure(
+            summary.principles, previous=profile_previous, title="Principle profile (mean item score)"
+        ),
+        key="summary:principles",
+        width="stretch",
     )
     st.dataframe(
         pd.DataFrame({"Principle": list(summary.principles), "Mean item score": list(summary.principles.values())}),
-        hide_index=True, width="stretch",
+        hide_index=True,
+        width="stretch",
     )
 
 st.subheader("Item scores")
 items = pd.DataFrame(
     [
-        {"No.": i.number, "Item": i.name, "Section": scale.section(i.section).title, "Score": scores.get(i.number),
-         "Change": change.items.get(i.number), "Evidence": ratings[i.number].evidence if i.number in ratings else "",
-         "Data sources": ", ".join(ratings[i.number].data_sources) if i.number in ratings else "",
-         "Provisional": "yes" if i.provisional else ""}
+        {
+            "No.": i.number,
+            "Item": i.name,
+            "Section": scale.section(i.section).title,
+            "Score": scores.get(i.number),
+            "Change": change.items.get(i.number),
+            "Evidence": ratings[i.number].evidence if i.number in ratings else "",
+            "Data sources": ", ".join(ratings[i.number].data_sources) if i.number in ratings else "",
+            "Provisional": "yes" if i.provisional else "",
+        }
         for i in scale.items
     ]
 )
-st.dataframe(items, hide_index=True, width="stretch",
-             column_config={"Change": st.column_config.NumberColumn(format="%+d", help="Against the previous final review")})
-st.download_button("Download item scores (CSV)", items.to_csv(index=False).encode("utf-8"),
-                   file_name=f"review-{review_id}-items.csv", mime="text/csv", key="summary:download")
+st.dataframe(
+    items,
+    hide_index=True,
+    width="stretch",
+    column_config={"Change": st.column_config.NumberColumn(format="%+d", help="Against the previous final review")},
+)
+st.download_button(
+    "Download item scores (CSV)",
+    items.to_csv(index=False).encode("utf-8"),
+    file_name=f"review-{review_id}-items.csv",
+    mime="text/csv",
+    key="summary:download",
+)

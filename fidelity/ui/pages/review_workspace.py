@@ -10,7 +10,7 @@ import streamlit as st
 
 from fidelity import repository, scoring
 from fidelity.models import ItemRating, ReviewKind, ReviewStatus
-from fidelity.scales import DATA_SOURCE_LABELS, Item, Scale
+from fidelity.scales import DATA_SOURCE_LABELS, Item
 from fidelity.ui import navigation, resources, widgets
 from fidelity.ui.state import Keys, flash, show_flash
 
@@ -20,13 +20,13 @@ NEW_REVIEW = 0
 st.title("Review workspace")
 show_flash()
 if st.session_state.get(ERROR):
-    st.error(st.session_state.pop(ERROR), icon="🚫")
+    st.error(st.session_state.pop(ERROR), icon=":material/error:")
 
 scales = resources.scales()
 services = resources.services_frame(resources.database_url())
 if services.empty:
     st.info("There are no services yet. Add a service first, or load the demo data from Home.")
-    st.page_link(navigation.SERVICES, label="Go to services", icon="🏢")
+    st.page_link(navigation.SERVICES, label="Go to services", icon=":material/apartment:")
     st.stop()
 
 service_id = widgets.service_picker(services, key="ws:service")
@@ -36,15 +36,14 @@ if service_id is None:
 
 with resources.reading() as session:
     reviews = repository.list_reviews(session, service_id=service_id)
-    counts = repository.scored_counts(session, [r.id for r in reviews if r.id is not None])
 
 
 def _review_label(review_id: int) -> str:
+    """Stable text: it must not change while the review is on screen (the browser keeps the old one)."""
     if review_id == NEW_REVIEW:
-        return "➕ Start a new review"
+        return "+ Start a new review"
     review = next(r for r in reviews if r.id == review_id)
-    state = "final, locked" if review.status == ReviewStatus.FINAL else f"{review.status}, {counts.get(review_id, 0)} scored"
-    return f"{review.visit_start:%d %b %Y} · {review.kind} · {review.scale_id} ({state})"
+    return f"{review.visit_start:%d %b %Y} · {review.kind} · {review.scale_id} (started {review.created_at:%d %b %Y})"
 
 
 options = [NEW_REVIEW] + [r.id for r in reviews if r.id is not None]
@@ -52,8 +51,11 @@ wanted = st.session_state.get(Keys.REVIEW_ID)
 if wanted not in options:
     wanted = next((r.id for r in reviews if r.status != ReviewStatus.FINAL), NEW_REVIEW)
 picker_key = f"ws:review_picker:{service_id}"
-review_id = st.selectbox("Review", options, index=options.index(wanted), format_func=_review_label, key=picker_key)
+review_id = widgets.remembered_select("Review", options, key=picker_key, wanted=wanted, format_func=_review_label)
 st.session_state[Keys.REVIEW_ID] = review_id or None
+if review_id is None:
+    st.info("Choose a review, or start a new one.")
+    st.stop()
 
 # --- start a new review ------------------------------------------------------------------------
 
@@ -66,8 +68,12 @@ if review_id == NEW_REVIEW:
         )
         kind = st.selectbox("Kind of review", [k.value for k in ReviewKind], index=1, key="start_review:kind")
         first, last = st.columns(2)
-        visit_start = first.date_input("First visit day", value=date.today(), format="DD/MM/YYYY", key="start_review:start")
-        visit_end = last.date_input("Last visit day (optional)", value=None, format="DD/MM/YYYY", key="start_review:end")
+        visit_start = first.date_input(
+            "First visit day", value=date.today(), format="DD/MM/YYYY", key="start_review:start"
+        )
+        visit_end = last.date_input(
+            "Last visit day (optional)", value=None, format="DD/MM/YYYY", key="start_review:end"
+        )
         lead, second = st.columns(2)
         lead_reviewer = lead.text_input("Lead reviewer", max_chars=120, key="start_review:lead")
         second_reviewer = second.text_input("Second reviewer (optional)", max_chars=120, key="start_review:second")
@@ -76,16 +82,25 @@ if review_id == NEW_REVIEW:
         try:
             with resources.transaction() as session:
                 review = repository.start_review(
-                    session, actor=resources.ACTOR, scales=scales,
-                    data={"service_id": service_id, "scale_id": scale_id, "kind": kind, "visit_start": visit_start,
-                          "visit_end": visit_end, "lead_reviewer": lead_reviewer, "second_reviewer": second_reviewer},
+                    session,
+                    actor=resources.ACTOR,
+                    scales=scales,
+                    data={
+                        "service_id": service_id,
+                        "scale_id": scale_id,
+                        "kind": kind,
+                        "visit_start": visit_start,
+                        "visit_end": visit_end,
+                        "lead_reviewer": lead_reviewer,
+                        "second_reviewer": second_reviewer,
+                    },
                 )
         except repository.InputError as error:
             widgets.show_error(error)
         else:
             st.session_state[Keys.REVIEW_ID] = review.id
             st.session_state[Keys.ITEM_NUMBER] = 1
-            del st.session_state[picker_key]  # let the picker show the new review
+            widgets.request_selection(picker_key, review.id)
             flash(f"Review started on {scales[scale_id].id} v{scales[scale_id].version}. Score item 1 below.")
             st.rerun()
     st.stop()
@@ -111,30 +126,40 @@ st.caption(
 )
 current_file = scales.get(scale.id)
 if current_file is not None and current_file.content_hash != scale.content_hash:
-    st.caption("This review keeps the scale exactly as it was when the review started; the scale file has changed since.")
+    st.caption(
+        "This review keeps the scale exactly as it was when the review started; the scale file has changed since."
+    )
 widgets.provisional_warning(scale)
 
-st.progress(done.fraction, text=f"{done.scored} of {done.of} items scored")
-total_col, band_col, previous_col = st.columns(3)
-total_col.metric("Running total", f"{total}", help=f"Sum of scored items; a complete review scores {scale.min_total}-{scale.max_total}")
-with band_col:
-    if done.complete:
-        band = scoring.fidelity_band(scale, total)
-        st.markdown("**Band**")
-        widgets.band_badge(band.label, provisional=band.provisional)
-    else:
-        low, high = scoring.reachable_bands(scale, scores)
-        st.markdown("**Band when complete**")
-        st.write(low.label if low == high else f"between {low.label} and {high.label}")
-previous_col.metric(
-    "Previous final review",
-    f"{previous.total}" if previous else "none",
-    help=f"{previous.visit_start:%d %b %Y}, {previous.band}" if previous else "This is the service's first review on this scale",
-)
+band_text = ""
+if done.complete:
+    band = scoring.fidelity_band(scale, total)
+    band_text = band.label + (" (provisional band)" if band.provisional else "")
+else:
+    low, high = scoring.reachable_bands(scale, scores)
+    band_text = low.label if low == high else f"{low.label} to {high.label}"
+with st.sidebar:
+    st.markdown("**This review**")
+    st.progress(done.fraction, text=f"{done.scored} of {done.of} items scored")
+    st.metric(
+        "Running total",
+        f"{total}",
+        help=f"Sum of scored items; a complete review scores {scale.min_total}-{scale.max_total}",
+    )
+    st.metric(
+        "Band" if done.complete else "Band when complete",
+        band_text,
+        help="Bands: " + ", ".join(f"{b.label} {b.min}-{b.max}" for b in scale.bands),
+    )
+    st.metric(
+        "Previous final review",
+        f"{previous.total} ({previous.band})" if previous else "none",
+        help=f"Visit {previous.visit_start:%d %b %Y}" if previous else "The service's first review on this scale",
+    )
 
 if review.status == ReviewStatus.FINAL:
-    st.success(f"This review is final and locked: total {review.total}, {review.band}.", icon="🔒")
-    st.page_link(navigation.SUMMARY, label="Open the review summary", icon="📊")
+    st.success(f"This review is final and locked: total {review.total}, {review.band}.", icon=":material/lock:")
+    st.page_link(navigation.SUMMARY, label="Open the review summary", icon=":material/summarize:")
     st.stop()
 
 # --- one item ----------------------------------------------------------------------------------
@@ -161,7 +186,9 @@ def _entered(item: Item) -> dict[str, object]:
     elif item.metric:
         data["metric_value"] = state.get(_key(item.number, "value"))
     if item.checklist:
-        data["checklist_ticked"] = [i for i in range(len(item.checklist.elements)) if state.get(_key(item.number, f"check:{i}"))]
+        data["checklist_ticked"] = [
+            i for i in range(len(item.checklist.elements)) if state.get(_key(item.number, f"check:{i}"))
+        ]
     return data
 
 
@@ -171,7 +198,9 @@ def _save(number: int) -> bool:
         return True
     try:
         with resources.transaction() as session:
-            repository.save_rating(session, actor=resources.ACTOR, review_id=review_id, data=_entered(scale.item(number)))
+            repository.save_rating(
+                session, actor=resources.ACTOR, review_id=review_id, data=_entered(scale.item(number))
+            )
     except (repository.InputError, repository.ReviewLocked, scoring.ScoringError) as error:
         st.session_state[ERROR] = f"Item {number} not saved: {error}"
         return False
@@ -222,12 +251,14 @@ nav_prev, nav_pick, nav_next = st.columns([1, 6, 1], vertical_alignment="bottom"
 nav_pick.selectbox(
     "Item",
     [item.number for item in scale.items],
-    format_func=lambda n: ("✅ " if n in scores else "⬜ ") + widgets.item_title(scale.item(n)),
+    format_func=lambda n: ("✓ " if n in scores else "○ ") + widgets.item_title(scale.item(n)),
     key=ITEM_PICKER,
     on_change=_picked,
 )
 nav_prev.button("◀ Previous", disabled=number == 1, on_click=_go_to, args=(number - 1,), key="ws:prev", width="stretch")
-nav_next.button("Next ▶", disabled=number == len(scale.items), on_click=_go_to, args=(number + 1,), key="ws:next", width="stretch")
+nav_next.button(
+    "Next ▶", disabled=number == len(scale.items), on_click=_go_to, args=(number + 1,), key="ws:next", width="stretch"
+)
 
 item = scale.item(number)
 saved: ItemRating | None = ratings.get(number)
@@ -238,7 +269,10 @@ st.caption(
     + f" · Usual data sources: {', '.join(item.data_sources)}"
 )
 if item.modification:
-    st.info(f"**Modified for primary care.** {item.modification.what} *Why:* {item.modification.why}", icon="🩺")
+    st.info(
+        f"**Modified for primary care.** {item.modification.what} *Why:* {item.modification.why}",
+        icon=":material/stethoscope:",
+    )
 if item.notes:
     st.caption(item.notes)
 
@@ -259,10 +293,20 @@ with tools_col:
     if item.metric and item.metric.calculator:
         calc = item.metric.calculator
         st.markdown(f"**Calculator: {item.metric.name}**")
-        numerator = st.number_input(calc.numerator, min_value=0.0, value=saved.metric_numerator if saved else None,
-                                    step=1.0, key=_key(number, "num"))
-        denominator = st.number_input(calc.denominator, min_value=0.0, value=saved.metric_denominator if saved else None,
-                                      step=0.5, key=_key(number, "den"))
+        numerator = st.number_input(
+            calc.numerator,
+            min_value=0.0,
+            value=saved.metric_numerator if saved else None,
+            step=1.0,
+            key=_key(number, "num"),
+        )
+        denominator = st.number_input(
+            calc.denominator,
+            min_value=0.0,
+            value=saved.metric_denominator if saved else None,
+            step=0.5,
+            key=_key(number, "den"),
+        )
         if numerator is not None and denominator is not None:
             try:
                 value = scoring.metric_value(calc, numerator, denominator)
@@ -273,8 +317,12 @@ with tools_col:
                 st.write(f"= **{value:.1f}** {item.metric.unit}")
     elif item.metric:
         st.markdown(f"**Measure: {item.metric.name}**")
-        value = st.number_input(f"Value ({item.metric.unit})", min_value=0.0,
-                                value=saved.metric_value if saved else None, key=_key(number, "value"))
+        value = st.number_input(
+            f"Value ({item.metric.unit})",
+            min_value=0.0,
+            value=saved.metric_value if saved else None,
+            key=_key(number, "value"),
+        )
         if value is not None:
             suggestion = scoring.suggested_score_from_metric(item, value)
     elif item.checklist:
@@ -289,17 +337,34 @@ with tools_col:
     else:
         st.caption("This item is a reviewer's judgement against the criteria; there is nothing to calculate.")
     if suggestion is not None:
-        st.info(f"Suggested score: **{suggestion}**. You decide the score.", icon="💡")
+        st.info(f"Suggested score: **{suggestion}**. You decide the score.", icon=":material/lightbulb:")
 
-    st.text_area("Evidence note", value=saved.evidence if saved else "", height=140, max_chars=20_000,
-                 key=_key(number, "evidence"), placeholder="What you saw, read or heard that supports the score")
-    st.multiselect("Data sources used", list(DATA_SOURCE_LABELS), default=saved.data_sources if saved else [],
-                   format_func=lambda code: f"{code} — {DATA_SOURCE_LABELS[code]}", key=_key(number, "sources"))
+    st.text_area(
+        "Evidence note",
+        value=saved.evidence if saved else "",
+        height=140,
+        max_chars=20_000,
+        key=_key(number, "evidence"),
+        placeholder="What you saw, read or heard that supports the score",
+    )
+    st.multiselect(
+        "Data sources used",
+        list(DATA_SOURCE_LABELS),
+        default=saved.data_sources if saved else [],
+        format_func=lambda code: f"{code} — {DATA_SOURCE_LABELS[code]}",
+        key=_key(number, "sources"),
+    )
 
 save_col, next_col, _ = st.columns([1, 2, 3])
 save_col.button("Save item", on_click=_save_only, args=(number,), key="ws:save", width="stretch")
-next_col.button("Save and go to next unscored", type="primary", on_click=_save_and_next, args=(number,),
-                key="ws:save_next", width="stretch")
+next_col.button(
+    "Save and go to next unscored",
+    type="primary",
+    on_click=_save_and_next,
+    args=(number,),
+    key="ws:save_next",
+    width="stretch",
+)
 
 # --- the whole list ----------------------------------------------------------------------------
 
@@ -307,10 +372,15 @@ with st.expander(f"All {len(scale.items)} items at a glance"):
     st.dataframe(
         pd.DataFrame(
             [
-                {"No.": i.number, "Item": i.name, "Section": scale.section(i.section).title,
-                 "Score": scores.get(i.number), "Last time": previous_scores.get(i.number),
-                 "Evidence": (ratings[i.number].evidence[:80] if i.number in ratings else ""),
-                 "Provisional": "yes" if i.provisional else ""}
+                {
+                    "No.": i.number,
+                    "Item": i.name,
+                    "Section": scale.section(i.section).title,
+                    "Score": scores.get(i.number),
+                    "Last time": previous_scores.get(i.number),
+                    "Evidence": (ratings[i.number].evidence[:80] if i.number in ratings else ""),
+                    "Provisional": "yes" if i.provisional else "",
+                }
                 for i in scale.items
             ]
         ),
@@ -324,9 +394,12 @@ st.divider()
 st.subheader("Finalise")
 missing = scoring.unscored_items(scale, scores)
 if missing:
-    st.write(f"Still to score: items {', '.join(str(i.number) for i in missing)}. A review can be finalised only when all {len(scale.items)} items are scored.")
-confirmed = st.checkbox("I have checked every score. Lock this review; it cannot be changed afterwards.",
-                        key=f"ws:{review_id}:confirm")
+    st.write(
+        f"Still to score: items {', '.join(str(i.number) for i in missing)}. A review can be finalised only when all {len(scale.items)} items are scored."
+    )
+confirmed = st.checkbox(
+    "I have checked every score. Lock this review; it cannot be changed afterwards.", key=f"ws:{review_id}:confirm"
+)
 if st.button("Finalise review", type="primary", disabled=not confirmed, key="ws:finalise"):
     try:
         with resources.transaction() as session:

@@ -14,7 +14,9 @@ with resources.reading() as session:
     areas = {a.id: a.name for a in repository.list_areas(session)}
 services = resources.services_frame(resources.database_url())
 
-list_tab, add_tab, edit_tab, setup_tab = st.tabs(["All services", "Add a service", "Edit a service", "Programmes and areas"])
+list_tab, add_tab, edit_tab, setup_tab = st.tabs(
+    ["All services", "Add a service", "Edit a service", "Programmes and areas"]
+)
 
 with list_tab:
     if services.empty:
@@ -26,7 +28,9 @@ with list_tab:
             needle = search.strip().lower()
             text = (services["Service"] + " " + services["Provider"] + " " + services["Area"]).str.lower()
             shown = services[text.str.contains(needle, regex=False)]
-        st.caption(f"{len(shown)} of {len(services)} services. Totals and bands are from each service's latest final review.")
+        st.caption(
+            f"{len(shown)} of {len(services)} services. Totals and bands are from each service's latest final review."
+        )
         st.dataframe(
             shown.drop(columns=["id", "is_demo"]),
             hide_index=True,
@@ -34,7 +38,9 @@ with list_tab:
             column_config={
                 "Latest review": st.column_config.DateColumn(format="D MMM YYYY"),
                 "Total": st.column_config.NumberColumn(help="Sum of the 25 item scores (25-125)"),
-                "Change": st.column_config.NumberColumn(help="Total now minus the total at the previous final review", format="%+d"),
+                "Change": st.column_config.NumberColumn(
+                    help="Total now minus the total at the previous final review", format="%+d"
+                ),
                 "In progress": st.column_config.NumberColumn(help="Reviews started but not final"),
             },
         )
@@ -45,13 +51,23 @@ def _service_form(form_key: str, *, defaults: dict[str, object], submit_label: s
     programme_ids, area_ids = list(programmes), list(areas)
     with st.form(form_key, clear_on_submit=False):
         name = st.text_input("Service name", value=str(defaults.get("name", "")), max_chars=160, key=f"{form_key}:name")
-        provider = st.text_input("Provider", value=str(defaults.get("provider", "")), max_chars=160, key=f"{form_key}:provider")
+        provider = st.text_input(
+            "Provider", value=str(defaults.get("provider", "")), max_chars=160, key=f"{form_key}:provider"
+        )
         programme_id = st.selectbox(
-            "Programme", programme_ids, format_func=programmes.__getitem__, key=f"{form_key}:programme",
-            index=programme_ids.index(defaults["programme_id"]) if defaults.get("programme_id") in programme_ids else None,
+            "Programme",
+            programme_ids,
+            format_func=programmes.__getitem__,
+            key=f"{form_key}:programme",
+            index=programme_ids.index(defaults["programme_id"])
+            if defaults.get("programme_id") in programme_ids
+            else None,
         )
         area_id = st.selectbox(
-            "Area", area_ids, format_func=areas.__getitem__, key=f"{form_key}:area",
+            "Area",
+            area_ids,
+            format_func=areas.__getitem__,
+            key=f"{form_key}:area",
             index=area_ids.index(defaults["area_id"]) if defaults.get("area_id") in area_ids else None,
         )
         if not st.form_submit_button(submit_label, type="primary"):
@@ -75,7 +91,7 @@ with add_tab:
         if values is not None:
             problem = _missing_choice(values)
             if problem:
-                st.error(problem, icon="🚫")
+                st.error(problem, icon=":material/error:")
             else:
                 try:
                     with resources.transaction() as session:
@@ -100,7 +116,7 @@ with edit_tab:
             if values is not None:
                 problem = _missing_choice(values)
                 if problem:
-                    st.error(problem, icon="🚫")
+                    st.error(problem, icon=":material/error:")
                 else:
                     try:
                         with resources.transaction() as session:
@@ -113,7 +129,9 @@ with edit_tab:
                         widgets.show_error(error)
 
 with setup_tab:
-    st.write("Programmes fund services (for example IPSPC or Connect to Work); areas are local or combined authorities.")
+    st.write(
+        "Programmes fund services (for example IPSPC or Connect to Work); areas are local or combined authorities."
+    )
     left, right = st.columns(2)
     for column, kind, create in (
         (left, "programme", repository.create_programme),

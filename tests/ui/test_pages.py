@@ -1,0 +1,241 @@
+"""Pages through streamlit.testing: the first start, services, and the scoring journey."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from fidelity import db, repository
+from fidelity.models import Review, Service
+from fidelity.ui import navigation
+
+from ..conftest import ACTOR, SCALES_DIR
+from .conftest import open_app
+
+
+def _service(url: str, name: str = "Norfolk IPS") -> Service:
+    with db.session_scope(db.make_engine(url)) as s:
+        programme = repository.create_programme(s, actor=ACTOR, name="IPSPC")
+        area = repository.create_area(s, actor=ACTOR, name="Norfolk")
+        return repository.create_service(
+            s, actor=ACTOR, data={"name": name, "programme_id": programme.id, "area_id": area.id}
+        )
+
+
+def _review(url: str, service_id: int, scores: dict[int, int], scale_id: str = "ips-25") -> Review:
+    from fidelity.scales import load_scales
+
+    with db.session_scope(db.make_engine(url)) as s:
+        review = repository.start_review(
+            s,
+            actor=ACTOR,
+            scales=load_scales(SCALES_DIR),
+            data={
+                "service_id": service_id,
+                "scale_id": scale_id,
+                "visit_start": date(2026, 11, 2),
+                "lead_reviewer": "Ann",
+            },
+        )
+        for number, score in scores.items():
+            repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score})
+        return review
+
+
+def test_every_page__registered_in_navigation() -> None:
+    """Each file in fidelity/ui/pages is reachable from st.navigation, and nothing else is listed."""
+    pages_dir = Path(navigation.HOME).parent
+    root = Path(__file__).resolve().parents[2]
+    files = {str(p.relative_to(root)) for p in (root / pages_dir).glob("*.py")}
+    assert files == {navigation.HOME, navigation.SERVICES, navigation.WORKSPACE, navigation.SUMMARY}
+
+
+@pytest.mark.parametrize("page", [navigation.SERVICES, navigation.WORKSPACE, navigation.SUMMARY])
+def test_page__empty_database__explains_what_to_do(app_db: str, page: str) -> None:
+    at = open_app(page)
+    assert at.info, "an empty state message"
+
+
+def test_home__empty_database__offers_and_loads_demo(app_db: str) -> None:
+    at = open_app()
+    assert any("There are no services yet" in m.value for m in at.markdown)
+    at.button(key="home:load_demo").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Demo data loaded: ")
+    assert any("synthetic" in i.value for i in at.info)
+    assert len(at.dataframe) == 2  # reviews in progress, recently finalised
+
+
+def test_app__invalid_scale_file__clear_error_instead_of_crash(app_db: str, tmp_path: Path, monkeypatch) -> None:
+    bad = tmp_path / "scales"
+    bad.mkdir()
+    (bad / "ips-25.yaml").write_text(
+        (SCALES_DIR / "ips-25.yaml").read_text().replace("section: staffing", "section: staf", 1)
+    )
+    monkeypatch.setenv("FIDELITY_SCALES_DIR", str(bad))
+    at = open_app()
+    assert "item 1 (caseload_size): section 'staf' is not one of" in at.error[0].value
+
+
+def test_services__add_programme_area_and_service__listed(app_db: str) -> None:
+    at = open_app(navigation.SERVICES)
+    at.text_input(key="add_programme:name").input("Connect to Work")
+    at.button(key="FormSubmitter:add_programme-Add programme").click().run()
+    at.text_input(key="add_area:name").input("Essex")
+    at.button(key="FormSubmitter:add_area-Add area").click().run()
+    assert at.success[0].value == "Added area “Essex”."
+    at.text_input(key="add_service:name").input("Essex IPS team")
+    at.text_input(key="add_service:provider").input("Essex Partnership")
+    at.selectbox(key="add_service:programme").select_index(0)
+    at.selectbox(key="add_service:area").select_index(0)
+    at.button(key="FormSubmitter:add_service-Add service").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Added service “Essex IPS team”."
+    listed = at.dataframe[0].value
+    assert listed["Service"].tolist() == ["Essex IPS team"]
+    assert listed["Band"].isna().all()
+
+
+def test_services__add_without_name__error_and_nothing_saved(app_db: str) -> None:
+    _service(app_db)
+    at = open_app(navigation.SERVICES)
+    at.selectbox(key="add_service:programme").select_index(0)
+    at.selectbox(key="add_service:area").select_index(0)
+    at.button(key="FormSubmitter:add_service-Add service").click().run()
+    assert at.error[0].value == "name: must not be empty"
+    with Session(db.make_engine(app_db)) as s:
+        assert len(s.exec(select(Service)).all()) == 1
+
+
+def test_services__edit__renamed(app_db: str) -> None:
+    service = _service(app_db)
+    at = open_app(navigation.SERVICES)
+    at.selectbox(key="services:edit_picker").set_value(service.id).run()
+    at.text_input(key=f"edit_service:{service.id}:name").input("Norfolk & Waveney IPS")
+    at.button(key=f"FormSubmitter:edit_service:{service.id}-Save changes").click().run()
+    assert at.success[0].value == "Saved changes to “Norfolk & Waveney IPS”."
+    assert at.dataframe[0].value["Service"].tolist() == ["Norfolk & Waveney IPS"]
+
+
+def test_workspace__start_review_and_score_item_with_calculator(app_db: str) -> None:
+    service = _service(app_db)
+    at = open_app(navigation.WORKSPACE)
+    at.selectbox(key="ws:service").set_value(service.id).run()
+    at.selectbox(key="start_review:scale").set_value("ipspc")
+    at.text_input(key="start_review:lead").input("Ann Reviewer")
+    at.button(key="FormSubmitter:start_review-Start review").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith("Review started on ipspc")
+    with Session(db.make_engine(app_db)) as s:
+        [review] = s.exec(select(Review)).all()
+    prefix = f"ws:{review.id}:1"
+    assert any("Modified for primary care" in i.value for i in at.info)
+    at.number_input(key=f"{prefix}:num").set_value(41.0)
+    at.number_input(key=f"{prefix}:den").set_value(2.0).run()
+    assert any("Suggested score: **4**" in i.value for i in at.info)
+    at.radio(key=f"{prefix}:score").set_value(4)
+    at.text_area(key=f"{prefix}:evidence").input("41 active clients, 2.0 FTE")
+    at.button(key="ws:save_next").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Item 1 saved."
+    assert at.selectbox(key=f"ws:item_picker:{review.id}").value == 2
+    with Session(db.make_engine(app_db)) as s:
+        rating = repository.ratings_of(s, review.id)[1]
+    assert (rating.score, rating.metric_value, rating.evidence) == (4, 20.5, "41 active clients, 2.0 FTE")
+    assert "1 of 25 items scored" in at.get("progress")[0].proto.text
+
+
+def test_workspace__moving_to_another_item__saves_the_one_on_screen(app_db: str) -> None:
+    service = _service(app_db)
+    review = _review(app_db, service.id, {})
+    at = open_app(navigation.WORKSPACE)
+    at.selectbox(key="ws:service").set_value(service.id).run()
+    at.radio(key=f"ws:{review.id}:1:score").set_value(5)
+    at.button(key="ws:next").click().run()
+    assert at.selectbox(key=f"ws:item_picker:{review.id}").value == 2
+    at.radio(key=f"ws:{review.id}:2:score").set_value(3)
+    at.selectbox(key=f"ws:item_picker:{review.id}").set_value(5).run()
+    with Session(db.make_engine(app_db)) as s:
+        assert repository.scores_of(s, review.id) == {1: 5, 2: 3}
+
+
+def test_workspace__checklist__suggests_score_from_ticks(app_db: str) -> None:
+    service = _service(app_db)
+    review = _review(app_db, service.id, {})
+    at = open_app(navigation.WORKSPACE)
+    at.selectbox(key="ws:service").set_value(service.id).run()
+    at.selectbox(key=f"ws:item_picker:{review.id}").set_value(25).run()
+    for i in range(4):
+        at.checkbox(key=f"ws:{review.id}:25:check:{i}").check()
+    at.run()
+    assert any("Suggested score: **3**" in i.value for i in at.info)  # 4 of 6 strategies
+
+
+def test_workspace__bad_calculator_input__not_saved_with_message(app_db: str) -> None:
+    service = _service(app_db)
+    review = _review(app_db, service.id, {})
+    at = open_app(navigation.WORKSPACE)
+    at.selectbox(key="ws:service").set_value(service.id).run()
+    at.number_input(key=f"ws:{review.id}:1:num").set_value(20.0)
+    at.number_input(key=f"ws:{review.id}:1:den").set_value(0.0)
+    at.radio(key=f"ws:{review.id}:1:score").set_value(5)
+    at.button(key="ws:save").click().run()
+    assert at.error[0].value.startswith(
+        "Item 1 not saved: Employment specialist full-time equivalents (FTE): must be more than 0"
+    )
+    with Session(db.make_engine(app_db)) as s:
+        assert repository.scores_of(s, review.id) == {}
+
+
+def test_workspace__finalise_incomplete__refused_naming_items(app_db: str) -> None:
+    service = _service(app_db)
+    review = _review(app_db, service.id, dict.fromkeys(range(1, 24), 4))
+    at = open_app(navigation.WORKSPACE)
+    at.selectbox(key="ws:service").set_value(service.id).run()
+    assert "Still to score: items 24, 25" in " ".join(m.value for m in at.markdown)
+    at.checkbox(key=f"ws:{review.id}:confirm").check().run()
+    at.button(key="ws:finalise").click().run()
+    assert at.error[0].value == "cannot finalise: 2 item(s) not scored yet (item 24, 25)"
+    with Session(db.make_engine(app_db)) as s:
+        assert s.get(Review, review.id).status == "scoring"
+
+
+def test_workspace__score_last_item_and_finalise__locked_with_total_and_band(app_db: str) -> None:
+    service = _service(app_db)
+    review = _review(app_db, service.id, dict.fromkeys(range(1, 25), 4))
+    at = open_app(navigation.WORKSPACE)
+    at.selectbox(key="ws:service").set_value(service.id).run()
+    assert at.selectbox(key=f"ws:item_picker:{review.id}").value == 1
+    at.selectbox(key=f"ws:item_picker:{review.id}").set_value(25).run()
+    at.radio(key=f"ws:{review.id}:25:score").set_value(5)
+    at.button(key="ws:save").click().run()
+    assert at.metric[0].value == "101"
+    at.checkbox(key=f"ws:{review.id}:confirm").check().run()
+    at.button(key="ws:finalise").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Review finalised: total 101, Good. It is now locked."
+    assert "final and locked" in at.success[1].value
+    assert not at.radio, "no score inputs on a locked review"
+
+
+def test_summary__final_review__total_band_and_profile_chart(app_db: str) -> None:
+    service = _service(app_db)
+    first = _review(app_db, service.id, dict.fromkeys(range(1, 26), 3))
+    with db.session_scope(db.make_engine(app_db)) as s:
+        repository.finalise_review(s, actor=ACTOR, review_id=first.id)
+    at = open_app(navigation.SUMMARY)
+    at.selectbox(key="summary:service").set_value(service.id).run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "75"
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert charts[0]["layout"]["title"]["text"] == "Section subtotals"
+    assert charts[0]["data"][1]["y"] == [9, 24, 42]
+    profile = charts[1]
+    assert profile["layout"]["title"]["text"] == "Principle profile (mean item score)"
+    assert "Time-unlimited support" in profile["data"][0]["theta"]
+    items = at.dataframe[-1].value
+    assert items["Score"].tolist() == [3] * 25 and items["Provisional"].tolist().count("yes") == 22

@@ -15,6 +15,7 @@ def principle_profile_figure(
 ) -> go.Figure:
     """Mean item score (1-5) per IPS principle as a radar; the previous review as a dashed outline."""
     names = list(profile)
+    axis_labels = [_wrap(name) for name in names]
     figure = go.Figure()
     series = [("This review", profile, "solid", PALETTE[0])]
     if previous:
@@ -24,23 +25,34 @@ def principle_profile_figure(
         figure.add_trace(
             go.Scatterpolar(
                 r=[*scores, scores[0]],
-                theta=[*names, names[0]],
+                theta=[*axis_labels, axis_labels[0]],
+                customdata=[*names, names[0]],
                 name=label,
                 mode="lines+markers",
                 line={"dash": dash, "color": colour},
                 fill="toself" if dash == "solid" else None,
-                hovertemplate="%{theta}: %{r:.2f} (mean item score)<extra>" + label + "</extra>",
+                hovertemplate="%{customdata}: %{r:.2f} (mean item score)<extra>" + label + "</extra>",
             )
         )
     figure.update_layout(
         title={"text": title},
-        polar={
-            "radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "title": {"text": "mean item score (1-5)"}}
-        },
+        polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5]}},
         showlegend=True,
-        margin={"l": 60, "r": 60, "t": 60, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        margin={"l": 110, "r": 110, "t": 130, "b": 60},
     )
     return figure
+
+
+def _wrap(text: str, width: int = 18) -> str:
+    """Break a long axis label over lines so it is not clipped."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + len(word) < width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def section_subtotals_figure(subtotals: Mapping[str, int], maxima: Mapping[str, int], *, title: str) -> go.Figure:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
 from fidelity import repository, scoring
-from fidelity.models import Area, ItemRating, Programme, Rater, Review, ReviewKind, ReviewStatus, Service, utc_now
+from fidelity.models import Area, ItemRating, Programme, Rater, Review, ReviewKind, ReviewStatus, Service
 from fidelity.scales import Scale
 
 DEMO_PROGRAMME = "Demo: IPS in Primary Care (IPSPC)"
@@ -98,6 +98,10 @@ def _review_dates(rng: random.Random, first: date, until: date) -> list[date]:
     return dates
 
 
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
 def load_demo(
     session: Session,
     *,
@@ -158,11 +162,13 @@ def load_demo(
                     lead_reviewer=lead,
                     second_reviewer=second,
                 )
+                review.created_at = _moment(visit - timedelta(days=rng.randint(30, 60)))
                 if not last_and_open:
                     summary = scoring.summarise(scale, scores)
                     review.total = summary.total
                     review.band = summary.band.label if summary.band else None
-                    review.finalised_at = utc_now()
+                    review.finalised_at = _moment(visit + timedelta(days=rng.randint(7, 27)))  # report within 4 weeks
+                review.updated_at = review.finalised_at or review.created_at
                 session.add(review)
                 session.flush()
                 session.add_all(

@@ -236,6 +236,7 @@ def test_summary__final_review__total_band_and_profile_chart(app_db: str) -> Non
     assert charts[0]["data"][1]["y"] == [9, 24, 42]
     profile = charts[1]
     assert profile["layout"]["title"]["text"] == "Principle profile (mean item score)"
-    assert "Time-unlimited support" in profile["data"][0]["theta"]
+    assert "Time-unlimited support" in profile["data"][0]["customdata"]
+    assert "Time-unlimited<br>support" in profile["data"][0]["theta"]
     items = at.dataframe[-1].value
     assert items["Score"].tolist() == [3] * 25 and items["Provisional"].tolist().count("yes") == 22

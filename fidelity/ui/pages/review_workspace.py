@@ -146,11 +146,8 @@ with st.sidebar:
         f"{total}",
         help=f"Sum of scored items; a complete review scores {scale.min_total}-{scale.max_total}",
     )
-    st.metric(
-        "Band" if done.complete else "Band when complete",
-        band_text,
-        help="Bands: " + ", ".join(f"{b.label} {b.min}-{b.max}" for b in scale.bands),
-    )
+    st.markdown(f"**{'Band' if done.complete else 'Band when complete'}:** {band_text}")
+    st.caption("Bands: " + ", ".join(f"{b.label} {b.min}-{b.max}" for b in scale.bands))
     st.metric(
         "Previous final review",
         f"{previous.total} ({previous.band})" if previous else "none",

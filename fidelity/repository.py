@@ -304,9 +304,10 @@ def _writable(review: Review) -> None:
 def save_rating(
     session: Session, *, actor: str, review_id: int, data: dict[str, Any], rater: str = Rater.LEAD
 ) -> ItemRating | None:
-    """Save (create or replace) one reviewer's rating of one item of an open review.
+    """Save one reviewer's rating of one item of an open review.
 
-    Saving what is already stored writes nothing; the stored rating (or None) is returned.
+    Only the fields given change; the others keep their stored values. Saving what is already
+    stored writes nothing, and the stored rating (or None) is returned.
     """
     review = _get(session, Review, review_id)
     _writable(review)
@@ -332,12 +333,11 @@ def save_rating(
         )
     ).first()
     before = _snapshot(rating) if rating else None
-    entered = rating_in.model_dump(exclude={"item_number"})
-    entered["checklist_ticked"] = sorted(set(rating_in.checklist_ticked))
-    unchanged = RatingInput(item_number=rating_in.item_number).model_dump(exclude={"item_number"})
-    if rating is not None:
-        unchanged = {field: getattr(rating, field) for field in entered}
-    if entered == unchanged:
+    entered = rating_in.model_dump(exclude={"item_number"}, exclude_unset=True)
+    if "checklist_ticked" in entered:
+        entered["checklist_ticked"] = sorted(set(rating_in.checklist_ticked))
+    stored = rating if rating is not None else RatingInput(item_number=rating_in.item_number)
+    if all(getattr(stored, field) == value for field, value in entered.items()):
         return rating  # nothing to save: no write, no audit entry
     if rating is None:
         rating = ItemRating(review_id=review_id, item_number=rating_in.item_number, rater=rater)

@@ -143,12 +143,24 @@ def test_save_rating__create_then_update__one_row_two_audit_events(db_url: str, 
         )
     with Session(db.make_engine(db_url)) as s:
         rows = s.exec(select(ItemRating)).all()
-        assert [(r.score, r.evidence, r.metric_value) for r in rows] == [(4, "Recount", None)]
+        assert [(r.score, r.evidence, r.metric_value) for r in rows] == [(4, "Recount", 26.0)]
         assert s.get(Review, review.id).status == "scoring"
     assert [(e.action, (e.before or {}).get("score"), e.after["score"]) for e in _audit(db_url, "itemrating")] == [
         ("create", None, 3),
         ("update", 3, 4),
     ]
+
+
+def test_save_rating__some_fields_given__others_keep_stored_values(db_url: str, make_service, make_review) -> None:
+    """A save that carries only the evidence never blanks the score (and the other way round)."""
+    review = make_review(make_service().id, scores={4: 2})
+    with _write(db_url) as s:
+        repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 4, "evidence": "Team lists"})
+    with _write(db_url) as s:
+        repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 4, "score": 3})
+    with Session(db.make_engine(db_url)) as s:
+        rating = repository.ratings_of(s, review.id)[4]
+    assert (rating.score, rating.evidence) == (3, "Team lists")
 
 
 def test_save_rating__nothing_changed__no_write_no_audit(db_url: str, make_service, make_review) -> None:
@@ -196,7 +208,9 @@ def test_finalise__unscored_items__refused_naming_them(db_url: str, make_service
     review = make_review(make_service().id, scores=all_items(4) | {})
     with _write(db_url) as s:  # clear two scores, keeping the evidence rows
         for number in (7, 19):
-            repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "evidence": "tbc"})
+            repository.save_rating(
+                s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": None, "evidence": "tbc"}
+            )
     with (
         pytest.raises(repository.InputError, match=r"cannot finalise: 2 item\(s\) not scored yet \(item 7, 19\)"),
         _write(db_url) as s,

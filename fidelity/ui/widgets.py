@@ -54,7 +54,9 @@ def remembered_select(
         st.session_state[key] = requested
     elif st.session_state.get(key) not in options:
         st.session_state[key] = wanted if wanted in options else None
-    return st.selectbox(label, options, index=None, format_func=format_func, key=key, placeholder=placeholder)
+    chosen = st.selectbox(label, options, index=None, format_func=format_func, key=key, placeholder=placeholder)
+    # The browser sends back the option's label; a label that changed since it was drawn matches nothing.
+    return chosen if chosen in options else None
 
 
 def service_picker(services: pd.DataFrame, *, key: str) -> int | None:

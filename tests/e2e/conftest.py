@@ -97,10 +97,14 @@ def e2e_db(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app_url(e2e_db: str, tmp_path: Path) -> Iterator[str]:
-    process, url = start_app(e2e_db, tmp_path / "streamlit.log")
+def app_url(e2e_db: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    log = tmp_path / "streamlit.log"
+    process, url = start_app(e2e_db, log)
     yield url
     stop_app(process)
+    if request.node.stash.get(FAILED, False):
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(log, ARTIFACTS / f"FAILED-{request.node.name}.log")
 
 
 @pytest.fixture(scope="session")
@@ -113,12 +117,25 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def page(browser) -> Iterator[object]:
+def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     tab = context.new_page()
     tab.set_default_timeout(20_000)
     yield tab
+    if request.node.stash.get(FAILED, False):
+        screenshot(tab, f"FAILED-{request.node.name}")
     context.close()
 
 

@@ -25,7 +25,7 @@ def _seed_service(url: str) -> None:
         )
 
 
-def test_reviewer__scores_25_items_and_finalises__sees_total_and_band(app_url: str, page, e2e_db: str) -> None:
+def test_reviewer__scores_25_items_and_finalises__sees_total_and_band(app_url: str, page, e2e_db: str, ips25) -> None:
     _seed_service(e2e_db)
     page.goto(app_url + "/workspace")
     wait_idle(page)
@@ -43,11 +43,14 @@ def test_reviewer__scores_25_items_and_finalises__sees_total_and_band(app_url: s
 
     for number, score in SCORES.items():
         expect(page.get_by_role("heading", name=re.compile(rf"^{number}\. "))).to_be_visible()
-        page.locator('[data-testid="stRadio"] label').filter(has_text=re.compile(rf"^{score} — ")).click()
         wait_idle(page)
-        page.get_by_role("button", name="Save and go to next unscored").click()
-        expect(page.get_by_test_id("stAlert").filter(has_text=f"Item {number} saved.")).to_be_visible()
+        criterion = ips25.item(number).criteria[score]
+        page.locator('[data-testid="stRadio"] label').filter(has_text=f"{score} — {criterion}").click()
+        expect(page.get_by_text(f"{number} of 25 items scored")).to_be_visible()  # saved as soon as chosen
         wait_idle(page)
+        if number < len(SCORES):
+            page.get_by_role("button", name="Next unscored item ▶").click()
+            wait_idle(page)
 
     expect(page.get_by_text("25 of 25 items scored")).to_be_visible()
     page.get_by_text("I have checked every score").click()

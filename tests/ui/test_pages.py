@@ -139,14 +139,26 @@ def test_workspace__start_review_and_score_item_with_calculator(app_db: str) -> 
     assert any("Suggested score: **4**" in i.value for i in at.info)
     at.radio(key=f"{prefix}:score").set_value(4)
     at.text_area(key=f"{prefix}:evidence").input("41 active clients, 2.0 FTE")
-    at.button(key="ws:save_next").click().run()
+    at.button(key="ws:next_unscored").click().run()
     assert not at.exception, at.exception
-    assert at.success[0].value == "Item 1 saved."
     assert at.selectbox(key=f"ws:item_picker:{review.id}").value == 2
     with Session(db.make_engine(app_db)) as s:
         rating = repository.ratings_of(s, review.id)[1]
     assert (rating.score, rating.metric_value, rating.evidence) == (4, 20.5, "41 active clients, 2.0 FTE")
     assert "1 of 25 items scored" in at.get("progress")[0].proto.text
+
+
+def test_workspace__choosing_a_score__saved_at_once(app_db: str) -> None:
+    """Save as you go: a score is stored the moment it is chosen, with no button to press."""
+    service = _service(app_db)
+    review = _review(app_db, service.id, {})
+    at = open_app(navigation.WORKSPACE)
+    at.selectbox(key="ws:service").set_value(service.id).run()
+    at.radio(key=f"ws:{review.id}:1:score").set_value(3).run()
+    with Session(db.make_engine(app_db)) as s:
+        assert repository.scores_of(s, review.id) == {1: 3}
+    assert "1 of 25 items scored" in at.get("progress")[0].proto.text
+    assert any(c.value.startswith("Changes save as you go. Last saved") for c in at.caption)
 
 
 def test_workspace__moving_to_another_item__saves_the_one_on_screen(app_db: str) -> None:
@@ -182,8 +194,7 @@ def test_workspace__bad_calculator_input__not_saved_with_message(app_db: str) ->
     at.selectbox(key="ws:service").set_value(service.id).run()
     at.number_input(key=f"ws:{review.id}:1:num").set_value(20.0)
     at.number_input(key=f"ws:{review.id}:1:den").set_value(0.0)
-    at.radio(key=f"ws:{review.id}:1:score").set_value(5)
-    at.button(key="ws:save").click().run()
+    at.radio(key=f"ws:{review.id}:1:score").set_value(5).run()
     assert at.error[0].value.startswith(
         "Item 1 not saved: Employment specialist full-time equivalents (FTE): must be more than 0"
     )
@@ -211,9 +222,9 @@ def test_workspace__score_last_item_and_finalise__locked_with_total_and_band(app
     at.selectbox(key="ws:service").set_value(service.id).run()
     assert at.selectbox(key=f"ws:item_picker:{review.id}").value == 1
     at.selectbox(key=f"ws:item_picker:{review.id}").set_value(25).run()
-    at.radio(key=f"ws:{review.id}:25:score").set_value(5)
-    at.button(key="ws:save").click().run()
+    at.radio(key=f"ws:{review.id}:25:score").set_value(5).run()
     assert at.metric[0].value == "101"
+    assert at.button(key="ws:next_unscored").disabled, "nothing left to score"
     at.checkbox(key=f"ws:{review.id}:confirm").check().run()
     at.button(key="ws:finalise").click().run()
     assert not at.exception, at.exception

@@ -116,6 +116,7 @@ with resources.reading() as session:
 
 scores = {n: r.score for n, r in ratings.items() if r.score is not None}
 done = scoring.completeness(scale, scores)
+missing = scoring.unscored_items(scale, scores)
 total = scoring.total_score(scale, scores)
 
 st.subheader(f"{review.kind.capitalize()} review, visit {review.visit_start:%d %b %Y}")
@@ -141,6 +142,8 @@ else:
 with st.sidebar:
     st.markdown("**This review**")
     st.progress(done.fraction, text=f"{done.scored} of {done.of} items scored")
+    if missing:
+        st.caption("Still to score: " + ", ".join(str(i.number) for i in missing))
     st.metric(
         "Running total",
         f"{total}",
@@ -167,37 +170,46 @@ def _key(number: int, field: str) -> str:
 
 
 def _entered(item: Item) -> dict[str, object]:
-    """The rating as entered on screen for `item` (read from widget state)."""
+    """The fields of `item` that are on screen, read from widget state.
+
+    A widget the browser has not reported yet is left out, so its stored value is kept rather
+    than overwritten with an empty one.
+    """
     state = st.session_state
-    data: dict[str, object] = {
-        "item_number": item.number,
-        "score": state.get(_key(item.number, "score")),
-        "evidence": state.get(_key(item.number, "evidence"), ""),
-        "data_sources": list(state.get(_key(item.number, "sources"), [])),
+    fields = {"score": "score", "evidence": "evidence", "data_sources": "sources"}
+    data: dict[str, object] = {"item_number": item.number}
+    data |= {
+        field: state[_key(item.number, name)] for field, name in fields.items() if _key(item.number, name) in state
     }
     if item.metric and item.metric.calculator:
-        numerator, denominator = state.get(_key(item.number, "num")), state.get(_key(item.number, "den"))
-        data.update(metric_numerator=numerator, metric_denominator=denominator)
-        if numerator is not None and denominator is not None:
+        inputs = {"metric_numerator": "num", "metric_denominator": "den"}
+        data |= {
+            field: state[_key(item.number, name)] for field, name in inputs.items() if _key(item.number, name) in state
+        }
+        numerator, denominator = data.get("metric_numerator"), data.get("metric_denominator")
+        if isinstance(numerator, float) and isinstance(denominator, float):
             data["metric_value"] = scoring.metric_value(item.metric.calculator, numerator, denominator)
-    elif item.metric:
-        data["metric_value"] = state.get(_key(item.number, "value"))
+        elif "metric_numerator" in data and "metric_denominator" in data:
+            data["metric_value"] = None
+    elif item.metric and _key(item.number, "value") in state:
+        data["metric_value"] = state[_key(item.number, "value")]
     if item.checklist:
-        data["checklist_ticked"] = [
-            i for i in range(len(item.checklist.elements)) if state.get(_key(item.number, f"check:{i}"))
-        ]
+        ticks = {i: _key(item.number, f"check:{i}") for i in range(len(item.checklist.elements))}
+        if all(key in state for key in ticks.values()):
+            data["checklist_ticked"] = [i for i, key in ticks.items() if state[key]]
+    if "data_sources" in data:
+        data["data_sources"] = list(data["data_sources"])  # type: ignore[call-overload]
     return data
 
 
 def _save(number: int) -> bool:
-    """Save the item on screen if its widgets are there; False (with the error kept) when refused."""
-    if _key(number, "evidence") not in st.session_state:
-        return True
+    """Save what is on screen for item `number`; False (with the error kept) when refused."""
     try:
+        data = _entered(scale.item(number))
+        if len(data) == 1:
+            return True  # none of the item's widgets is on screen: nothing to save
         with resources.transaction() as session:
-            repository.save_rating(
-                session, actor=resources.ACTOR, review_id=review_id, data=_entered(scale.item(number))
-            )
+            repository.save_rating(session, actor=resources.ACTOR, review_id=review_id, data=data)
     except (repository.InputError, repository.ReviewLocked, scoring.ScoringError) as error:
         st.session_state[ERROR] = f"Item {number} not saved: {error}"
         return False
@@ -210,6 +222,8 @@ ITEM_PICKER = f"ws:item_picker:{review_id}"
 def _go_to(number: int) -> None:
     """Save the current item, then show `number`."""
     current = st.session_state[Keys.ITEM_NUMBER]
+    if not isinstance(number, int):
+        return
     if _save(current):
         st.session_state[Keys.ITEM_NUMBER] = number
         st.session_state[ITEM_PICKER] = number
@@ -221,34 +235,30 @@ def _picked() -> None:
     _go_to(st.session_state[ITEM_PICKER])
 
 
-def _save_and_next(number: int) -> None:
+def _next_unscored(number: int) -> None:
+    """Save the item on screen, then show the next item without a score."""
     if not _save(number):
         return
     with resources.reading() as session:
         saved = repository.scores_of(session, review_id)
-    flash(f"Item {number} saved.")
     remaining = [item.number for item in scoring.unscored_items(scale, saved)]
     following = next((n for n in remaining if n > number), remaining[0] if remaining else number)
     st.session_state[Keys.ITEM_NUMBER] = following
     st.session_state[ITEM_PICKER] = following
 
 
-def _save_only(number: int) -> None:
-    if _save(number):
-        flash(f"Item {number} saved.")
-
-
 number = st.session_state[Keys.ITEM_NUMBER]
-if not 1 <= number <= len(scale.items):
+if not isinstance(number, int) or not 1 <= number <= len(scale.items):
     number = st.session_state[Keys.ITEM_NUMBER] = 1
-st.session_state.setdefault(ITEM_PICKER, number)
+if st.session_state.get(ITEM_PICKER) not in range(1, len(scale.items) + 1):
+    st.session_state[ITEM_PICKER] = number
 
 st.divider()
 nav_prev, nav_pick, nav_next = st.columns([1, 6, 1], vertical_alignment="bottom")
 nav_pick.selectbox(
     "Item",
     [item.number for item in scale.items],
-    format_func=lambda n: ("✓ " if n in scores else "○ ") + widgets.item_title(scale.item(n)),
+    format_func=lambda n: widgets.item_title(scale.item(n)),  # stable text: the browser sends the label back
     key=ITEM_PICKER,
     on_change=_picked,
 )
@@ -281,6 +291,8 @@ with criteria_col:
         index=saved.score - 1 if saved and saved.score else None,
         format_func=lambda s: f"{s} — {item.criteria[s]}",
         key=_key(number, "score"),
+        on_change=_save,
+        args=(number,),
     )
     if number in previous_scores and previous:
         st.caption(f"Last final review ({previous.visit_start:%d %b %Y}): scored {previous_scores[number]}.")
@@ -296,6 +308,8 @@ with tools_col:
             value=saved.metric_numerator if saved else None,
             step=1.0,
             key=_key(number, "num"),
+            on_change=_save,
+            args=(number,),
         )
         denominator = st.number_input(
             calc.denominator,
@@ -303,6 +317,8 @@ with tools_col:
             value=saved.metric_denominator if saved else None,
             step=0.5,
             key=_key(number, "den"),
+            on_change=_save,
+            args=(number,),
         )
         if numerator is not None and denominator is not None:
             try:
@@ -319,6 +335,8 @@ with tools_col:
             min_value=0.0,
             value=saved.metric_value if saved else None,
             key=_key(number, "value"),
+            on_change=_save,
+            args=(number,),
         )
         if value is not None:
             suggestion = scoring.suggested_score_from_metric(item, value)
@@ -326,7 +344,7 @@ with tools_col:
         st.markdown("**Checklist: tick what is in place**")
         ticked = set(saved.checklist_ticked) if saved else set()
         count = sum(
-            st.checkbox(element, value=i in ticked, key=_key(number, f"check:{i}"))
+            st.checkbox(element, value=i in ticked, key=_key(number, f"check:{i}"), on_change=_save, args=(number,))
             for i, element in enumerate(item.checklist.elements)
         )
         suggestion = scoring.suggested_score_from_checklist(item, count)
@@ -342,6 +360,8 @@ with tools_col:
         height=140,
         max_chars=20_000,
         key=_key(number, "evidence"),
+        on_change=_save,
+        args=(number,),
         placeholder="What you saw, read or heard that supports the score",
     )
     st.multiselect(
@@ -350,17 +370,24 @@ with tools_col:
         default=saved.data_sources if saved else [],
         format_func=lambda code: f"{code} — {DATA_SOURCE_LABELS[code]}",
         key=_key(number, "sources"),
+        on_change=_save,
+        args=(number,),
     )
 
-save_col, next_col, _ = st.columns([1, 2, 3])
-save_col.button("Save item", on_click=_save_only, args=(number,), key="ws:save", width="stretch")
+saved_col, next_col = st.columns([3, 2], vertical_alignment="center")
+saved_col.caption(
+    f"Changes save as you go. Last saved {saved.updated_at.astimezone():%H:%M:%S on %d %b %Y}."
+    if saved
+    else "Changes save as you go. Nothing saved for this item yet."
+)
 next_col.button(
-    "Save and go to next unscored",
+    "Next unscored item ▶",
     type="primary",
-    on_click=_save_and_next,
+    on_click=_next_unscored,
     args=(number,),
-    key="ws:save_next",
+    key="ws:next_unscored",
     width="stretch",
+    disabled=done.complete,
 )
 
 # --- the whole list ----------------------------------------------------------------------------
@@ -389,7 +416,6 @@ with st.expander(f"All {len(scale.items)} items at a glance"):
 
 st.divider()
 st.subheader("Finalise")
-missing = scoring.unscored_items(scale, scores)
 if missing:
     st.write(
         f"Still to score: items {', '.join(str(i.number) for i in missing)}. A review can be finalised only when all {len(scale.items)} items are scored."

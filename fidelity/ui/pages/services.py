@@ -123,6 +123,7 @@ with edit_tab:
                             service = repository.update_service(
                                 session, actor=resources.ACTOR, service_id=service_id, data=values
                             )
+                        widgets.request_selection("services:edit_picker", service.id)  # its label changed
                         flash(f"Saved changes to “{service.name}”.")
                         st.rerun()
                     except repository.InputError as error:

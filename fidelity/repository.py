@@ -369,6 +369,33 @@ def scores_of(session: Session, review_id: int, *, rater: str = Rater.LEAD) -> d
     return {number: score for number, score in rows if score is not None}
 
 
+@dataclass(frozen=True)
+class ReviewContext:
+    """One review with what its pages show: its pinned scale, ratings and the previous final review."""
+
+    review: Review
+    scale: Scale
+    ratings: dict[int, ItemRating]
+    previous: Review | None
+    previous_scores: dict[int, int]
+
+    @property
+    def scores(self) -> dict[int, int]:
+        return {number: r.score for number, r in self.ratings.items() if r.score is not None}
+
+
+def review_context(session: Session, review_id: int, *, rater: str = Rater.LEAD) -> ReviewContext:
+    review = _get(session, Review, review_id)
+    previous = previous_final_review(session, review)
+    return ReviewContext(
+        review=review,
+        scale=review_scale(session, review),
+        ratings=ratings_of(session, review_id, rater=rater),
+        previous=previous,
+        previous_scores=scores_of(session, previous.id) if previous and previous.id else {},
+    )
+
+
 def finalise_review(session: Session, *, actor: str, review_id: int) -> Review:
     """Lock a complete review and record its total and band."""
     review = _get(session, Review, review_id)

@@ -108,13 +108,9 @@ if review_id == NEW_REVIEW:
 # --- the review --------------------------------------------------------------------------------
 
 with resources.reading() as session:
-    review = repository.get_review(session, review_id)
-    scale = repository.review_scale(session, review)
-    ratings = repository.ratings_of(session, review_id)
-    previous = repository.previous_final_review(session, review)
-    previous_scores = repository.scores_of(session, previous.id) if previous and previous.id else {}
-
-scores = {n: r.score for n, r in ratings.items() if r.score is not None}
+    context = repository.review_context(session, review_id)
+review, scale, ratings, scores = context.review, context.scale, context.ratings, context.scores
+previous, previous_scores = context.previous, context.previous_scores
 done = scoring.completeness(scale, scores)
 missing = scoring.unscored_items(scale, scores)
 total = scoring.total_score(scale, scores)

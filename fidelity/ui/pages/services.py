@@ -1,8 +1,12 @@
 """Services: the list with each service's latest total and band; add and edit."""
 
+from collections.abc import Callable
+
 import streamlit as st
+from sqlmodel import Session
 
 from fidelity import repository
+from fidelity.models import Service
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import Keys, flash, show_flash
 
@@ -83,24 +87,35 @@ def _missing_choice(values: dict[str, object]) -> str | None:
     return None
 
 
+def _submit_service(values: dict[str, object], save: Callable[[Session], Service], done: str) -> None:
+    """Check the choices, save in one transaction, then rerun with a message; errors name the field."""
+    problem = _missing_choice(values)
+    if problem:
+        st.error(problem, icon=":material/error:")
+        return
+    try:
+        with resources.transaction() as session:
+            service = save(session)
+    except repository.InputError as error:
+        widgets.show_error(error)
+        return
+    st.session_state[Keys.SERVICE_ID] = service.id
+    widgets.request_selection("services:edit_picker", service.id)  # its label may have changed
+    flash(done.format(name=service.name))
+    st.rerun()
+
+
 with add_tab:
     if not programmes or not areas:
         st.info("Add at least one programme and one area first, in “Programmes and areas”.")
     else:
         values = _service_form("add_service", defaults={}, submit_label="Add service")
         if values is not None:
-            problem = _missing_choice(values)
-            if problem:
-                st.error(problem, icon=":material/error:")
-            else:
-                try:
-                    with resources.transaction() as session:
-                        service = repository.create_service(session, actor=resources.ACTOR, data=values)
-                    st.session_state[Keys.SERVICE_ID] = service.id
-                    flash(f"Added service “{service.name}”.")
-                    st.rerun()
-                except repository.InputError as error:
-                    widgets.show_error(error)
+            _submit_service(
+                values,
+                lambda session: repository.create_service(session, actor=resources.ACTOR, data=values),
+                "Added service “{name}”.",
+            )
 
 with edit_tab:
     if services.empty:
@@ -114,20 +129,13 @@ with edit_tab:
                 f"edit_service:{service_id}", defaults=current.model_dump(), submit_label="Save changes"
             )
             if values is not None:
-                problem = _missing_choice(values)
-                if problem:
-                    st.error(problem, icon=":material/error:")
-                else:
-                    try:
-                        with resources.transaction() as session:
-                            service = repository.update_service(
-                                session, actor=resources.ACTOR, service_id=service_id, data=values
-                            )
-                        widgets.request_selection("services:edit_picker", service.id)  # its label changed
-                        flash(f"Saved changes to “{service.name}”.")
-                        st.rerun()
-                    except repository.InputError as error:
-                        widgets.show_error(error)
+                _submit_service(
+                    values,
+                    lambda session: repository.update_service(
+                        session, actor=resources.ACTOR, service_id=service_id, data=values
+                    ),
+                    "Saved changes to “{name}”.",
+                )
 
 with setup_tab:
     st.write(

@@ -98,6 +98,48 @@ def _review_dates(rng: random.Random, first: date, until: date) -> list[date]:
     return dates
 
 
+def _independent(rng: random.Random, agreed: int) -> int:
+    """One reviewer's own score: usually the agreed one, sometimes a point either side."""
+    return min(5, max(1, agreed + rng.choice((0, 0, 0, 0, 0, 0, 0, 1, -1))))
+
+
+def _ratings(
+    rng: random.Random, scale: Scale, review_id: int, scores: dict[int, int], *, agreed: bool
+) -> list[ItemRating]:
+    """The lead's ratings, and for a finished review the second reviewer's and the agreed ones."""
+    rows = []
+    for number, score in scores.items():
+        item = scale.item(number)
+        sources = list(item.data_sources[:2])
+        own = {Rater.LEAD: _independent(rng, score) if agreed else score}
+        if agreed:
+            own[Rater.SECOND] = _independent(rng, score)
+        rows += [
+            ItemRating(
+                review_id=review_id,
+                item_number=number,
+                rater=rater,
+                score=value,
+                data_sources=sources,
+                evidence=f"Demo evidence note by the {rater} reviewer (synthetic).",
+            )
+            for rater, value in own.items()
+        ]
+        if agreed:
+            rows.append(
+                ItemRating(
+                    review_id=review_id,
+                    item_number=number,
+                    rater=Rater.CONSENSUS,
+                    score=score,
+                    rationale="" if len(set(own.values())) == 1 else "Agreed after comparing evidence (demo).",
+                    strength=f"Demo: {item.criteria[score]}" if score >= 4 else "",
+                    recommendation=f"Demo: aim for score {score + 1}: {item.criteria[score + 1]}" if score <= 3 else "",
+                )
+            )
+    return rows
+
+
 def _moment(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
@@ -168,20 +210,13 @@ def load_demo(
                     review.total = summary.total
                     review.band = summary.band.label if summary.band else None
                     review.finalised_at = _moment(visit + timedelta(days=rng.randint(7, 27)))  # report within 4 weeks
+                    review.lead_submitted_at = review.second_submitted_at = _moment(visit + timedelta(days=2))
                 review.updated_at = review.finalised_at or review.created_at
                 session.add(review)
                 session.flush()
-                session.add_all(
-                    ItemRating(
-                        review_id=review.id or 0,
-                        item_number=n,
-                        rater=Rater.LEAD,
-                        score=s,
-                        evidence="Demo evidence note (synthetic).",
-                        data_sources=list(scale.item(n).data_sources[:2]),
-                    )
-                    for n, s in scores.items()
-                )
+                rows = _ratings(rng, scale, review.id or 0, scores, agreed=not last_and_open)
+                session.add_all(rows)
+                ratings += len(rows)
                 reviews += 1
                 ratings += len(scores)
                 level = min(4.8, level + rng.uniform(0.05, 0.45))

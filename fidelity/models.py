@@ -142,9 +142,40 @@ class Review(SQLModel, table=True):
     second_reviewer: str | None = Field(default=None, max_length=120)
     total: int | None = None
     band: str | None = Field(default=None, max_length=40)
+    lead_submitted_at: datetime | None = None
+    second_submitted_at: datetime | None = None
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     finalised_at: datetime | None = None
+
+    @property
+    def single_reviewer(self) -> bool:
+        """Scored by one reviewer (a self-assessment or a review with no second reviewer)."""
+        return not self.second_reviewer
+
+    @property
+    def counted_rater(self) -> Rater:
+        """Whose scores make the total: the agreed (consensus) ones, or the only reviewer's."""
+        return Rater.LEAD if self.single_reviewer else Rater.CONSENSUS
+
+    @property
+    def raters(self) -> tuple[Rater, ...]:
+        return (Rater.LEAD,) if self.single_reviewer else (Rater.LEAD, Rater.SECOND)
+
+    def reviewer_name(self, rater: str) -> str:
+        return {Rater.LEAD: self.lead_reviewer, Rater.SECOND: self.second_reviewer or ""}.get(rater, "agreed")
+
+    def submitted(self, rater: str) -> bool:
+        return {Rater.LEAD: self.lead_submitted_at, Rater.SECOND: self.second_submitted_at}.get(rater) is not None
+
+    @property
+    def consensus_open(self) -> bool:
+        return not self.single_reviewer and all(self.submitted(r) for r in self.raters)
+
+    @property
+    def kind_label(self) -> str:
+        """The kind as shown everywhere, saying when one reviewer scored alone."""
+        return f"{self.kind} (single reviewer)" if self.single_reviewer else self.kind
 
 
 class RatingInput(SQLModel):
@@ -158,6 +189,9 @@ class RatingInput(SQLModel):
     metric_denominator: float | None = Field(default=None, ge=0)
     metric_value: float | None = Field(default=None, ge=0)
     checklist_ticked: list[int] = Field(default_factory=list)
+    rationale: str = Field(default="", max_length=20_000)
+    strength: str = Field(default="", max_length=20_000)
+    recommendation: str = Field(default="", max_length=20_000)
 
 
 class ItemRating(SQLModel, table=True):
@@ -174,6 +208,10 @@ class ItemRating(SQLModel, table=True):
     metric_denominator: float | None = None
     metric_value: float | None = None
     checklist_ticked: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The agreed (consensus) rating's reasons, and what goes into the report.
+    rationale: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    strength: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    recommendation: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     updated_at: datetime = Field(default_factory=utc_now)
 
 

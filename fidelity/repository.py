@@ -301,6 +301,16 @@ def _writable(review: Review) -> None:
         raise ReviewLocked(f"review {review.id} is final and locked; it cannot be changed")
 
 
+def _may_rate(review: Review, rater: str) -> None:
+    """Each reviewer scores alone until both have submitted; then only agreed scores change."""
+    if rater not in (*review.raters, Rater.CONSENSUS) or (rater == Rater.CONSENSUS and review.single_reviewer):
+        raise InputError(f"rater: this review has no {rater} reviewer")
+    if rater == Rater.CONSENSUS and not review.consensus_open:
+        raise InputError("consensus: agreed scores open when both reviewers have submitted their scores")
+    if rater != Rater.CONSENSUS and review.submitted(rater):
+        raise ReviewLocked(f"{review.reviewer_name(rater)} has submitted their scores; they can no longer change")
+
+
 def save_rating(
     session: Session, *, actor: str, review_id: int, data: dict[str, Any], rater: str = Rater.LEAD
 ) -> ItemRating | None:
@@ -311,6 +321,7 @@ def save_rating(
     """
     review = _get(session, Review, review_id)
     _writable(review)
+    _may_rate(review, rater)
     rating_in = validated(RatingInput, data)
     scale = review_scale(session, review)
     if not 1 <= rating_in.item_number <= len(scale.items):
@@ -345,7 +356,7 @@ def save_rating(
         setattr(rating, field, value)
     rating.updated_at = utc_now()
     session.add(rating)
-    if review.status == ReviewStatus.DRAFT:
+    if review.status == ReviewStatus.DRAFT and rater != Rater.CONSENSUS:
         review.status = ReviewStatus.SCORING
     review.updated_at = utc_now()
     session.add(review)
@@ -369,44 +380,119 @@ def scores_of(session: Session, review_id: int, *, rater: str = Rater.LEAD) -> d
     return {number: score for number, score in rows if score is not None}
 
 
+def submit_scores(session: Session, *, actor: str, review_id: int, rater: str) -> Review:
+    """A reviewer hands in a complete set of independent scores; when both have, consensus opens.
+
+    Items both reviewers scored the same are entered as agreed, to be confirmed at consensus.
+    """
+    review = _get(session, Review, review_id)
+    _writable(review)
+    if review.single_reviewer or rater not in review.raters:
+        raise InputError("rater: only the two reviewers of a two-reviewer review submit scores")
+    if review.submitted(rater):
+        raise ReviewLocked(f"{review.reviewer_name(rater)} has already submitted their scores")
+    scale = review_scale(session, review)
+    missing = scoring.unscored_items(scale, scores_of(session, review_id, rater=rater))
+    if missing:
+        numbers = ", ".join(str(item.number) for item in missing)
+        raise InputError(f"cannot submit: {len(missing)} item(s) not scored yet (item {numbers})")
+    before = _snapshot(review)
+    setattr(review, f"{rater}_submitted_at", utc_now())
+    if review.consensus_open:
+        review.status = ReviewStatus.CONSENSUS
+        lead, second = (scores_of(session, review_id, rater=r) for r in (Rater.LEAD, Rater.SECOND))
+        for number, score in lead.items():
+            if second.get(number) == score:
+                session.add(ItemRating(review_id=review_id, item_number=number, rater=Rater.CONSENSUS, score=score))
+    review.updated_at = utc_now()
+    session.add(review)
+    session.flush()
+    record(session, actor=actor, action=f"submit_{rater}", row=review, before=before)
+    return review
+
+
 @dataclass(frozen=True)
 class ReviewContext:
     """One review with what its pages show: its pinned scale, ratings and the previous final review."""
 
     review: Review
     scale: Scale
-    ratings: dict[int, ItemRating]
+    ratings: dict[str, dict[int, ItemRating]]  # rater -> item number -> rating
     previous: Review | None
     previous_scores: dict[int, int]
 
+    def scores(self, rater: str) -> dict[int, int]:
+        return {n: r.score for n, r in self.ratings.get(rater, {}).items() if r.score is not None}
+
     @property
-    def scores(self) -> dict[int, int]:
-        return {number: r.score for number, r in self.ratings.items() if r.score is not None}
+    def counted_scores(self) -> dict[int, int]:
+        """The scores that make the total: agreed ones, or the single reviewer's."""
+        return self.scores(self.review.counted_rater)
+
+    def item_rows(self) -> list[dict[str, Any]]:
+        """One row per item as the summary and the report show it."""
+        counted = self.ratings.get(self.review.counted_rater, {})
+        change = scoring.change_since(self.scale, self.counted_scores, self.previous_scores)
+        rows = []
+        for item in self.scale.items:
+            rating = counted.get(item.number)
+            evidence = [
+                r.evidence
+                for rater in self.review.raters
+                if (r := self.ratings.get(rater, {}).get(item.number)) and r.evidence
+            ]
+            rows.append(
+                {
+                    "No.": item.number,
+                    "Item": item.name,
+                    "Section": self.scale.section(item.section).title,
+                    "Score": rating.score if rating else None,
+                    "Change": change.items.get(item.number),
+                    "Strength": rating.strength if rating else "",
+                    "Recommendation": rating.recommendation if rating else "",
+                    "Rationale": rating.rationale if rating else "",
+                    "Evidence": " / ".join(evidence),
+                    "Provisional": "yes" if item.provisional else "",
+                }
+            )
+        return rows
 
 
-def review_context(session: Session, review_id: int, *, rater: str = Rater.LEAD) -> ReviewContext:
+def review_context(session: Session, review_id: int) -> ReviewContext:
     review = _get(session, Review, review_id)
     previous = previous_final_review(session, review)
+    ratings: dict[str, dict[int, ItemRating]] = {}
+    for row in session.exec(select(ItemRating).where(ItemRating.review_id == review_id)):
+        ratings.setdefault(row.rater, {})[row.item_number] = row
     return ReviewContext(
         review=review,
         scale=review_scale(session, review),
-        ratings=ratings_of(session, review_id, rater=rater),
+        ratings=ratings,
         previous=previous,
-        previous_scores=scores_of(session, previous.id) if previous and previous.id else {},
+        previous_scores=counted_scores(session, previous) if previous else {},
     )
 
 
+def counted_scores(session: Session, review: Review) -> dict[int, int]:
+    return scores_of(session, review.id or 0, rater=review.counted_rater)
+
+
 def finalise_review(session: Session, *, actor: str, review_id: int) -> Review:
-    """Lock a complete review and record its total and band."""
+    """Lock a complete review and record its total and band (from the counted scores)."""
     review = _get(session, Review, review_id)
     _writable(review)
+    if not review.single_reviewer and not review.consensus_open:
+        raise InputError("cannot finalise: both reviewers must submit their scores and agree the consensus first")
     scale = review_scale(session, review)
-    scores = scores_of(session, review_id)
+    scores = counted_scores(session, review)
     missing = scoring.unscored_items(scale, scores)
     if missing:
         numbers = ", ".join(str(item.number) for item in missing)
-        raise InputError(f"cannot finalise: {len(missing)} item(s) not scored yet (item {numbers})")
+        what = "scored" if review.single_reviewer else "agreed"
+        raise InputError(f"cannot finalise: {len(missing)} item(s) not {what} yet (item {numbers})")
     before = _snapshot(review)
+    if review.single_reviewer:
+        review.lead_submitted_at = utc_now()
     summary = scoring.summarise(scale, scores)
     review.total = summary.total
     review.band = summary.band.label if summary.band else None

@@ -8,6 +8,7 @@ HOME = "fidelity/ui/pages/home.py"
 SERVICES = "fidelity/ui/pages/services.py"
 WORKSPACE = "fidelity/ui/pages/review_workspace.py"
 SUMMARY = "fidelity/ui/pages/review_summary.py"
+CONSENSUS = "fidelity/ui/pages/consensus.py"
 
 
 def pages() -> dict[str, list[st.Page]]:
@@ -15,6 +16,7 @@ def pages() -> dict[str, list[st.Page]]:
         "": [st.Page(HOME, title="Home", icon=":material/home:", url_path="home", default=True)],
         "Reviews": [
             st.Page(WORKSPACE, title="Review workspace", icon=":material/edit_note:", url_path="workspace"),
+            st.Page(CONSENSUS, title="Consensus", icon=":material/handshake:", url_path="consensus"),
             st.Page(SUMMARY, title="Review summary", icon=":material/summarize:", url_path="summary"),
         ],
         "Services": [st.Page(SERVICES, title="Services", icon=":material/apartment:", url_path="services")],

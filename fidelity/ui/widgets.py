@@ -75,5 +75,13 @@ def service_picker(services: pd.DataFrame, *, key: str) -> int | None:
     return chosen
 
 
+def entered_fields(key_of: Callable[[str], str], fields: dict[str, str]) -> dict[str, Any]:
+    """Values of the widgets on screen, by model field (`fields`: field -> widget name).
+
+    A widget the browser has not reported yet is left out, so a save keeps its stored value.
+    """
+    return {field: st.session_state[key_of(name)] for field, name in fields.items() if key_of(name) in st.session_state}
+
+
 def show_error(error: Exception) -> None:
     st.error(str(error), icon=":material/error:")

@@ -51,10 +51,16 @@ def test_every_page__registered_in_navigation() -> None:
     pages_dir = Path(navigation.HOME).parent
     root = Path(__file__).resolve().parents[2]
     files = {str(p.relative_to(root)) for p in (root / pages_dir).glob("*.py")}
-    assert files == {navigation.HOME, navigation.SERVICES, navigation.WORKSPACE, navigation.SUMMARY}
+    assert files == {
+        navigation.HOME,
+        navigation.SERVICES,
+        navigation.WORKSPACE,
+        navigation.CONSENSUS,
+        navigation.SUMMARY,
+    }
 
 
-@pytest.mark.parametrize("page", [navigation.SERVICES, navigation.WORKSPACE, navigation.SUMMARY])
+@pytest.mark.parametrize("page", [navigation.SERVICES, navigation.WORKSPACE, navigation.CONSENSUS, navigation.SUMMARY])
 def test_page__empty_database__explains_what_to_do(app_db: str, page: str) -> None:
     at = open_app(page)
     assert at.info, "an empty state message"
@@ -132,7 +138,7 @@ def test_workspace__start_review_and_score_item_with_calculator(app_db: str) -> 
     assert at.success[0].value.startswith("Review started on ipspc")
     with Session(db.make_engine(app_db)) as s:
         [review] = s.exec(select(Review)).all()
-    prefix = f"ws:{review.id}:1"
+    prefix = f"ws:{review.id}:lead:1"
     assert any("Modified for primary care" in i.value for i in at.info)
     at.number_input(key=f"{prefix}:num").set_value(41.0)
     at.number_input(key=f"{prefix}:den").set_value(2.0).run()
@@ -141,7 +147,7 @@ def test_workspace__start_review_and_score_item_with_calculator(app_db: str) -> 
     at.text_area(key=f"{prefix}:evidence").input("41 active clients, 2.0 FTE")
     at.button(key="ws:next_unscored").click().run()
     assert not at.exception, at.exception
-    assert at.selectbox(key=f"ws:item_picker:{review.id}").value == 2
+    assert at.selectbox(key=f"ws:item_picker:{review.id}:lead").value == 2
     with Session(db.make_engine(app_db)) as s:
         rating = repository.ratings_of(s, review.id)[1]
     assert (rating.score, rating.metric_value, rating.evidence) == (4, 20.5, "41 active clients, 2.0 FTE")
@@ -154,7 +160,7 @@ def test_workspace__choosing_a_score__saved_at_once(app_db: str) -> None:
     review = _review(app_db, service.id, {})
     at = open_app(navigation.WORKSPACE)
     at.selectbox(key="ws:service").set_value(service.id).run()
-    at.radio(key=f"ws:{review.id}:1:score").set_value(3).run()
+    at.radio(key=f"ws:{review.id}:lead:1:score").set_value(3).run()
     with Session(db.make_engine(app_db)) as s:
         assert repository.scores_of(s, review.id) == {1: 3}
     assert "1 of 25 items scored" in at.get("progress")[0].proto.text
@@ -166,11 +172,11 @@ def test_workspace__moving_to_another_item__saves_the_one_on_screen(app_db: str)
     review = _review(app_db, service.id, {})
     at = open_app(navigation.WORKSPACE)
     at.selectbox(key="ws:service").set_value(service.id).run()
-    at.radio(key=f"ws:{review.id}:1:score").set_value(5)
+    at.radio(key=f"ws:{review.id}:lead:1:score").set_value(5)
     at.button(key="ws:next").click().run()
-    assert at.selectbox(key=f"ws:item_picker:{review.id}").value == 2
-    at.radio(key=f"ws:{review.id}:2:score").set_value(3)
-    at.selectbox(key=f"ws:item_picker:{review.id}").set_value(5).run()
+    assert at.selectbox(key=f"ws:item_picker:{review.id}:lead").value == 2
+    at.radio(key=f"ws:{review.id}:lead:2:score").set_value(3)
+    at.selectbox(key=f"ws:item_picker:{review.id}:lead").set_value(5).run()
     with Session(db.make_engine(app_db)) as s:
         assert repository.scores_of(s, review.id) == {1: 5, 2: 3}
 
@@ -180,9 +186,9 @@ def test_workspace__checklist__suggests_score_from_ticks(app_db: str) -> None:
     review = _review(app_db, service.id, {})
     at = open_app(navigation.WORKSPACE)
     at.selectbox(key="ws:service").set_value(service.id).run()
-    at.selectbox(key=f"ws:item_picker:{review.id}").set_value(25).run()
+    at.selectbox(key=f"ws:item_picker:{review.id}:lead").set_value(25).run()
     for i in range(4):
-        at.checkbox(key=f"ws:{review.id}:25:check:{i}").check()
+        at.checkbox(key=f"ws:{review.id}:lead:25:check:{i}").check()
     at.run()
     assert any("Suggested score: **3**" in i.value for i in at.info)  # 4 of 6 strategies
 
@@ -192,9 +198,9 @@ def test_workspace__bad_calculator_input__not_saved_with_message(app_db: str) ->
     review = _review(app_db, service.id, {})
     at = open_app(navigation.WORKSPACE)
     at.selectbox(key="ws:service").set_value(service.id).run()
-    at.number_input(key=f"ws:{review.id}:1:num").set_value(20.0)
-    at.number_input(key=f"ws:{review.id}:1:den").set_value(0.0)
-    at.radio(key=f"ws:{review.id}:1:score").set_value(5).run()
+    at.number_input(key=f"ws:{review.id}:lead:1:num").set_value(20.0)
+    at.number_input(key=f"ws:{review.id}:lead:1:den").set_value(0.0)
+    at.radio(key=f"ws:{review.id}:lead:1:score").set_value(5).run()
     assert at.error[0].value.startswith(
         "Item 1 not saved: Employment specialist full-time equivalents (FTE): must be more than 0"
     )
@@ -220,9 +226,9 @@ def test_workspace__score_last_item_and_finalise__locked_with_total_and_band(app
     review = _review(app_db, service.id, dict.fromkeys(range(1, 25), 4))
     at = open_app(navigation.WORKSPACE)
     at.selectbox(key="ws:service").set_value(service.id).run()
-    assert at.selectbox(key=f"ws:item_picker:{review.id}").value == 1
-    at.selectbox(key=f"ws:item_picker:{review.id}").set_value(25).run()
-    at.radio(key=f"ws:{review.id}:25:score").set_value(5).run()
+    assert at.selectbox(key=f"ws:item_picker:{review.id}:lead").value == 1
+    at.selectbox(key=f"ws:item_picker:{review.id}:lead").set_value(25).run()
+    at.radio(key=f"ws:{review.id}:lead:25:score").set_value(5).run()
     assert at.metric[0].value == "101"
     assert at.button(key="ws:next_unscored").disabled, "nothing left to score"
     at.checkbox(key=f"ws:{review.id}:confirm").check().run()
@@ -251,3 +257,76 @@ def test_summary__final_review__total_band_and_profile_chart(app_db: str) -> Non
     assert "Time-unlimited<br>support" in profile["data"][0]["theta"]
     items = at.dataframe[-1].value
     assert items["Score"].tolist() == [3] * 25 and items["Provisional"].tolist().count("yes") == 22
+
+
+def _two_reviewer(url: str, service_id: int, lead: dict[int, int], second: dict[int, int], submit: bool) -> Review:
+    from fidelity.models import Rater
+    from fidelity.scales import load_scales
+
+    with db.session_scope(db.make_engine(url)) as s:
+        review = repository.start_review(
+            s,
+            actor=ACTOR,
+            scales=load_scales(SCALES_DIR),
+            data={
+                "service_id": service_id,
+                "scale_id": "ips-25",
+                "visit_start": date(2026, 11, 2),
+                "lead_reviewer": "Ann",
+                "second_reviewer": "Bo",
+            },
+        )
+        for rater, scores in ((Rater.LEAD, lead), (Rater.SECOND, second)):
+            for number, score in scores.items():
+                repository.save_rating(
+                    s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score}, rater=rater
+                )
+            if submit:
+                review = repository.submit_scores(s, actor=ACTOR, review_id=review.id, rater=rater)
+        return review
+
+
+def test_workspace__second_reviewer__never_sees_the_lead_scores(app_db: str) -> None:
+    service = _service(app_db)
+    review = _two_reviewer(app_db, service.id, {1: 5, 2: 4}, {}, submit=False)
+    at = open_app(navigation.WORKSPACE)
+    at.selectbox(key="ws:service").set_value(service.id).run()
+    assert at.radio(key=f"ws:{review.id}:lead:1:score").value == 5
+    at.radio(key=f"ws:rater:{review.id}").set_value("second").run()
+    assert not at.exception, at.exception
+    assert at.radio(key=f"ws:{review.id}:second:1:score").value is None
+    assert "0 of 25 items scored" in at.get("progress")[0].proto.text
+    at.checkbox(key=f"ws:{review.id}:second:confirm").check().run()
+    at.button(key="ws:submit").click().run()
+    assert at.error[0].value.startswith("cannot submit: 25 item(s) not scored yet")
+
+
+def test_consensus__both_submitted__agreement_differences_and_finalise(app_db: str) -> None:
+    service = _service(app_db)
+    lead = dict.fromkeys(range(1, 26), 4)
+    review = _two_reviewer(app_db, service.id, lead, lead | {5: 2}, submit=True)
+    at = open_app(navigation.CONSENSUS)
+    at.selectbox(key="cs:service").set_value(service.id).run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.metric[:4]] == ["96%", "96%", "0.00", "1 of 25"]
+    table = at.dataframe[0].value
+    assert table.loc[table["No."] == 5, ["Ann", "Bo", "Difference"]].values.tolist() == [[4, 2, -2]]
+    assert at.selectbox(key=f"cs:item_picker:{review.id}").value == 5  # the item to discuss comes first
+    at.radio(key=f"cs:{review.id}:5:score").set_value(3)
+    at.text_area(key=f"cs:{review.id}:5:recommendation").input("Meet the team weekly").run()
+    at.checkbox(key=f"cs:{review.id}:confirm").check().run()
+    at.button(key="cs:finalise").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Review finalised: total 99, Fair. It is now locked."
+    with Session(db.make_engine(app_db)) as s:
+        context = repository.review_context(s, review.id)
+    assert context.counted_scores[5] == 3
+    assert context.item_rows()[4]["Recommendation"] == "Meet the team weekly"
+
+
+def test_consensus__one_reviewer_still_scoring__explains_who(app_db: str) -> None:
+    service = _service(app_db)
+    _two_reviewer(app_db, service.id, {1: 3}, {}, submit=False)
+    at = open_app(navigation.CONSENSUS)
+    at.selectbox(key="cs:service").set_value(service.id).run()
+    assert "Still to submit: Ann and Bo." in at.info[0].value

@@ -28,7 +28,7 @@ if not reviews:
     st.stop()
 
 labels = {
-    r.id: f"{r.visit_start:%d %b %Y} · {r.kind} · {r.scale_id}"
+    r.id: f"{r.visit_start:%d %b %Y} · {r.kind_label} · {r.scale_id}"
     + ("" if r.status == ReviewStatus.FINAL else f" ({r.status})")
     for r in reviews
 }
@@ -48,7 +48,7 @@ if review_id is None:
 
 with resources.reading() as session:
     context = repository.review_context(session, review_id)
-review, scale, ratings, scores = context.review, context.scale, context.ratings, context.scores
+review, scale, scores = context.review, context.scale, context.counted_scores
 previous, previous_scores = context.previous, context.previous_scores
 summary = scoring.summarise(scale, scores)
 change = scoring.change_since(scale, scores, previous_scores)
@@ -58,6 +58,11 @@ st.caption(
     f"{scale.label} · lead reviewer {review.lead_reviewer}"
     + (f" · second reviewer {review.second_reviewer}" if review.second_reviewer else "")
     + (f" · finalised {review.finalised_at:%d %b %Y}" if review.finalised_at else "")
+)
+st.caption(
+    "Scored by one reviewer alone (a single-reviewer review): the total counts that reviewer's scores."
+    if review.single_reviewer
+    else "Two reviewers scored independently; the total counts the scores they agreed at consensus."
 )
 if review.status != ReviewStatus.FINAL:
     st.warning(
@@ -119,21 +124,9 @@ with chart_right:
     )
 
 st.subheader("Item scores")
-items = pd.DataFrame(
-    [
-        {
-            "No.": i.number,
-            "Item": i.name,
-            "Section": scale.section(i.section).title,
-            "Score": scores.get(i.number),
-            "Change": change.items.get(i.number),
-            "Evidence": ratings[i.number].evidence if i.number in ratings else "",
-            "Data sources": ", ".join(ratings[i.number].data_sources) if i.number in ratings else "",
-            "Provisional": "yes" if i.provisional else "",
-        }
-        for i in scale.items
-    ]
-)
+items = pd.DataFrame(context.item_rows())
+if review.single_reviewer:
+    items = items.drop(columns=["Rationale"])
 st.dataframe(
     items,
     hide_index=True,

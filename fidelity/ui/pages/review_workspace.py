@@ -3,13 +3,14 @@
 Moving to another item saves the one on screen first, so nothing typed is lost.
 """
 
+import functools
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from fidelity import repository, scoring
-from fidelity.models import ItemRating, ReviewKind, ReviewStatus
+from fidelity.models import ItemRating, Rater, ReviewKind, ReviewStatus
 from fidelity.scales import DATA_SOURCE_LABELS, Item
 from fidelity.ui import navigation, resources, widgets
 from fidelity.ui.state import Keys, flash, show_flash
@@ -109,13 +110,27 @@ if review_id == NEW_REVIEW:
 
 with resources.reading() as session:
     context = repository.review_context(session, review_id)
-review, scale, ratings, scores = context.review, context.scale, context.ratings, context.scores
+review, scale = context.review, context.scale
 previous, previous_scores = context.previous, context.previous_scores
+
+if review.single_reviewer:
+    rater = Rater.LEAD
+else:
+    rater = st.radio(
+        "Scoring as",
+        list(review.raters),
+        format_func=lambda r: f"{review.reviewer_name(r)} ({r} reviewer)",
+        horizontal=True,
+        key=f"ws:rater:{review_id}",
+        help="Each reviewer scores on their own; neither sees the other's scores until both have submitted.",
+    )
+ratings = context.ratings.get(rater, {})
+scores = context.scores(rater)
 done = scoring.completeness(scale, scores)
 missing = scoring.unscored_items(scale, scores)
 total = scoring.total_score(scale, scores)
 
-st.subheader(f"{review.kind.capitalize()} review, visit {review.visit_start:%d %b %Y}")
+st.subheader(f"{review.kind_label.capitalize()} review, visit {review.visit_start:%d %b %Y}")
 st.caption(
     f"{scale.label} · lead reviewer {review.lead_reviewer}"
     + (f" · second reviewer {review.second_reviewer}" if review.second_reviewer else "")
@@ -136,7 +151,7 @@ else:
     low, high = scoring.reachable_bands(scale, scores)
     band_text = low.label if low == high else f"{low.label} to {high.label}"
 with st.sidebar:
-    st.markdown("**This review**")
+    st.markdown("**This review**" if review.single_reviewer else f"**{review.reviewer_name(rater)}'s scores**")
     st.progress(done.fraction, text=f"{done.scored} of {done.of} items scored")
     if missing:
         st.caption("Still to score: " + ", ".join(str(i.number) for i in missing))
@@ -157,12 +172,24 @@ if review.status == ReviewStatus.FINAL:
     st.success(f"This review is final and locked: total {review.total}, {review.band}.", icon=":material/lock:")
     st.page_link(navigation.SUMMARY, label="Open the review summary", icon=":material/summarize:")
     st.stop()
+if not review.single_reviewer and review.submitted(rater):
+    st.success(
+        f"{review.reviewer_name(rater)} has submitted these scores; they can no longer change.", icon=":material/lock:"
+    )
+    if review.consensus_open:
+        st.page_link(
+            navigation.CONSENSUS, label="Both reviewers have submitted: go to consensus", icon=":material/handshake:"
+        )
+    else:
+        other = next(r for r in review.raters if r != rater)
+        st.info(f"Consensus opens when {review.reviewer_name(other)} has submitted too.")
+    st.stop()
 
 # --- one item ----------------------------------------------------------------------------------
 
 
 def _key(number: int, field: str) -> str:
-    return f"ws:{review_id}:{number}:{field}"
+    return f"ws:{review_id}:{rater}:{number}:{field}"
 
 
 def _entered(item: Item) -> dict[str, object]:
@@ -172,16 +199,11 @@ def _entered(item: Item) -> dict[str, object]:
     than overwritten with an empty one.
     """
     state = st.session_state
-    fields = {"score": "score", "evidence": "evidence", "data_sources": "sources"}
+    key_of = functools.partial(_key, item.number)
     data: dict[str, object] = {"item_number": item.number}
-    data |= {
-        field: state[_key(item.number, name)] for field, name in fields.items() if _key(item.number, name) in state
-    }
+    data |= widgets.entered_fields(key_of, {"score": "score", "evidence": "evidence", "data_sources": "sources"})
     if item.metric and item.metric.calculator:
-        inputs = {"metric_numerator": "num", "metric_denominator": "den"}
-        data |= {
-            field: state[_key(item.number, name)] for field, name in inputs.items() if _key(item.number, name) in state
-        }
+        data |= widgets.entered_fields(key_of, {"metric_numerator": "num", "metric_denominator": "den"})
         numerator, denominator = data.get("metric_numerator"), data.get("metric_denominator")
         if isinstance(numerator, float) and isinstance(denominator, float):
             data["metric_value"] = scoring.metric_value(item.metric.calculator, numerator, denominator)
@@ -205,14 +227,14 @@ def _save(number: int) -> bool:
         if len(data) == 1:
             return True  # none of the item's widgets is on screen: nothing to save
         with resources.transaction() as session:
-            repository.save_rating(session, actor=resources.ACTOR, review_id=review_id, data=data)
+            repository.save_rating(session, actor=resources.ACTOR, review_id=review_id, data=data, rater=rater)
     except (repository.InputError, repository.ReviewLocked, scoring.ScoringError) as error:
         st.session_state[ERROR] = f"Item {number} not saved: {error}"
         return False
     return True
 
 
-ITEM_PICKER = f"ws:item_picker:{review_id}"
+ITEM_PICKER = f"ws:item_picker:{review_id}:{rater}"
 
 
 def _go_to(number: int) -> None:
@@ -236,7 +258,7 @@ def _next_unscored(number: int) -> None:
     if not _save(number):
         return
     with resources.reading() as session:
-        saved = repository.scores_of(session, review_id)
+        saved = repository.scores_of(session, review_id, rater=rater)
     remaining = [item.number for item in scoring.unscored_items(scale, saved)]
     following = next((n for n in remaining if n > number), remaining[0] if remaining else number)
     st.session_state[Keys.ITEM_NUMBER] = following
@@ -408,23 +430,47 @@ with st.expander(f"All {len(scale.items)} items at a glance"):
         width="stretch",
     )
 
-# --- finalise ----------------------------------------------------------------------------------
+# --- finalise (one reviewer) or submit (each of two) -------------------------------------------------
 
 st.divider()
-st.subheader("Finalise")
-if missing:
-    st.write(
-        f"Still to score: items {', '.join(str(i.number) for i in missing)}. A review can be finalised only when all {len(scale.items)} items are scored."
+if review.single_reviewer:
+    st.subheader("Finalise")
+    if missing:
+        st.write(
+            f"Still to score: items {', '.join(str(i.number) for i in missing)}. "
+            f"A review can be finalised only when all {len(scale.items)} items are scored."
+        )
+    confirmed = st.checkbox(
+        "I have checked every score. Lock this review; it cannot be changed afterwards.", key=f"ws:{review_id}:confirm"
     )
-confirmed = st.checkbox(
-    "I have checked every score. Lock this review; it cannot be changed afterwards.", key=f"ws:{review_id}:confirm"
-)
-if st.button("Finalise review", type="primary", disabled=not confirmed, key="ws:finalise"):
-    try:
-        with resources.transaction() as session:
-            final = repository.finalise_review(session, actor=resources.ACTOR, review_id=review_id)
-    except (repository.InputError, repository.ReviewLocked) as error:
-        widgets.show_error(error)
-    else:
-        flash(f"Review finalised: total {final.total}, {final.band}. It is now locked.")
-        st.rerun()
+    if st.button("Finalise review", type="primary", disabled=not confirmed, key="ws:finalise"):
+        try:
+            with resources.transaction() as session:
+                final = repository.finalise_review(session, actor=resources.ACTOR, review_id=review_id)
+        except (repository.InputError, repository.ReviewLocked) as error:
+            widgets.show_error(error)
+        else:
+            flash(f"Review finalised: total {final.total}, {final.band}. It is now locked.")
+            st.rerun()
+else:
+    st.subheader("Submit your scores")
+    st.write(
+        "When you have scored every item, submit your scores. They are then fixed, and the consensus "
+        "opens once both reviewers have submitted."
+    )
+    if missing:
+        st.write(f"Still to score: items {', '.join(str(i.number) for i in missing)}.")
+    confirmed = st.checkbox(
+        f"I, {review.reviewer_name(rater)}, have scored every item independently.",
+        key=f"ws:{review_id}:{rater}:confirm",
+    )
+    if st.button("Submit my scores", type="primary", disabled=not confirmed, key="ws:submit"):
+        try:
+            with resources.transaction() as session:
+                submitted = repository.submit_scores(session, actor=resources.ACTOR, review_id=review_id, rater=rater)
+        except (repository.InputError, repository.ReviewLocked) as error:
+            widgets.show_error(error)
+        else:
+            opened = " Both have submitted: the consensus is open." if submitted.consensus_open else ""
+            flash(f"Scores of {review.reviewer_name(rater)} submitted.{opened}")
+            st.rerun()

@@ -1,0 +1,240 @@
+"""Consensus: both reviewers' independent scores side by side, agreement figures, and the agreed scores.
+
+Opens only when both reviewers have submitted; only the agreed scores count for the total and band.
+"""
+
+import functools
+
+import pandas as pd
+import streamlit as st
+
+from fidelity import agreement, repository, scoring
+from fidelity.models import Rater, ReviewStatus
+from fidelity.ui import navigation, resources, widgets
+from fidelity.ui.state import Keys, flash, show_flash
+
+ERROR = "cs:error"
+
+st.title("Consensus")
+show_flash()
+if st.session_state.get(ERROR):
+    st.error(st.session_state.pop(ERROR), icon=":material/error:")
+
+services = resources.services_frame(resources.database_url())
+if services.empty:
+    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
+    st.stop()
+service_id = widgets.service_picker(services, key="cs:service")
+if service_id is None:
+    st.info("Choose a service.")
+    st.stop()
+
+with resources.reading() as session:
+    reviews = [r for r in repository.list_reviews(session, service_id=service_id) if not r.single_reviewer]
+if not reviews:
+    st.info("This service has no two-reviewer review. Consensus is for reviews scored by two reviewers.")
+    st.page_link(navigation.WORKSPACE, label="Go to the review workspace", icon=":material/edit_note:")
+    st.stop()
+labels = {
+    r.id: f"{r.visit_start:%d %b %Y} · {r.kind} · {r.scale_id} · {r.lead_reviewer} and {r.second_reviewer}"
+    for r in reviews
+}
+open_ids = [r.id for r in reviews if r.status != ReviewStatus.FINAL]
+wanted = st.session_state.get(Keys.REVIEW_ID)
+review_id = widgets.remembered_select(
+    "Review",
+    list(labels),
+    key=f"cs:review:{service_id}",
+    wanted=wanted if wanted in labels else (open_ids or list(labels))[0],
+    format_func=labels.__getitem__,
+)
+if review_id is None:
+    st.stop()
+st.session_state[Keys.REVIEW_ID] = review_id
+
+with resources.reading() as session:
+    context = repository.review_context(session, review_id)
+review, scale = context.review, context.scale
+if not review.consensus_open:
+    waiting = [review.reviewer_name(r) for r in review.raters if not review.submitted(r)]
+    st.info(
+        f"Consensus opens when both reviewers have submitted their independent scores. Still to submit: "
+        f"{' and '.join(waiting)}.",
+        icon=":material/hourglass:",
+    )
+    st.page_link(navigation.WORKSPACE, label="Go to the review workspace", icon=":material/edit_note:")
+    st.stop()
+
+lead, second = context.scores(Rater.LEAD), context.scores(Rater.SECOND)
+agreed = context.scores(Rater.CONSENSUS)
+agreed_ratings = context.ratings.get(Rater.CONSENSUS, {})
+stats = agreement.agreement(lead, second)
+lead_name, second_name = review.lead_reviewer, review.second_reviewer or ""
+
+exact_col, adjacent_col, kappa_col, differ_col = st.columns(4)
+exact_col.metric("Exact agreement", f"{stats.exact:.0%}", help="Items both reviewers scored the same")
+adjacent_col.metric("Within one point", f"{stats.adjacent:.0%}", help="Items whose two scores are at most 1 apart")
+kappa_col.metric(
+    "Weighted kappa",
+    f"{stats.kappa:.2f}" if stats.kappa is not None else "not defined",
+    help="Cohen's kappa with quadratic weights: 1 is perfect agreement, 0 is what chance alone would give",
+)
+differ_col.metric("Items to discuss", f"{len(stats.differences)} of {stats.items}")
+
+table = pd.DataFrame(
+    [
+        {
+            "No.": item.number,
+            "Item": item.name,
+            lead_name: lead.get(item.number),
+            second_name: second.get(item.number),
+            "Difference": stats.differences.get(item.number, 0),
+            "Agreed": agreed.get(item.number),
+        }
+        for item in scale.items
+    ]
+)
+
+
+def _highlight(row: pd.Series) -> list[str]:
+    gap = abs(row["Difference"])
+    colour = "" if gap == 0 else ("background-color: #FBE3C2" if gap == 1 else "background-color: #F4B6A6")
+    return [colour] * len(row)
+
+
+st.dataframe(
+    table.style.apply(_highlight, axis=1),
+    hide_index=True,
+    width="stretch",
+    column_config={"Difference": st.column_config.NumberColumn(format="%+d", help=f"{second_name} minus {lead_name}")},
+)
+st.caption("Rows where the reviewers differ are shaded: light for one point apart, darker for two or more.")
+
+done = scoring.completeness(scale, agreed)
+missing = scoring.unscored_items(scale, agreed)
+with st.sidebar:
+    st.markdown("**Agreed scores**")
+    st.progress(done.fraction, text=f"{done.scored} of {done.of} items agreed")
+    st.metric("Agreed total so far", f"{scoring.total_score(scale, agreed)}")
+    if done.complete:
+        st.markdown(f"**Band:** {scoring.fidelity_band(scale, scoring.total_score(scale, agreed)).label}")
+    if missing:
+        st.caption("Still to agree: " + ", ".join(str(i.number) for i in missing))
+
+if review.status == ReviewStatus.FINAL:
+    st.success(f"This review is final and locked: total {review.total}, {review.band}.", icon=":material/lock:")
+    st.page_link(navigation.SUMMARY, label="Open the review summary", icon=":material/summarize:")
+    st.stop()
+
+# --- agree one item ------------------------------------------------------------------------------------
+
+
+def _key(number: int, field: str) -> str:
+    return f"cs:{review_id}:{number}:{field}"
+
+
+FIELDS = {"score": "score", "rationale": "rationale", "strength": "strength", "recommendation": "recommendation"}
+
+
+def _save(number: int) -> bool:
+    data = {"item_number": number} | widgets.entered_fields(functools.partial(_key, number), FIELDS)
+    if len(data) == 1:
+        return True
+    try:
+        with resources.transaction() as session:
+            repository.save_rating(
+                session, actor=resources.ACTOR, review_id=review_id, data=data, rater=Rater.CONSENSUS
+            )
+    except (repository.InputError, repository.ReviewLocked) as error:
+        st.session_state[ERROR] = f"Item {number} not saved: {error}"
+        return False
+    return True
+
+
+PICKER = f"cs:item_picker:{review_id}"
+CURRENT = f"cs:current:{review_id}"
+
+
+def _go_to(number: int) -> None:
+    if _save(st.session_state[CURRENT]):
+        st.session_state[CURRENT] = st.session_state[PICKER] = number
+    else:
+        st.session_state[PICKER] = st.session_state[CURRENT]
+
+
+first_open = missing[0].number if missing else 1  # items the reviewers scored alike start agreed
+st.session_state.setdefault(CURRENT, first_open)
+if st.session_state.get(PICKER) not in range(1, len(scale.items) + 1):
+    st.session_state[PICKER] = st.session_state[CURRENT]
+number = st.session_state[CURRENT]
+
+st.divider()
+st.selectbox(
+    "Item to agree",
+    [item.number for item in scale.items],
+    format_func=lambda n: (
+        f"{widgets.item_title(scale.item(n))} — {lead_name} {lead.get(n)}, {second_name} {second.get(n)}"
+    ),
+    key=PICKER,
+    on_change=lambda: _go_to(st.session_state[PICKER]),
+)
+item = scale.item(number)
+saved = agreed_ratings.get(number)
+lead_rating, second_rating = (context.ratings.get(r, {}).get(number) for r in (Rater.LEAD, Rater.SECOND))
+st.markdown(f"### {widgets.item_title(item)}")
+left, right = st.columns(2)
+for column, name, rating in ((left, lead_name, lead_rating), (right, second_name, second_rating)):
+    with column:
+        st.markdown(f"**{name}: {rating.score if rating else '—'}**")
+        st.caption(rating.evidence if rating and rating.evidence else "No evidence note.")
+
+score_col, notes_col = st.columns([3, 2], gap="large")
+with score_col:
+    st.radio(
+        "Agreed score",
+        list(scoring.SCORES),
+        index=saved.score - 1 if saved and saved.score else None,
+        format_func=lambda s: f"{s} — {item.criteria[s]}",
+        key=_key(number, "score"),
+        on_change=_save,
+        args=(number,),
+    )
+with notes_col:
+    for field, label, hint in (
+        ("rationale", "Rationale for the agreed score", "Why this score, especially where you differed"),
+        ("strength", "Strength", "What the service does well on this item (goes in the report)"),
+        ("recommendation", "Recommendation", "What would raise the score (goes in the report and the plan)"),
+    ):
+        st.text_area(
+            label,
+            value=getattr(saved, field) if saved else "",
+            height=90,
+            max_chars=20_000,
+            placeholder=hint,
+            key=_key(number, field),
+            on_change=_save,
+            args=(number,),
+        )
+
+next_open = [i.number for i in missing if i.number != number]
+st.button(
+    "Next item to agree ▶",
+    type="primary",
+    disabled=not next_open,
+    key="cs:next",
+    on_click=lambda: _go_to(next((n for n in next_open if n > number), next_open[0])) if next_open else None,
+)
+
+st.divider()
+st.subheader("Finalise")
+st.write("Only the agreed scores count for the total and band. Finalising locks the review and its consensus.")
+confirmed = st.checkbox("Both reviewers agree every score. Lock this review.", key=f"cs:{review_id}:confirm")
+if st.button("Finalise review", type="primary", disabled=not confirmed, key="cs:finalise"):
+    try:
+        with resources.transaction() as session:
+            final = repository.finalise_review(session, actor=resources.ACTOR, review_id=review_id)
+    except (repository.InputError, repository.ReviewLocked) as error:
+        widgets.show_error(error)
+    else:
+        flash(f"Review finalised: total {final.total}, {final.band}. It is now locked.")
+        st.rerun()

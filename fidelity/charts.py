@@ -75,3 +75,33 @@ def section_subtotals_figure(subtotals: Mapping[str, int], maxima: Mapping[str, 
         title={"text": title}, barmode="overlay", xaxis_title="Section", yaxis_title="Points (sum of item scores)"
     )
     return figure
+
+
+def plan_progress_figure(weeks: list[dict[str, object]], *, title: str) -> go.Figure:
+    """Actions in the plan and actions done, week by week."""
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=[w["week"] for w in weeks],
+                y=[w["actions"] for w in weeks],
+                name="Actions in the plan",
+                mode="lines+markers",
+                line={"color": PALETTE[1], "dash": "dash"},
+            ),
+            go.Scatter(
+                x=[w["week"] for w in weeks],
+                y=[w["done"] for w in weeks],
+                name="Actions done",
+                mode="lines+markers",
+                line={"color": PALETTE[2]},
+                fill="tozeroy",
+            ),
+        ]
+    )
+    figure.update_layout(
+        title={"text": title},
+        xaxis_title="Week starting",
+        yaxis_title="Number of actions",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure

@@ -10,6 +10,8 @@ from pydantic import field_validator
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from fidelity.plans import ActionStatus
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -227,3 +229,46 @@ class AuditEvent(SQLModel, table=True):
     entity_id: str = Field(max_length=80)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+# --- improvement plans -----------------------------------------------------------------------
+
+
+class ActionInput(SQLModel):
+    """What a service lead enters or changes for one improvement action."""
+
+    item_number: int | None = Field(default=None, ge=1)
+    description: str = Field(max_length=5_000)
+    owner: str = Field(default="", max_length=120)
+    due_date: date
+    status: ActionStatus = ActionStatus.NOT_STARTED
+
+    _description = field_validator("description")(_clean_text)
+
+    @field_validator("owner")
+    @classmethod
+    def _strip_owner(cls, value: str) -> str:
+        return value.strip()
+
+
+class ImprovementAction(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    item_number: int | None = None
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    owner: str = Field(default="", max_length=120)
+    due_date: date
+    status: str = Field(default=ActionStatus.NOT_STARTED, max_length=20)
+    done_on: date | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+
+class ActionNote(SQLModel, table=True):
+    """A dated progress note on an improvement action."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="improvementaction.id", index=True)
+    noted_on: date
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)

@@ -14,10 +14,13 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from fidelity import scoring
+from fidelity import plans, scoring
 from fidelity.models import (
+    ActionInput,
+    ActionNote,
     Area,
     AuditEvent,
+    ImprovementAction,
     ItemRating,
     NamedCreate,
     Programme,
@@ -420,6 +423,7 @@ class ReviewContext:
     ratings: dict[str, dict[int, ItemRating]]  # rater -> item number -> rating
     previous: Review | None
     previous_scores: dict[int, int]
+    previous_actions: list[ImprovementAction]  # the plan that followed the previous final review
 
     def scores(self, rater: str) -> dict[int, int]:
         return {n: r.score for n, r in self.ratings.get(rater, {}).items() if r.score is not None}
@@ -457,6 +461,22 @@ class ReviewContext:
             )
         return rows
 
+    def actions_since_previous(self) -> list[dict[str, Any]]:
+        """Per item: the actions of the previous review's plan, and how the score moved since."""
+        change = scoring.change_since(self.scale, self.counted_scores, self.previous_scores)
+        return [
+            {
+                "No.": action.item_number,
+                "Item": self.scale.item(action.item_number).name if action.item_number else "Whole service",
+                "Action": action.description,
+                "Status": action.status,
+                "Score then": self.previous_scores.get(action.item_number) if action.item_number else None,
+                "Score now": self.counted_scores.get(action.item_number) if action.item_number else None,
+                "Change": change.items.get(action.item_number) if action.item_number else None,
+            }
+            for action in self.previous_actions
+        ]
+
 
 def review_context(session: Session, review_id: int) -> ReviewContext:
     review = _get(session, Review, review_id)
@@ -470,6 +490,7 @@ def review_context(session: Session, review_id: int) -> ReviewContext:
         ratings=ratings,
         previous=previous,
         previous_scores=counted_scores(session, previous) if previous else {},
+        previous_actions=list_actions(session, review_id=previous.id) if previous and previous.id else [],
     )
 
 
@@ -552,6 +573,120 @@ def list_reviews_with_services(session: Session, *, statuses: tuple[str, ...], l
     return [
         ReviewListing(review=review, service_name=name, scored=counts.get(review.id or 0, 0)) for review, name in rows
     ]
+
+
+# --- improvement plans ----------------------------------------------------------------------------
+
+
+def _final_review(session: Session, review_id: int) -> Review:
+    review = _get(session, Review, review_id)
+    if review.status != ReviewStatus.FINAL:
+        raise InputError("review: an improvement plan follows a final review; finalise the review first")
+    return review
+
+
+def _check_action_item(session: Session, review: Review, item_number: int | None) -> None:
+    if item_number is not None:
+        scale = review_scale(session, review)
+        if not 1 <= item_number <= len(scale.items):
+            raise InputError(f"item: {item_number} is not an item of {scale.id} (1-{len(scale.items)})")
+
+
+def create_plan_from_review(session: Session, *, actor: str, review_id: int) -> list[ImprovementAction]:
+    """Draft one action for every item scored 3 or below, from its recommendation; skips items that have one."""
+    review = _final_review(session, review_id)
+    scale = review_scale(session, review)
+    context_ratings = ratings_of(session, review_id, rater=review.counted_rater)
+    existing = {a.item_number for a in list_actions(session, review_id=review_id)}
+    report_date = (review.finalised_at or utc_now()).date()
+    created = []
+    for number, rating in sorted(context_ratings.items()):
+        if not plans.needs_action(rating.score) or number in existing:
+            continue
+        item = scale.item(number)
+        action = ImprovementAction(
+            review_id=review_id,
+            item_number=number,
+            description=rating.recommendation.strip() or f"Raise “{item.name}” above score {rating.score}",
+            due_date=plans.default_due_date(report_date),
+        )
+        session.add(action)
+        session.flush()
+        record(session, actor=actor, action="create", row=action)
+        created.append(action)
+    return created
+
+
+def add_action(session: Session, *, actor: str, review_id: int, data: dict[str, Any]) -> ImprovementAction:
+    review = _final_review(session, review_id)
+    action_in = validated(ActionInput, data)
+    _check_action_item(session, review, action_in.item_number)
+    action = ImprovementAction.model_validate(
+        action_in, update={"review_id": review_id, "status": str(action_in.status)}
+    )
+    if action.status == plans.ActionStatus.DONE:
+        action.done_on = date.today()
+    session.add(action)
+    session.flush()
+    record(session, actor=actor, action="create", row=action)
+    return action
+
+
+def update_action(session: Session, *, actor: str, action_id: int, data: dict[str, Any]) -> ImprovementAction:
+    """Change an action; marking it done records the day, reopening it clears that."""
+    action = _get(session, ImprovementAction, action_id)
+    review = _get(session, Review, action.review_id)
+    before = _snapshot(action)
+    current = action.model_dump(include=set(ActionInput.model_fields))
+    action_in = validated(ActionInput, {**current, **data})
+    _check_action_item(session, review, action_in.item_number)
+    for field, value in action_in.model_dump().items():
+        setattr(action, field, str(value) if field == "status" else value)
+    if action.status == plans.ActionStatus.DONE and action.done_on is None:
+        action.done_on = date.today()
+    elif action.status != plans.ActionStatus.DONE:
+        action.done_on = None
+    if _snapshot(action) == before:
+        return action
+    action.updated_at = utc_now()
+    session.add(action)
+    session.flush()
+    record(session, actor=actor, action="update", row=action, before=before)
+    return action
+
+
+def add_action_note(session: Session, *, actor: str, action_id: int, noted_on: date, text: str) -> ActionNote:
+    _get(session, ImprovementAction, action_id)
+    if not text.strip():
+        raise InputError("note: must not be empty")
+    note = ActionNote(action_id=action_id, noted_on=noted_on, text=text.strip())
+    session.add(note)
+    session.flush()
+    record(session, actor=actor, action="create", row=note)
+    return note
+
+
+def list_actions(
+    session: Session, *, review_id: int | None = None, service_id: int | None = None
+) -> list[ImprovementAction]:
+    query = select(ImprovementAction).order_by(col(ImprovementAction.due_date), col(ImprovementAction.id))
+    if review_id is not None:
+        query = query.where(ImprovementAction.review_id == review_id)
+    if service_id is not None:
+        query = query.join(Review, col(ImprovementAction.review_id) == Review.id).where(Review.service_id == service_id)
+    return list(session.exec(query))
+
+
+def notes_of(session: Session, action_ids: list[int]) -> dict[int, list[ActionNote]]:
+    if not action_ids:
+        return {}
+    notes: dict[int, list[ActionNote]] = {}
+    rows = session.exec(
+        select(ActionNote).where(col(ActionNote.action_id).in_(action_ids)).order_by(col(ActionNote.noted_on))
+    )
+    for note in rows:
+        notes.setdefault(note.action_id, []).append(note)
+    return notes
 
 
 def list_audit(session: Session, *, entity: str | None = None, limit: int = 200) -> list[AuditEvent]:

@@ -9,6 +9,7 @@ SERVICES = "fidelity/ui/pages/services.py"
 WORKSPACE = "fidelity/ui/pages/review_workspace.py"
 SUMMARY = "fidelity/ui/pages/review_summary.py"
 CONSENSUS = "fidelity/ui/pages/consensus.py"
+PLAN = "fidelity/ui/pages/improvement_plan.py"
 
 
 def pages() -> dict[str, list[st.Page]]:
@@ -19,5 +20,8 @@ def pages() -> dict[str, list[st.Page]]:
             st.Page(CONSENSUS, title="Consensus", icon=":material/handshake:", url_path="consensus"),
             st.Page(SUMMARY, title="Review summary", icon=":material/summarize:", url_path="summary"),
         ],
-        "Services": [st.Page(SERVICES, title="Services", icon=":material/apartment:", url_path="services")],
+        "Services": [
+            st.Page(SERVICES, title="Services", icon=":material/apartment:", url_path="services"),
+            st.Page(PLAN, title="Improvement plan", icon=":material/checklist:", url_path="plan"),
+        ],
     }

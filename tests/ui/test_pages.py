@@ -47,20 +47,17 @@ def _review(url: str, service_id: int, scores: dict[int, int], scale_id: str = "
 
 
 def test_every_page__registered_in_navigation() -> None:
-    """Each file in fidelity/ui/pages is reachable from st.navigation, and nothing else is listed."""
-    pages_dir = Path(navigation.HOME).parent
+    """Each file in fidelity/ui/pages has a constant in navigation and a place in st.navigation."""
     root = Path(__file__).resolve().parents[2]
-    files = {str(p.relative_to(root)) for p in (root / pages_dir).glob("*.py")}
-    assert files == {
-        navigation.HOME,
-        navigation.SERVICES,
-        navigation.WORKSPACE,
-        navigation.CONSENSUS,
-        navigation.SUMMARY,
-    }
+    files = {str(p.relative_to(root)) for p in (root / Path(navigation.HOME).parent).glob("*.py")}
+    constants = {v for k, v in vars(navigation).items() if k.isupper() and isinstance(v, str) and v.endswith(".py")}
+    assert files == constants
+    assert sum(len(group) for group in navigation.pages().values()) == len(files)
 
 
-@pytest.mark.parametrize("page", [navigation.SERVICES, navigation.WORKSPACE, navigation.CONSENSUS, navigation.SUMMARY])
+@pytest.mark.parametrize(
+    "page", [navigation.SERVICES, navigation.WORKSPACE, navigation.CONSENSUS, navigation.SUMMARY, navigation.PLAN]
+)
 def test_page__empty_database__explains_what_to_do(app_db: str, page: str) -> None:
     at = open_app(page)
     assert at.info, "an empty state message"
@@ -330,3 +327,58 @@ def test_consensus__one_reviewer_still_scoring__explains_who(app_db: str) -> Non
     at = open_app(navigation.CONSENSUS)
     at.selectbox(key="cs:service").set_value(service.id).run()
     assert "Still to submit: Ann and Bo." in at.info[0].value
+
+
+def _final_single(url: str, service_id: int, scores: dict[int, int]) -> Review:
+    review = _review(url, service_id, scores)
+    with db.session_scope(db.make_engine(url)) as s:
+        return repository.finalise_review(s, actor=ACTOR, review_id=review.id)
+
+
+def test_plan__create_drafts_then_mark_done_and_note(app_db: str) -> None:
+    service = _service(app_db)
+    review = _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 4) | {6: 2, 11: 3})
+    at = open_app(navigation.PLAN)
+    at.selectbox(key="plan:service").set_value(service.id).run()
+    assert "2 item(s) scored 3 or below have no action yet: 6, 11" in at.info[0].value
+    at.button(key="plan:create").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith("Created 2 draft action(s)")
+    table = at.dataframe[0].value
+    assert table["Item"].tolist() == [
+        "6. Collaboration with Jobcentre Plus and employment agencies",
+        "11. Executive team support for IPS",
+    ]
+    assert set(table["Status"]) == {"not started"}
+    with Session(db.make_engine(app_db)) as s:
+        first = repository.list_actions(s, review_id=review.id)[0]
+    at.selectbox(key=f"edit_action:{first.id}:status").set_value("done")
+    at.text_input(key=f"edit_action:{first.id}:owner").input("Team leader")
+    at.button(key=f"FormSubmitter:edit_action:{first.id}-Save action").click().run()
+    assert at.success[0].value == "Action saved."
+    at.text_input(key=f"note:{first.id}:text").input("Met the JCP work coach")
+    at.button(key=f"FormSubmitter:note:{first.id}-Add note").click().run()
+    assert at.success[0].value == "Note added."
+    with Session(db.make_engine(app_db)) as s:
+        action = repository.list_actions(s, review_id=review.id)[0]
+        assert (action.status, action.owner, action.done_on) == ("done", "Team leader", date.today())
+        assert [n.text for n in repository.notes_of(s, [action.id])[action.id]] == ["Met the JCP work coach"]
+    assert [m.value for m in at.metric[:5]] == ["1", "0", "1", "0", "0"]
+
+
+def test_plan__overdue_actions__counted_and_flagged(app_db: str) -> None:
+    service = _service(app_db)
+    review = _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 4))
+    with db.session_scope(db.make_engine(app_db)) as s:
+        repository.add_action(
+            s, actor=ACTOR, review_id=review.id, data={"description": "Late", "due_date": date(2020, 1, 1)}
+        )
+        repository.add_action(
+            s, actor=ACTOR, review_id=review.id, data={"description": "Later", "due_date": date(2099, 1, 1)}
+        )
+    at = open_app(navigation.PLAN)
+    at.selectbox(key="plan:service").set_value(service.id).run()
+    assert at.metric[4].value == "1"
+    assert at.dataframe[0].value["Overdue"].tolist() == ["overdue", ""]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"] == "Plan progress: actions and actions done"

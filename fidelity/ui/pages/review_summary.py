@@ -123,6 +123,22 @@ with chart_right:
         width="stretch",
     )
 
+if previous:
+    st.subheader("Since the last review")
+    since = context.actions_since_previous()
+    if since:
+        st.caption(
+            f"Actions from the plan after the review of {previous.visit_start:%d %b %Y}, and the change in score."
+        )
+        st.dataframe(
+            pd.DataFrame(since),
+            hide_index=True,
+            width="stretch",
+            column_config={"Change": st.column_config.NumberColumn(format="%+d")},
+        )
+    else:
+        st.write(f"No improvement plan was recorded after the review of {previous.visit_start:%d %b %Y}.")
+
 st.subheader("Item scores")
 items = pd.DataFrame(context.item_rows())
 if review.single_reviewer:

@@ -314,6 +314,8 @@ with criteria_col:
     )
     if number in previous_scores and previous:
         st.caption(f"Last final review ({previous.visit_start:%d %b %Y}): scored {previous_scores[number]}.")
+    for action in (a for a in context.previous_actions if a.item_number == number):
+        st.caption(f"Action since then ({action.status}): {action.description}")
 
 with tools_col:
     suggestion: int | None = None

@@ -1,0 +1,204 @@
+"""Improvement plan: actions from a final review's recommendations, tracked to done."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from fidelity import charts, plans, repository
+from fidelity.models import ReviewStatus
+from fidelity.plans import ActionDates, ActionStatus
+from fidelity.ui import navigation, resources, widgets
+from fidelity.ui.state import Keys, flash, show_flash
+
+st.title("Improvement plan")
+show_flash()
+
+services = resources.services_frame(resources.database_url())
+if services.empty:
+    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
+    st.stop()
+service_id = widgets.service_picker(services, key="plan:service")
+if service_id is None:
+    st.info("Choose a service.")
+    st.stop()
+
+with resources.reading() as session:
+    finals = repository.list_reviews(session, service_id=service_id, statuses=(ReviewStatus.FINAL,))
+if not finals:
+    st.info("An improvement plan follows a final review, and this service has none yet.")
+    st.page_link(navigation.WORKSPACE, label="Go to the review workspace", icon=":material/edit_note:")
+    st.stop()
+labels = {r.id: f"{r.visit_start:%d %b %Y} · {r.kind_label} · total {r.total}, {r.band}" for r in finals}
+wanted = st.session_state.get(Keys.REVIEW_ID)
+review_id = widgets.remembered_select(
+    "Plan for the review of",
+    list(labels),
+    key=f"plan:review:{service_id}",
+    wanted=wanted if wanted in labels else finals[0].id,
+    format_func=labels.__getitem__,
+)
+if review_id is None:
+    st.stop()
+st.session_state[Keys.REVIEW_ID] = review_id
+
+with resources.reading() as session:
+    context = repository.review_context(session, review_id)
+    actions = repository.list_actions(session, review_id=review_id)
+    notes = repository.notes_of(session, [a.id for a in actions if a.id is not None])
+scale, scores = context.scale, context.counted_scores
+today = date.today()
+
+
+def _item_label(number: int | None) -> str:
+    return "Whole service" if number is None else f"{number}. {scale.item(number).name}"
+
+
+low_items = [n for n, s in scores.items() if plans.needs_action(s)]
+covered = {a.item_number for a in actions}
+uncovered = [n for n in low_items if n not in covered]
+if uncovered:
+    st.info(
+        f"{len(uncovered)} item(s) scored {plans.ACTION_THRESHOLD} or below have no action yet: "
+        + ", ".join(str(n) for n in sorted(uncovered)),
+        icon=":material/flag:",
+    )
+    if st.button(
+        f"Create {len(uncovered)} draft action(s) from the recommendations", type="primary", key="plan:create"
+    ):
+        with resources.transaction() as session:
+            created = repository.create_plan_from_review(session, actor=resources.ACTOR, review_id=review_id)
+        flash(f"Created {len(created)} draft action(s), due {plans.PLAN_WEEKS} weeks after the report.")
+        st.rerun()
+
+if not actions:
+    st.write("This plan has no actions yet.")
+else:
+    overdue = [a for a in actions if plans.is_overdue(a.due_date, a.status, today)]
+    counts = {status: sum(a.status == status for a in actions) for status in ActionStatus}
+    cols = st.columns(5)
+    for column, (status, count) in zip(cols, counts.items(), strict=False):
+        column.metric(status.capitalize(), count)
+    cols[4].metric("Overdue", len(overdue), help="Not done or dropped, and past the due date")
+
+    table_tab, board_tab, progress_tab = st.tabs(["Table", "Board", "Progress over time"])
+    frame = pd.DataFrame(
+        [
+            {
+                "Item": _item_label(a.item_number),
+                "Action": a.description,
+                "Owner": a.owner,
+                "Due": a.due_date,
+                "Status": a.status,
+                "Overdue": "overdue" if plans.is_overdue(a.due_date, a.status, today) else "",
+                "Latest note": notes[a.id][-1].text if a.id in notes else "",
+            }
+            for a in actions
+        ]
+    )
+    with table_tab:
+        st.dataframe(
+            frame.style.apply(lambda row: ["background-color: #F4B6A6" if row["Overdue"] else ""] * len(row), axis=1),
+            hide_index=True,
+            width="stretch",
+            column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY")},
+        )
+        st.download_button(
+            "Download the plan (CSV)",
+            frame.to_csv(index=False).encode("utf-8"),
+            file_name=f"improvement-plan-review-{review_id}.csv",
+            mime="text/csv",
+            key="plan:csv",
+        )
+    with board_tab:
+        for column, status in zip(st.columns(4), ActionStatus, strict=True):
+            column.markdown(f"**{status.capitalize()}** ({counts[status]})")
+            for action in (a for a in actions if a.status == status):
+                with column.container(border=True):
+                    st.markdown(f"**{_item_label(action.item_number)}**")
+                    st.write(action.description)
+                    late = plans.is_overdue(action.due_date, action.status, today)
+                    st.caption(
+                        f"{action.owner or 'No owner'} · due {action.due_date:%d %b %Y}"
+                        + (" · **overdue**" if late else "")
+                    )
+    with progress_tab:
+        weeks = plans.progress_over_time(
+            [ActionDates(created=a.created_at.date(), done_on=a.done_on, status=a.status) for a in actions], until=today
+        )
+        st.plotly_chart(
+            charts.plan_progress_figure(weeks, title="Plan progress: actions and actions done"),
+            key="plan:progress",
+            width="stretch",
+        )
+        st.dataframe(pd.DataFrame(weeks), hide_index=True)
+
+    st.subheader("Update an action")
+    action_labels = {a.id: f"{_item_label(a.item_number)} — {a.description[:60]}" for a in actions}
+    action_id = st.selectbox("Action", list(action_labels), format_func=action_labels.__getitem__, key="plan:action")
+    action = next(a for a in actions if a.id == action_id)
+    with st.form(f"edit_action:{action_id}"):
+        description = st.text_area("Action", value=action.description, key=f"edit_action:{action_id}:description")
+        owner_col, due_col, status_col = st.columns(3)
+        owner = owner_col.text_input("Owner", value=action.owner, max_chars=120, key=f"edit_action:{action_id}:owner")
+        due = due_col.date_input("Due", value=action.due_date, format="DD/MM/YYYY", key=f"edit_action:{action_id}:due")
+        status = status_col.selectbox(
+            "Status",
+            [s.value for s in ActionStatus],
+            index=[s.value for s in ActionStatus].index(action.status),
+            key=f"edit_action:{action_id}:status",
+        )
+        if st.form_submit_button("Save action", type="primary"):
+            try:
+                with resources.transaction() as session:
+                    repository.update_action(
+                        session,
+                        actor=resources.ACTOR,
+                        action_id=action_id,
+                        data={"description": description, "owner": owner, "due_date": due, "status": status},
+                    )
+            except repository.InputError as error:
+                widgets.show_error(error)
+            else:
+                flash("Action saved.")
+                st.rerun()
+    for note in notes.get(action_id, []):
+        st.caption(f"{note.noted_on:%d %b %Y}: {note.text}")
+    with st.form(f"note:{action_id}", clear_on_submit=True):
+        note_text = st.text_input("Progress note", max_chars=2_000, key=f"note:{action_id}:text")
+        noted_on = st.date_input("Date", value=today, format="DD/MM/YYYY", key=f"note:{action_id}:date")
+        if st.form_submit_button("Add note"):
+            try:
+                with resources.transaction() as session:
+                    repository.add_action_note(
+                        session, actor=resources.ACTOR, action_id=action_id, noted_on=noted_on, text=note_text
+                    )
+            except repository.InputError as error:
+                widgets.show_error(error)
+            else:
+                flash("Note added.")
+                st.rerun()
+
+st.subheader("Add an action")
+with st.form("add_action", clear_on_submit=True):
+    item_options = [None] + [item.number for item in scale.items]
+    item_number = st.selectbox("Item", item_options, format_func=_item_label, key="add_action:item")
+    description = st.text_area("Action", key="add_action:description")
+    owner_col, due_col = st.columns(2)
+    owner = owner_col.text_input("Owner", max_chars=120, key="add_action:owner")
+    report_day = context.review.finalised_at.date() if context.review.finalised_at else today
+    due = due_col.date_input("Due", value=plans.default_due_date(report_day), format="DD/MM/YYYY", key="add_action:due")
+    if st.form_submit_button("Add action"):
+        try:
+            with resources.transaction() as session:
+                repository.add_action(
+                    session,
+                    actor=resources.ACTOR,
+                    review_id=review_id,
+                    data={"item_number": item_number, "description": description, "owner": owner, "due_date": due},
+                )
+        except repository.InputError as error:
+            widgets.show_error(error)
+        else:
+            flash("Action added.")
+            st.rerun()

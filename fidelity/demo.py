@@ -13,8 +13,18 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from fidelity import repository, scoring
-from fidelity.models import Area, ItemRating, Programme, Rater, Review, ReviewKind, ReviewStatus, Service
+from fidelity import plans, repository, scoring
+from fidelity.models import (
+    Area,
+    ImprovementAction,
+    ItemRating,
+    Programme,
+    Rater,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+    Service,
+)
 from fidelity.scales import Scale
 
 DEMO_PROGRAMME = "Demo: IPS in Primary Care (IPSPC)"
@@ -140,6 +150,33 @@ def _ratings(
     return rows
 
 
+def _plan(
+    rng: random.Random, scale: Scale, review_id: int, scores: dict[int, int], report: date, today: date
+) -> list[ImprovementAction]:
+    """Draft actions for low items, most of them done by now when the review is old."""
+    actions = []
+    for number, score in scores.items():
+        if not plans.needs_action(score):
+            continue
+        due = plans.default_due_date(report)
+        age = (today - report).days
+        status = rng.choices(list(plans.ActionStatus), weights=(1, 2, 6, 1) if age > 180 else (4, 4, 1, 0.3))[0]
+        done_on = min(today, due + timedelta(days=rng.randint(-30, 40))) if status == plans.ActionStatus.DONE else None
+        actions.append(
+            ImprovementAction(
+                review_id=review_id,
+                item_number=number,
+                status=status,
+                due_date=due,
+                done_on=done_on,
+                owner=rng.choice(("Demo team leader", "Demo IPS lead", "Demo service manager")),
+                description=f"Demo: aim for score {score + 1}: {scale.item(number).criteria[score + 1]}",
+                created_at=_moment(report + timedelta(days=rng.randint(7, 30))),
+            )
+        )
+    return actions
+
+
 def _moment(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
@@ -217,6 +254,8 @@ def load_demo(
                 rows = _ratings(rng, scale, review.id or 0, scores, agreed=not last_and_open)
                 session.add_all(rows)
                 ratings += len(rows)
+                if review.finalised_at:
+                    session.add_all(_plan(rng, scale, review.id or 0, scores, review.finalised_at.date(), today))
                 reviews += 1
                 ratings += len(scores)
                 level = min(4.8, level + rng.uniform(0.05, 0.45))

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from fidelity import plans, scoring
+from fidelity import plans, reports, scoring
 from fidelity.models import (
     ActionInput,
     ActionNote,
@@ -476,6 +476,47 @@ class ReviewContext:
             }
             for action in self.previous_actions
         ]
+
+
+def report_data(session: Session, review_id: int) -> reports.ReportData:
+    """Everything the fidelity report shows for one review."""
+    context = review_context(session, review_id)
+    review, scale = context.review, context.scale
+    service = _get(session, Service, review.service_id)
+    area, programme = _get(session, Area, service.area_id), _get(session, Programme, service.programme_id)
+    scores = context.counted_scores
+    summary = scoring.summarise(scale, scores)
+    item_names = {item.number: f"{item.number}. {item.name}" for item in scale.items}
+    return reports.ReportData(
+        service=service.name,
+        area=area.name,
+        programme=programme.name,
+        kind=review.kind_label,
+        visit=f"{review.visit_start:%d %b %Y}" + (f" to {review.visit_end:%d %b %Y}" if review.visit_end else ""),
+        reviewers=review.lead_reviewer + (f" (lead) and {review.second_reviewer}" if review.second_reviewer else ""),
+        finalised=review.finalised_at.date() if review.finalised_at and review.status == ReviewStatus.FINAL else None,
+        scale_label=scale.label,
+        provisional_items=sum(item.provisional for item in scale.items),
+        total=summary.total,
+        band=summary.band.label if summary.band else None,
+        sections=summary.sections,
+        section_maxima={s.title: 5 * sum(1 for i in scale.items if i.section == s.id) for s in scale.sections},
+        principles=summary.principles,
+        previous_principles=scoring.principle_profile(scale, context.previous_scores)
+        if context.previous_scores
+        else None,
+        items=context.item_rows(),
+        actions=[
+            {
+                "Item": item_names.get(a.item_number or 0, "Whole service"),
+                "Action": a.description,
+                "Owner": a.owner,
+                "Due": a.due_date,
+                "Status": a.status,
+            }
+            for a in list_actions(session, review_id=review_id)
+        ],
+    )
 
 
 def review_context(session: Session, review_id: int) -> ReviewContext:

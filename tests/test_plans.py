@@ -169,6 +169,13 @@ def test_next_review__shows_previous_plan_actions_and_score_change(db_url: str, 
     with Session(db.make_engine(db_url)) as s:
         rows = repository.review_context(s, second.id).actions_since_previous()
     assert rows == [
-        {"No.": 9, "Item": "Zero exclusion criteria", "Action": "Raise “Zero exclusion criteria” above score 2",
-         "Status": "done", "Score then": 2, "Score now": 4, "Change": 2}
+        {
+            "No.": 9,
+            "Item": "Zero exclusion criteria",
+            "Action": "Raise “Zero exclusion criteria” above score 2",
+            "Status": "done",
+            "Score then": 2,
+            "Score now": 4,
+            "Change": 2,
+        }
     ]

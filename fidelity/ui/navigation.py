@@ -10,6 +10,7 @@ WORKSPACE = "fidelity/ui/pages/review_workspace.py"
 SUMMARY = "fidelity/ui/pages/review_summary.py"
 CONSENSUS = "fidelity/ui/pages/consensus.py"
 PLAN = "fidelity/ui/pages/improvement_plan.py"
+REPORT = "fidelity/ui/pages/report.py"
 
 
 def pages() -> dict[str, list[st.Page]]:
@@ -19,6 +20,7 @@ def pages() -> dict[str, list[st.Page]]:
             st.Page(WORKSPACE, title="Review workspace", icon=":material/edit_note:", url_path="workspace"),
             st.Page(CONSENSUS, title="Consensus", icon=":material/handshake:", url_path="consensus"),
             st.Page(SUMMARY, title="Review summary", icon=":material/summarize:", url_path="summary"),
+            st.Page(REPORT, title="Report", icon=":material/description:", url_path="report"),
         ],
         "Services": [
             st.Page(SERVICES, title="Services", icon=":material/apartment:", url_path="services"),

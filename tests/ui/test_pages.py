@@ -382,3 +382,16 @@ def test_plan__overdue_actions__counted_and_flagged(app_db: str) -> None:
     assert at.dataframe[0].value["Overdue"].tolist() == ["overdue", ""]
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["title"]["text"] == "Plan progress: actions and actions done"
+
+
+def test_report__final_review__shown_with_downloads(app_db: str) -> None:
+    service = _service(app_db)
+    _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 4) | {3: 2})
+    at = open_app(navigation.REPORT)
+    at.selectbox(key="report:service").set_value(service.id).run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == "IPS fidelity review report: Norfolk IPS"
+    facts = at.table[0].value
+    assert facts.loc["Total", "Value"] == "98 of 125" and facts.loc["Band", "Value"] == "Fair"
+    assert at.download_button(key="report:docx") and at.download_button(key="report:pdf")
+    assert not at.warning[0].value.startswith("This review is not final")

@@ -1,0 +1,265 @@
+"""The fidelity report as DOCX and PDF. No database, no Streamlit: callers pass ReportData.
+
+The principle-profile chart is drawn with Pillow, so reports need no browser and take well under
+a second.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+REGULAR, BOLD = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+
+
+@dataclass(frozen=True)
+class ReportData:
+    service: str
+    area: str
+    programme: str
+    kind: str
+    visit: str
+    reviewers: str
+    finalised: date | None
+    scale_label: str
+    provisional_items: int
+    total: int
+    band: str | None
+    sections: Mapping[str, int]
+    section_maxima: Mapping[str, int]
+    principles: Mapping[str, float | None]
+    previous_principles: Mapping[str, float | None] | None
+    items: list[dict[str, Any]]
+    actions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def is_final(self) -> bool:
+        return self.finalised is not None
+
+    @property
+    def title(self) -> str:
+        return f"IPS fidelity review report: {self.service}"
+
+    def summary_lines(self) -> list[tuple[str, str]]:
+        return [
+            ("Service", self.service),
+            ("Area", self.area),
+            ("Programme", self.programme),
+            ("Review", f"{self.kind}, visit {self.visit}"),
+            ("Reviewers", self.reviewers),
+            (
+                "Report status",
+                f"final, {self.finalised:%d %b %Y}" if self.finalised else "DRAFT: the review is not final",
+            ),
+            ("Scale", self.scale_label),
+            ("Total", f"{self.total} of 125"),
+            ("Band", self.band or "none until every item is scored"),
+        ]
+
+    @property
+    def provisional_warning(self) -> str | None:
+        if not self.provisional_items:
+            return None
+        return (
+            f"Warning: {self.provisional_items} item(s) of this scale have provisional criteria, written from the IPS "
+            "literature and not yet checked against the published scale."
+        )
+
+
+def _font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    path = BOLD if bold else REGULAR
+    return ImageFont.truetype(str(path), size) if path.exists() else ImageFont.load_default(size)
+
+
+def principle_chart_png(
+    profile: Mapping[str, float | None], previous: Mapping[str, float | None] | None = None
+) -> bytes:
+    """Horizontal bars of the mean item score (0-5) per principle; the previous review as a dark tick."""
+    width, row, left, top = 1200, 52, 520, 60
+    height = top + row * len(profile) + 50
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((20, 15), "Principle profile: mean item score (1-5)", fill="black", font=_font(24, bold=True))
+    scale_width = width - left - 40
+    for tick in range(6):
+        x = left + scale_width * tick / 5
+        draw.line([(x, top - 5), (x, height - 40)], fill="#DDDDDD", width=1)
+        draw.text((x - 5, height - 35), str(tick), fill="#555555", font=_font(18))
+    for index, (name, value) in enumerate(profile.items()):
+        y = top + index * row
+        draw.multiline_text(
+            (20, y + 2), _wrap_to(draw, name, left - 40, _font(18)), fill="black", font=_font(18), spacing=2
+        )
+        if value is not None:
+            draw.rectangle([left, y + 8, left + scale_width * value / 5, y + row - 10], fill="#0072B2")
+            draw.text((left + scale_width * value / 5 + 6, y + 8), f"{value:.1f}", fill="black", font=_font(18))
+        before = (previous or {}).get(name)
+        if before is not None:
+            x = left + scale_width * before / 5
+            draw.line([(x, y + 2), (x, y + row - 4)], fill="#E69F00", width=5)
+    if previous:
+        draw.text((width - 330, 20), "orange tick: previous review", fill="#B36B00", font=_font(18))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _wrap_to(draw: ImageDraw.ImageDraw, text: str, width: int, font: Any) -> str:
+    """Break `text` into lines no wider than `width` pixels."""
+    lines = [""]
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}".strip()
+        if draw.textlength(candidate, font=font) <= width or not lines[-1]:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+ITEM_COLUMNS = ("No.", "Item", "Score", "Change", "Strength", "Recommendation")
+ACTION_COLUMNS = ("Item", "Action", "Owner", "Due", "Status")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, date):
+        return f"{value:%d %b %Y}"
+    return str(value)
+
+
+def _change(value: Any) -> str:
+    if not isinstance(value, int):
+        return ""
+    return f"{value:+d}" if value else "0"
+
+
+def _item_cells(row: dict[str, Any]) -> list[str]:
+    return [
+        _cell(row["No."]),
+        _cell(row["Item"]),
+        _cell(row["Score"]),
+        _change(row["Change"]),
+        _cell(row["Strength"]),
+        _cell(row["Recommendation"]),
+    ]
+
+
+def to_docx(data: ReportData) -> bytes:
+    from docx import Document
+    from docx.shared import Cm, Pt
+
+    document = Document()
+    document.styles["Normal"].font.size = Pt(10)
+    document.add_heading(data.title, level=0)
+    if not data.is_final:
+        document.add_paragraph("DRAFT: this review is not final; scores may change.").runs[0].bold = True
+    facts = document.add_table(rows=0, cols=2, style="Table Grid")
+    for label, value in data.summary_lines():
+        cells = facts.add_row().cells
+        cells[0].text, cells[1].text = label, value
+    if data.provisional_warning:
+        document.add_paragraph(data.provisional_warning)
+    document.add_heading("Section subtotals", level=1)
+    sections = document.add_table(rows=1, cols=3, style="Table Grid")
+    for cell, text in zip(sections.rows[0].cells, ("Section", "Score", "Maximum"), strict=True):
+        cell.text = text
+    for name, value in data.sections.items():
+        cells = sections.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text = name, str(value), str(data.section_maxima[name])
+    document.add_heading("Principle profile", level=1)
+    document.add_picture(io.BytesIO(principle_chart_png(data.principles, data.previous_principles)), width=Cm(16))
+    document.add_heading("Item scores", level=1)
+    items = document.add_table(rows=1, cols=len(ITEM_COLUMNS), style="Table Grid")
+    for cell, text in zip(items.rows[0].cells, ITEM_COLUMNS, strict=True):
+        cell.text = text
+    for row in data.items:
+        for cell, text in zip(items.add_row().cells, _item_cells(row), strict=True):
+            cell.text = text
+    document.add_heading("Improvement plan", level=1)
+    if data.actions:
+        plan = document.add_table(rows=1, cols=len(ACTION_COLUMNS), style="Table Grid")
+        for cell, text in zip(plan.rows[0].cells, ACTION_COLUMNS, strict=True):
+            cell.text = text
+        for action in data.actions:
+            for cell, column in zip(plan.add_row().cells, ACTION_COLUMNS, strict=True):
+                cell.text = _cell(action[column])
+    else:
+        document.add_paragraph("No improvement plan has been recorded for this review yet.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def to_pdf(data: ReportData) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    if REGULAR.exists() and BOLD.exists():
+        pdf.add_font("DejaVu", "", str(REGULAR))
+        pdf.add_font("DejaVu", "B", str(BOLD))
+        family = "DejaVu"
+
+        def text(value: str) -> str:
+            return value
+    else:  # core fonts are Latin-1 only
+        family = "Helvetica"
+
+        def text(value: str) -> str:
+            return value.encode("latin-1", "replace").decode("latin-1")
+
+    pdf.add_page()
+    pdf.set_title(data.title)
+    pdf.set_font(family, "B", 16)
+    pdf.multi_cell(0, 8, text(data.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    if not data.is_final:
+        pdf.set_font(family, "B", 11)
+        pdf.multi_cell(0, 6, text("DRAFT: this review is not final; scores may change."), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 10)
+    with pdf.table(col_widths=(35, 145), first_row_as_headings=False, text_align="LEFT") as table:
+        for label, value in data.summary_lines():
+            table.row([text(label), text(value)])
+    if data.provisional_warning:
+        pdf.ln(2)
+        pdf.multi_cell(0, 5, text(data.provisional_warning), new_x="LMARGIN", new_y="NEXT")
+
+    def heading(title: str) -> None:
+        pdf.ln(4)
+        pdf.set_font(family, "B", 13)
+        pdf.cell(0, 8, text(title), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 9)
+
+    heading("Section subtotals")
+    with pdf.table(col_widths=(90, 45, 45), text_align="LEFT") as table:
+        table.row(["Section", "Score", "Maximum"])
+        for name, value in data.sections.items():
+            table.row([text(name), str(value), str(data.section_maxima[name])])
+    heading("Principle profile")
+    pdf.image(io.BytesIO(principle_chart_png(data.principles, data.previous_principles)), w=180)
+    heading("Item scores")
+    with pdf.table(col_widths=(9, 43, 12, 15, 50, 51), text_align="LEFT") as table:
+        table.row(list(ITEM_COLUMNS))
+        for row in data.items:
+            table.row([text(cell) for cell in _item_cells(row)])
+    heading("Improvement plan")
+    if data.actions:
+        with pdf.table(col_widths=(40, 70, 25, 22, 23), text_align="LEFT") as table:
+            table.row(list(ACTION_COLUMNS))
+            for action in data.actions:
+                table.row([text(_cell(action[column])) for column in ACTION_COLUMNS])
+    else:
+        pdf.multi_cell(
+            0, 5, "No improvement plan has been recorded for this review yet.", new_x="LMARGIN", new_y="NEXT"
+        )
+    return bytes(pdf.output())

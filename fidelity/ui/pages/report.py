@@ -1,0 +1,107 @@
+"""Report: the fidelity report of one review, on the page and as DOCX and PDF downloads."""
+
+import pandas as pd
+import streamlit as st
+
+from fidelity import charts, reports, repository
+from fidelity.models import ReviewStatus
+from fidelity.ui import resources, widgets
+from fidelity.ui.state import Keys
+
+st.title("Fidelity report")
+
+services = resources.services_frame(resources.database_url())
+if services.empty:
+    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
+    st.stop()
+service_id = widgets.service_picker(services, key="report:service")
+if service_id is None:
+    st.info("Choose a service.")
+    st.stop()
+with resources.reading() as session:
+    reviews = repository.list_reviews(session, service_id=service_id)
+if not reviews:
+    st.info("This service has no reviews yet.")
+    st.stop()
+labels = {
+    r.id: f"{r.visit_start:%d %b %Y} · {r.kind_label} · {r.scale_id}"
+    + ("" if r.status == ReviewStatus.FINAL else " (not final)")
+    for r in reviews
+}
+finals = [r.id for r in reviews if r.status == ReviewStatus.FINAL]
+wanted = st.session_state.get(Keys.REVIEW_ID)
+review_id = widgets.remembered_select(
+    "Review",
+    list(labels),
+    key=f"report:review:{service_id}",
+    wanted=wanted if wanted in labels else (finals or list(labels))[0],
+    format_func=labels.__getitem__,
+)
+if review_id is None:
+    st.stop()
+st.session_state[Keys.REVIEW_ID] = review_id
+
+with resources.reading() as session:
+    data = repository.report_data(session, review_id)
+
+if not data.is_final:
+    st.warning("This review is not final: the report is a draft and its scores may change.", icon=":material/edit:")
+
+
+@st.cache_data(max_entries=20, show_spinner="Preparing the report files…")
+def _report_files(data: reports.ReportData) -> tuple[bytes, bytes]:
+    """Made once per report content: any change to the review or its plan makes new files."""
+    return reports.to_docx(data), reports.to_pdf(data)
+
+
+docx_bytes, pdf_bytes = _report_files(data)
+slug = f"fidelity-report-{data.service.lower().replace(' ', '-').replace(':', '')}-{review_id}"
+left, right, _ = st.columns([1, 1, 2], vertical_alignment="center")
+left.download_button(
+    "Download DOCX",
+    docx_bytes,
+    file_name=f"{slug}.docx",
+    key="report:docx",
+    icon=":material/download:",
+    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+)
+right.download_button(
+    "Download PDF",
+    pdf_bytes,
+    file_name=f"{slug}.pdf",
+    mime="application/pdf",
+    key="report:pdf",
+    icon=":material/download:",
+)
+
+st.header(data.title)
+st.table(pd.DataFrame(data.summary_lines(), columns=["", "Value"]).set_index(""))
+if data.provisional_warning:
+    st.warning(data.provisional_warning, icon=":material/warning:")
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(
+        charts.section_subtotals_figure(data.sections, data.section_maxima, title="Section subtotals"),
+        key="report:sections",
+        width="stretch",
+    )
+with right:
+    st.plotly_chart(
+        charts.principle_profile_figure(
+            data.principles, previous=data.previous_principles, title="Principle profile (mean item score)"
+        ),
+        key="report:principles",
+        width="stretch",
+    )
+st.subheader("Item scores")
+st.dataframe(
+    pd.DataFrame(data.items)[list(reports.ITEM_COLUMNS)],
+    hide_index=True,
+    width="stretch",
+    column_config={"Change": st.column_config.NumberColumn(format="%+d")},
+)
+st.subheader("Improvement plan")
+if data.actions:
+    st.dataframe(pd.DataFrame(data.actions), hide_index=True, width="stretch")
+else:
+    st.write("No improvement plan has been recorded for this review yet.")

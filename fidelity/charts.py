@@ -105,3 +105,45 @@ def plan_progress_figure(weeks: list[dict[str, object]], *, title: str) -> go.Fi
         legend={"orientation": "h", "y": -0.2},
     )
     return figure
+
+
+BAND_FILLS = {"Exemplary": "#CDE3F5", "Good": "#D5EFE3", "Fair": "#FBEBC8", "Not IPS": "#F6D5CB"}
+
+
+def fidelity_over_time_figure(
+    points: list[dict[str, object]], bands: list[tuple[str, int, int]], *, title: str
+) -> go.Figure:
+    """Total fidelity score per review over time, on the four band zones (label, min, max)."""
+    figure = go.Figure()
+    for label, low, high in bands:
+        figure.add_hrect(
+            y0=low - 0.5,
+            y1=high + 0.5,
+            fillcolor=BAND_FILLS.get(label, "#EEEEEE"),
+            line_width=0,
+            layer="below",
+            annotation_text=label,
+            annotation_position="left",
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=[p["date"] for p in points],
+            y=[p["total"] for p in points],
+            mode="lines+markers+text",
+            text=[str(p["total"]) for p in points],
+            textposition="top center",
+            name="Total",
+            line={"color": PALETTE[0]},
+            customdata=[p["kind"] for p in points],
+            hovertemplate="%{x|%d %b %Y}: %{y} (%{customdata})<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title={"text": title},
+        xaxis_title="Review visit date",
+        yaxis_title="Total fidelity score (25-125)",
+        yaxis={"range": [25, 125]},
+        showlegend=False,
+        margin={"l": 90},
+    )
+    return figure

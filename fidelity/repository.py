@@ -616,6 +616,32 @@ def list_reviews_with_services(session: Session, *, statuses: tuple[str, ...], l
     ]
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    review: Review
+    scores: dict[int, int]
+
+
+def service_history(session: Session, service_id: int) -> list[HistoryEntry]:
+    """The service's final reviews, oldest first, each with its counted item scores (two queries)."""
+    finals = list(
+        session.exec(
+            select(Review)
+            .where(Review.service_id == service_id, Review.status == ReviewStatus.FINAL)
+            .order_by(col(Review.visit_start), col(Review.id))
+        )
+    )
+    counted = {review.id: review.counted_rater for review in finals}
+    scores: dict[int, dict[int, int]] = {review.id or 0: {} for review in finals}
+    rows = session.exec(
+        select(ItemRating).where(col(ItemRating.review_id).in_(list(counted)), col(ItemRating.score).is_not(None))
+    )
+    for rating in rows:
+        if rating.rater == counted[rating.review_id] and rating.score is not None:
+            scores[rating.review_id][rating.item_number] = rating.score
+    return [HistoryEntry(review=review, scores=scores[review.id or 0]) for review in finals]
+
+
 # --- improvement plans ----------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ SUMMARY = "fidelity/ui/pages/review_summary.py"
 CONSENSUS = "fidelity/ui/pages/consensus.py"
 PLAN = "fidelity/ui/pages/improvement_plan.py"
 REPORT = "fidelity/ui/pages/report.py"
+HISTORY = "fidelity/ui/pages/service_history.py"
 
 
 def pages() -> dict[str, list[st.Page]]:
@@ -24,6 +25,7 @@ def pages() -> dict[str, list[st.Page]]:
         ],
         "Services": [
             st.Page(SERVICES, title="Services", icon=":material/apartment:", url_path="services"),
+            st.Page(HISTORY, title="Service history", icon=":material/timeline:", url_path="history"),
             st.Page(PLAN, title="Improvement plan", icon=":material/checklist:", url_path="plan"),
         ],
     }

@@ -395,3 +395,36 @@ def test_report__final_review__shown_with_downloads(app_db: str) -> None:
     assert facts.loc["Total", "Value"] == "98 of 125" and facts.loc["Band", "Value"] == "Fair"
     assert at.download_button(key="report:docx") and at.download_button(key="report:pdf")
     assert not at.warning[0].value.startswith("This review is not final")
+
+
+def test_history__rises_and_falls_by_item(app_db: str) -> None:
+    service = _service(app_db)
+    base = dict.fromkeys(range(1, 26), 3)
+    _final_single(app_db, service.id, base)
+    with db.session_scope(db.make_engine(app_db)) as s:  # a later visit: item 1 rises, item 2 falls
+        from fidelity.scales import load_scales
+
+        later = repository.start_review(
+            s,
+            actor=ACTOR,
+            scales=load_scales(SCALES_DIR),
+            data={
+                "service_id": service.id,
+                "scale_id": "ips-25",
+                "visit_start": date(2027, 5, 1),
+                "lead_reviewer": "Ann",
+            },
+        )
+        for number, score in (base | {1: 5, 2: 2}).items():
+            repository.save_rating(s, actor=ACTOR, review_id=later.id, data={"item_number": number, "score": score})
+        repository.finalise_review(s, actor=ACTOR, review_id=later.id)
+    at = open_app(navigation.HISTORY)
+    at.selectbox(key="history:service").set_value(service.id).run()
+    assert not at.exception, at.exception
+    timeline = at.dataframe[0].value
+    assert timeline["Total"].tolist() == [75, 76]
+    grid = at.dataframe[1].value
+    assert grid.iloc[0].tolist() == [3, 5] and grid.iloc[1].tolist() == [3, 2]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["data"][0]["y"] == [75, 76]
+    assert [shape["y0"] for shape in spec["layout"]["shapes"]] == [114.5, 99.5, 73.5, 24.5]

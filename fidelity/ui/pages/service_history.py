@@ -1,0 +1,85 @@
+"""Service history: a service's final reviews over time, and every item's score review by review."""
+
+import pandas as pd
+import streamlit as st
+
+from fidelity import charts, repository
+from fidelity.ui import resources, widgets
+
+st.title("Service history")
+
+services = resources.services_frame(resources.database_url())
+if services.empty:
+    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
+    st.stop()
+service_id = widgets.service_picker(services, key="history:service")
+if service_id is None:
+    st.info("Choose a service.")
+    st.stop()
+
+with resources.reading() as session:
+    history = repository.service_history(session, service_id)
+    scale = repository.review_scale(session, history[-1].review) if history else None
+if not history or scale is None:
+    st.info("This service has no final review yet; its history starts with the first one.")
+    st.stop()
+
+points = [
+    {
+        "date": e.review.visit_start,
+        "total": e.review.total,
+        "band": e.review.band,
+        "kind": e.review.kind_label,
+        "scale": e.review.scale_id,
+    }
+    for e in history
+]
+st.plotly_chart(
+    charts.fidelity_over_time_figure(
+        points, [(b.label, b.min, b.max) for b in scale.bands], title="Total fidelity score at each review"
+    ),
+    key="history:timeline",
+    width="stretch",
+)
+timeline = pd.DataFrame(points).rename(columns=str.capitalize)
+timeline["Change"] = timeline["Total"].diff()
+st.dataframe(
+    timeline,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Date": st.column_config.DateColumn(format="D MMM YYYY"),
+        "Change": st.column_config.NumberColumn(format="%+d"),
+    },
+)
+
+st.subheader("Item scores, review by review")
+columns = [f"{e.review.visit_start:%d %b %Y}" + (" *" if e.review.single_reviewer else "") for e in history]
+grid = pd.DataFrame(
+    {
+        column: [entry.scores.get(item.number) for item in scale.items]
+        for column, entry in zip(columns, history, strict=True)
+    },
+    index=[f"{item.number}. {item.name}" for item in scale.items],
+)
+
+
+def _rises_and_falls(frame: pd.DataFrame) -> pd.DataFrame:
+    """Green where an item rose since the review before, red where it fell."""
+    change = frame.diff(axis=1)
+    return change.map(
+        lambda d: "background-color: #CDEBD9" if d > 0 else ("background-color: #F4B6A6" if d < 0 else "")
+    )
+
+
+st.dataframe(grid.style.apply(_rises_and_falls, axis=None).format(precision=0, na_rep="—"), width="stretch", height=920)
+st.caption("Green: the item rose since the previous review; red: it fell. * scored by a single reviewer.")
+if len({e.review.scale_id for e in history}) > 1:
+    st.caption("These reviews used more than one scale; items share numbers across the scales, so rows still line up.")
+st.download_button(
+    "Download item scores by review (CSV)",
+    grid.to_csv().encode("utf-8"),
+    file_name=f"service-{service_id}-history.csv",
+    mime="text/csv",
+    key="history:csv",
+)

@@ -1,4 +1,4 @@
-"""The command line: python -m fidelity score|migrate|demo."""
+"""The command line: python -m fidelity score|import-reviews|migrate|demo."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
-from fidelity import db, demo, scoring
+from fidelity import db, demo, repository, scoring
 from fidelity.scales import Scale, ScaleFileError, load_scales
 from fidelity.settings import Settings
 
@@ -76,12 +77,31 @@ def score_command(scales: dict[str, Scale], scale_id: str, path: Path) -> dict[s
     }
 
 
+def import_reviews_command(url: str, scales: dict[str, Scale], path: Path) -> str:
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise CliError(f"{path}: cannot read the file ({error.strerror})") from error
+    db.migrate(url)
+    with db.session_scope(db.make_engine(url)) as session:
+        result = repository.import_past_reviews(
+            session, actor="cli", scales=scales, content=content, filename=path.name, today=date.today()
+        )
+    return f"imported {len(result.imported)} review(s)" + (
+        f"; {len(result.already_present)} already present (rows {', '.join(map(str, result.already_present))})"
+        if result.already_present
+        else ""
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fidelity", description="IPS Fidelity command line.")
     commands = parser.add_subparsers(dest="command", required=True)
     score = commands.add_parser("score", help="score a CSV of item,score rows and print JSON")
     score.add_argument("--scale", required=True, help="scale id, e.g. ips-25 or ipspc")
     score.add_argument("file", type=Path, help="CSV with columns item,score (item = 1-25)")
+    past = commands.add_parser("import-reviews", help="import final past reviews from CSV or XLSX (all rows or none)")
+    past.add_argument("file", type=Path, help="columns: service, review_date, scale, kind, item_1 ... item_25")
     commands.add_parser("migrate", help="create or upgrade the database schema")
     commands.add_parser("demo", help="load clearly labelled synthetic demo data")
     return parser
@@ -109,7 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"loaded demo data: {summary.services} services, {summary.reviews} reviews, {summary.ratings} item ratings"
             )
-    except (CliError, ScaleFileError, demo.DemoAlreadyLoaded) as error:
+        elif args.command == "import-reviews":
+            print(import_reviews_command(settings.database_url, scales, args.file))
+    except repository.ImportRefused as error:
+        print(f"error: {args.file}: nothing imported; {len(error.problems)} problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except (CliError, ScaleFileError, demo.DemoAlreadyLoaded, repository.InputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

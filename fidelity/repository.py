@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from fidelity import plans, reports, scoring
+from fidelity import imports, plans, reports, scoring
 from fidelity.models import (
     ActionInput,
     ActionNote,
@@ -640,6 +640,85 @@ def service_history(session: Session, service_id: int) -> list[HistoryEntry]:
         if rating.rater == counted[rating.review_id] and rating.score is not None:
             scores[rating.review_id][rating.item_number] = rating.score
     return [HistoryEntry(review=review, scores=scores[review.id or 0]) for review in finals]
+
+
+# --- past reviews from a file -----------------------------------------------------------------------
+
+
+class ImportRefused(InputError):
+    """A file with problems; nothing was imported. `problems` names each row and column."""
+
+    def __init__(self, problems: list[imports.Problem]) -> None:
+        self.problems = problems
+        shown = "; ".join(str(p) for p in problems[:10])
+        more = f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        super().__init__(f"nothing imported: {len(problems)} problem(s): {shown}{more}")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    imported: list[int]  # file rows imported
+    already_present: list[int]  # file rows whose review was imported before
+
+
+def import_past_reviews(
+    session: Session, *, actor: str, scales: dict[str, Scale], content: bytes, filename: str, today: date
+) -> ImportResult:
+    """Import final past reviews from CSV or XLSX: all rows or none; a review already present is skipped."""
+    try:
+        rows = imports.read_rows(content, filename)
+    except imports.ImportFileError as error:
+        raise InputError(str(error)) from error
+    services = {s.name.lower(): s for s in session.exec(select(Service))}
+    checked = imports.check_rows(rows, services={k: v.name for k, v in services.items()}, scales=scales, today=today)
+    if not checked.ok:
+        raise ImportRefused(checked.problems)
+    existing = {
+        (r.service_id, r.visit_start, r.scale_id)
+        for r in session.exec(select(Review).where(col(Review.service_id).in_([s.id for s in services.values()])))
+    }
+    imported, present = [], []
+    for past in checked.reviews:
+        service = services[past.service.lower()]
+        if (service.id, past.visit, past.scale_id) in existing:
+            present.append(past.row)
+            continue
+        scale = scales[past.scale_id]
+        pin_scale(session, scale)
+        summary = scoring.summarise(scale, past.scores)
+        review = Review(
+            service_id=service.id or 0,
+            scale_id=scale.id,
+            scale_version=scale.version,
+            scale_hash=scale.content_hash,
+            kind=past.kind,
+            status=ReviewStatus.FINAL,
+            visit_start=past.visit,
+            lead_reviewer=past.lead_reviewer,
+            second_reviewer=past.second_reviewer,
+            total=summary.total,
+            band=summary.band.label if summary.band else None,
+        )
+        review.finalised_at = review.lead_submitted_at = utc_now()
+        if past.second_reviewer:
+            review.second_submitted_at = review.finalised_at
+        session.add(review)
+        session.flush()
+        session.add_all(
+            ItemRating(
+                review_id=review.id or 0,
+                item_number=number,
+                rater=review.counted_rater,
+                score=score,
+                evidence=f"Imported from {filename}, row {past.row}.",
+            )
+            for number, score in past.scores.items()
+        )
+        record(session, actor=actor, action="import", row=review)
+        existing.add((service.id, past.visit, past.scale_id))
+        imported.append(past.row)
+    session.flush()
+    return ImportResult(imported=imported, already_present=present)
 
 
 # --- improvement plans ----------------------------------------------------------------------------

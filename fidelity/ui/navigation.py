@@ -12,6 +12,7 @@ CONSENSUS = "fidelity/ui/pages/consensus.py"
 PLAN = "fidelity/ui/pages/improvement_plan.py"
 REPORT = "fidelity/ui/pages/report.py"
 HISTORY = "fidelity/ui/pages/service_history.py"
+IMPORT = "fidelity/ui/pages/import_reviews.py"
 
 
 def pages() -> dict[str, list[st.Page]]:
@@ -22,6 +23,7 @@ def pages() -> dict[str, list[st.Page]]:
             st.Page(CONSENSUS, title="Consensus", icon=":material/handshake:", url_path="consensus"),
             st.Page(SUMMARY, title="Review summary", icon=":material/summarize:", url_path="summary"),
             st.Page(REPORT, title="Report", icon=":material/description:", url_path="report"),
+            st.Page(IMPORT, title="Import past reviews", icon=":material/upload_file:", url_path="import"),
         ],
         "Services": [
             st.Page(SERVICES, title="Services", icon=":material/apartment:", url_path="services"),

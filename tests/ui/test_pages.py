@@ -428,3 +428,38 @@ def test_history__rises_and_falls_by_item(app_db: str) -> None:
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["data"][0]["y"] == [75, 76]
     assert [shape["y0"] for shape in spec["layout"]["shapes"]] == [114.5, 99.5, 73.5, 24.5]
+
+
+def _past_csv(*rows: list[object]) -> bytes:
+    header = ["service", "review_date", "scale", "kind", *[f"item_{n}" for n in range(1, 26)]]
+    return "\n".join(",".join(map(str, r)) for r in [header, *rows]).encode()
+
+
+def test_import__bad_file__problems_by_row_and_column_and_nothing_imported(app_db: str) -> None:
+    _service(app_db)
+    at = open_app(navigation.IMPORT)
+    content = _past_csv(
+        ["Norfolk IPS", "2024-02-01", "ips-25", "baseline", *[3] * 25],
+        ["Norfolk IPS", "2024-09-01", "ips-25", "follow-up", *[3] * 24, 7],
+    )
+    at.file_uploader(key="import:file").set_value(("past.csv", content, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert at.error[0].value.startswith("Nothing can be imported: 1 problem(s).")
+    assert at.dataframe[0].value.to_dict("records") == [
+        {"Row": 3, "Column": "item_25", "Message": "'7' is not a whole number 1-5"}
+    ]
+    assert not any(b.key == "import:go" for b in at.button)
+
+
+def test_import__good_file__imported_once(app_db: str) -> None:
+    _service(app_db)
+    at = open_app(navigation.IMPORT)
+    content = _past_csv(["Norfolk IPS", "2024-02-01", "ips-25", "baseline", *[3] * 25])
+    at.file_uploader(key="import:file").set_value(("past.csv", content, "text/csv")).run()
+    at.button(key="import:go").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Imported 1 review(s)."
+    at.button(key="import:go").click().run()
+    assert at.success[0].value == "Imported 0 review(s). Skipped 1 already in the app."
+    with Session(db.make_engine(app_db)) as s:
+        assert [r.total for r in s.exec(select(Review))] == [75]

@@ -66,6 +66,13 @@ if not review.consensus_open:
     st.stop()
 
 lead, second = context.scores(Rater.LEAD), context.scores(Rater.SECOND)
+if not set(lead) & set(second):
+    st.info(
+        "The reviewers' independent scores were not recorded for this review (it was imported with its agreed "
+        "scores only), so there is nothing to compare."
+    )
+    st.page_link(navigation.SUMMARY, label="Open the review summary", icon=":material/summarize:")
+    st.stop()
 agreed = context.scores(Rater.CONSENSUS)
 agreed_ratings = context.ratings.get(Rater.CONSENSUS, {})
 stats = agreement.agreement(lead, second)

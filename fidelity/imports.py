@@ -1,0 +1,224 @@
+"""Reading and checking files of past reviews (CSV or XLSX). No database: the repository applies them.
+
+Every problem is reported with its row (the header is row 1) and column; a file with any problem
+imports nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fidelity.scales import SCORES, Scale
+
+ITEM_COUNT = 25
+KINDS = ("baseline", "follow-up", "self-assessment", "external")
+REQUIRED = ("service", "review_date", "scale", "kind")
+OPTIONAL = ("lead_reviewer", "second_reviewer")
+ITEM_COLUMNS = tuple(f"item_{n}" for n in range(1, ITEM_COUNT + 1))
+TEMPLATE_COLUMNS = (*REQUIRED, *OPTIONAL, *ITEM_COLUMNS)
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (not its rows)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PastReview:
+    row: int
+    service: str
+    visit: date
+    scale_id: str
+    kind: str
+    lead_reviewer: str
+    second_reviewer: str | None
+    scores: dict[int, int]
+
+
+@dataclass
+class CheckedFile:
+    reviews: list[PastReview] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _normal(header: str) -> str:
+    """'Review date' -> review_date; 'Item 7' or '7' -> item_7."""
+    text = re.sub(r"[^a-z0-9]+", "_", str(header).strip().lower()).strip("_")
+    if text.isdigit():
+        return f"item_{int(text)}"
+    return re.sub(r"^item_?0*(\d+)$", lambda m: f"item_{int(m.group(1))}", text)
+
+
+def read_rows(content: bytes, filename: str) -> list[dict[str, Any]]:
+    """The file's rows as dicts keyed by normalised column name."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv":
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ImportFileError(f"{filename}: not UTF-8 text; save the CSV as UTF-8") from error
+        table = list(csv.reader(io.StringIO(text)))
+    elif suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        except Exception as error:  # openpyxl raises several unrelated types for a damaged file
+            raise ImportFileError(f"{filename}: cannot be opened as an Excel workbook ({error})") from error
+        table = [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    else:
+        raise ImportFileError(f"{filename}: use a .csv or .xlsx file")
+    if not table or not any(str(c).strip() for c in table[0]):
+        raise ImportFileError(f"{filename}: the file is empty; the first row must name the columns")
+    headers = [_normal(h) for h in table[0]]
+    duplicated = sorted({h for h in headers if h and headers.count(h) > 1})
+    if duplicated:
+        raise ImportFileError(f"{filename}: row 1: column(s) {', '.join(duplicated)} appear more than once")
+    missing = [c for c in REQUIRED if c not in headers]
+    missing_items = [c for c in ITEM_COLUMNS if c not in headers]
+    missing += ["item_1 to item_25"] if len(missing_items) == ITEM_COUNT else missing_items
+    if missing:
+        raise ImportFileError(f"{filename}: row 1: missing column(s) {', '.join(missing)}")
+    rows = []
+    for values in table[1:]:
+        cells = {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers) if h}
+        rows.append(cells)
+    return rows
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _score(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return value if value in SCORES else None
+    text = _text(value)
+    return int(text) if text.isdigit() and int(text) in SCORES else None
+
+
+def check_rows(
+    rows: list[dict[str, Any]], *, services: Mapping[str, str], scales: Mapping[str, Scale], today: date
+) -> CheckedFile:
+    """Check every row; `services` maps lower-case service name to its name as stored."""
+    checked = CheckedFile()
+    seen: dict[tuple[str, date, str], int] = {}
+    for row_number, row in enumerate(rows, start=2):
+        if not any(_text(v) for v in row.values()):
+            continue
+        problems: list[Problem] = []
+
+        def problem(
+            column: str, message: str, row_number: int = row_number, problems: list[Problem] = problems
+        ) -> None:
+            problems.append(Problem(row_number, column, message))
+
+        service = services.get(_text(row["service"]).lower())
+        if not _text(row["service"]):
+            problem("service", "is empty")
+        elif service is None:
+            problem("service", f"no service called {_text(row['service'])!r}; add it on the Services page first")
+        visit = _date(row["review_date"])
+        if visit is None:
+            problem("review_date", f"{_text(row['review_date'])!r} is not a date (use YYYY-MM-DD)")
+        elif visit > today:
+            problem("review_date", f"{visit:%Y-%m-%d} is in the future")
+        scale_id = _text(row["scale"])
+        if scale_id not in scales:
+            problem("scale", f"{scale_id!r} is not one of {', '.join(sorted(scales))}")
+        kind = _text(row["kind"]).lower()
+        if kind not in KINDS:
+            problem("kind", f"{_text(row['kind'])!r} is not one of {', '.join(KINDS)}")
+        scores = {}
+        for number, column in enumerate(ITEM_COLUMNS, start=1):
+            score = _score(row[column])
+            if score is None:
+                shown = _text(row[column])
+                problem(
+                    column,
+                    "is empty; a past review needs all 25 scores"
+                    if not shown
+                    else f"{shown!r} is not a whole number 1-5",
+                )
+            else:
+                scores[number] = score
+        if service and visit and scale_id in scales:
+            key = (service, visit, scale_id)
+            if key in seen:
+                problem("review_date", f"the same review (service, date and scale) is also on row {seen[key]}")
+            seen.setdefault(key, row_number)
+        if problems:
+            checked.problems += problems
+            continue
+        assert service is not None and visit is not None
+        checked.reviews.append(
+            PastReview(
+                row=row_number,
+                service=service,
+                visit=visit,
+                scale_id=scale_id,
+                kind=kind,
+                lead_reviewer=_text(row.get("lead_reviewer")) or "Imported record",
+                second_reviewer=_text(row.get("second_reviewer")) or None,
+                scores=scores,
+            )
+        )
+    if not checked.reviews and not checked.problems:
+        checked.problems.append(Problem(2, "service", "the file has no reviews below its header row"))
+    return checked
+
+
+def template_csv() -> bytes:
+    """A header row and one example row, for people preparing a file."""
+    example = [
+        "Example IPS service",
+        "2024-03-14",
+        "ips-25",
+        "follow-up",
+        "A. Reviewer",
+        "B. Reviewer",
+        *["3"] * ITEM_COUNT,
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(TEMPLATE_COLUMNS)
+    writer.writerow(example)
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,92 @@
+"""Import past reviews: upload CSV or XLSX, see every problem by row and column, import all or none."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from fidelity import imports, repository
+from fidelity.ui import resources, widgets
+from fidelity.ui.state import flash, show_flash
+
+st.title("Import past reviews")
+show_flash()
+st.write(
+    "Bring in final reviews done before this app, one row per review: the service (as named on the Services page), "
+    "the review date, the scale (`ips-25` or `ipspc`), the kind, optionally the reviewers, and the 25 item scores. "
+    "A file with any problem imports nothing; a review already in the app (same service, date and scale) is skipped, "
+    "so importing the same file twice adds nothing."
+)
+st.download_button(
+    "Download a template (CSV)",
+    imports.template_csv(),
+    file_name="past-reviews-template.csv",
+    mime="text/csv",
+    key="import:template",
+    icon=":material/download:",
+)
+upload = st.file_uploader("File of past reviews", type=["csv", "xlsx"], key="import:file")
+if upload is None:
+    st.stop()
+
+content = upload.getvalue()
+try:
+    rows = imports.read_rows(content, upload.name)
+except imports.ImportFileError as error:
+    widgets.show_error(error)
+    st.stop()
+services = resources.services_frame(resources.database_url())
+checked = imports.check_rows(
+    rows, services={name.lower(): name for name in services["Service"]}, scales=resources.scales(), today=date.today()
+)
+if not checked.ok:
+    st.error(
+        f"Nothing can be imported: {len(checked.problems)} problem(s). Correct the file and upload it again.",
+        icon=":material/error:",
+    )
+    st.dataframe(
+        pd.DataFrame([vars(p) for p in checked.problems]).rename(columns=str.capitalize),
+        hide_index=True,
+        width="stretch",
+    )
+    st.stop()
+
+st.success(f"{len(checked.reviews)} review(s) checked: no problems found.", icon=":material/check_circle:")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Row": r.row,
+                "Service": r.service,
+                "Date": r.visit,
+                "Scale": r.scale_id,
+                "Kind": r.kind,
+                "Total": sum(r.scores.values()),
+            }
+            for r in checked.reviews
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
+if st.button(f"Import {len(checked.reviews)} review(s)", type="primary", key="import:go"):
+    try:
+        with resources.transaction() as session:
+            result = repository.import_past_reviews(
+                session,
+                actor=resources.ACTOR,
+                scales=resources.scales(),
+                content=content,
+                filename=upload.name,
+                today=date.today(),
+            )
+    except repository.InputError as error:
+        widgets.show_error(error)
+    else:
+        skipped = (
+            f" {len(result.already_present)} were already in the app and were skipped."
+            if result.already_present
+            else ""
+        )
+        flash(f"Imported {len(result.imported)} review(s).{skipped}")
+        st.rerun()

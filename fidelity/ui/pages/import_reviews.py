@@ -83,10 +83,6 @@ if st.button(f"Import {len(checked.reviews)} review(s)", type="primary", key="im
     except repository.InputError as error:
         widgets.show_error(error)
     else:
-        skipped = (
-            f" {len(result.already_present)} were already in the app and were skipped."
-            if result.already_present
-            else ""
-        )
+        skipped = f" Skipped {len(result.already_present)} already in the app." if result.already_present else ""
         flash(f"Imported {len(result.imported)} review(s).{skipped}")
         st.rerun()

@@ -10,11 +10,10 @@ import streamlit as st
 class Keys:
     SERVICE_ID = "selected_service_id"
     REVIEW_ID = "selected_review_id"
-    ITEM_NUMBER = "selected_item_number"
     FLASH = "flash_message"
 
 
-DEFAULTS: dict[str, Any] = {Keys.SERVICE_ID: None, Keys.REVIEW_ID: None, Keys.ITEM_NUMBER: 1, Keys.FLASH: None}
+DEFAULTS: dict[str, Any] = {Keys.SERVICE_ID: None, Keys.REVIEW_ID: None, Keys.FLASH: None}
 
 
 def init_state() -> None:

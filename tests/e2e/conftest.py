@@ -147,3 +147,54 @@ def wait_idle(page) -> None:
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def seed_service(url: str, name: str = "Norfolk IPS") -> None:
+    from fidelity import db, repository
+
+    db.migrate(url)
+    with db.session_scope(db.make_engine(url)) as s:
+        programme = repository.create_programme(s, actor="e2e", name="IPSPC")
+        area = repository.create_area(s, actor="e2e", name="Norfolk")
+        repository.create_service(s, actor="e2e", data={"name": name, "programme_id": programme.id, "area_id": area.id})
+
+
+def go_to(page, title: str) -> None:
+    """Follow the sidebar link (keeps the session, so choices made on other pages are remembered)."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    page.get_by_role("heading", name=title if title != "Report" else "Fidelity report").wait_for()
+    wait_idle(page)
+
+
+def start_review(page, *, lead: str, second: str = "") -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("combobox", name="Service").click()
+    page.get_by_role("option", name="Norfolk IPS — Norfolk").click()
+    expect(page.get_by_role("heading", name="Start a new review")).to_be_visible()
+    wait_idle(page)
+    page.get_by_label("Lead reviewer").fill(lead)
+    if second:
+        page.get_by_label("Second reviewer (optional)").fill(second)
+    page.get_by_role("button", name="Start review").click()
+    expect(page.get_by_text("Review started on ips-25")).to_be_visible()
+    wait_idle(page)
+
+
+def score_items(page, scale, scores: dict[int, int]) -> None:
+    """Score every item in order; each choice is saved at once, as the sidebar count shows."""
+    import re
+
+    from playwright.sync_api import expect
+
+    for number, score in scores.items():
+        expect(page.get_by_role("heading", name=re.compile(rf"^{number}\. "))).to_be_visible()
+        wait_idle(page)
+        page.locator('[data-testid="stRadio"] label').filter(
+            has_text=f"{score} — {scale.item(number).criteria[score]}"
+        ).click()
+        expect(page.get_by_text(f"{number} of 25 items scored")).to_be_visible()
+        wait_idle(page)
+        if number < len(scores):
+            page.get_by_role("button", name="Next unscored item ▶").click()
+            wait_idle(page)

@@ -2,54 +2,24 @@
 
 from __future__ import annotations
 
-import re
-
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from fidelity import db, repository
 from fidelity.models import Review
 
-from .conftest import screenshot, wait_idle
+from .conftest import score_items, screenshot, seed_service, start_review, wait_idle
 
 SCORES = dict.fromkeys(range(1, 21), 4) | dict.fromkeys(range(21, 26), 5)  # total 105: Good
 
 
-def _seed_service(url: str) -> None:
-    db.migrate(url)
-    with db.session_scope(db.make_engine(url)) as s:
-        programme = repository.create_programme(s, actor="e2e", name="IPSPC")
-        area = repository.create_area(s, actor="e2e", name="Norfolk")
-        repository.create_service(
-            s, actor="e2e", data={"name": "Norfolk IPS", "programme_id": programme.id, "area_id": area.id}
-        )
-
-
 def test_reviewer__scores_25_items_and_finalises__sees_total_and_band(app_url: str, page, e2e_db: str, ips25) -> None:
-    _seed_service(e2e_db)
+    seed_service(e2e_db)
     page.goto(app_url + "/workspace")
     wait_idle(page)
     expect(page.get_by_role("heading", name="Review workspace")).to_be_visible()
-
-    page.get_by_label("Service").click()
-    page.get_by_role("option", name="Norfolk IPS — Norfolk").click()
-    expect(page.get_by_role("heading", name="Start a new review")).to_be_visible()
-    wait_idle(page)
-    page.get_by_label("Lead reviewer").fill("Ann Reviewer")
-    page.get_by_role("button", name="Start review").click()
-    expect(page.get_by_text("Review started on ips-25")).to_be_visible()
-    wait_idle(page)
-
-    for number, score in SCORES.items():
-        expect(page.get_by_role("heading", name=re.compile(rf"^{number}\. "))).to_be_visible()
-        wait_idle(page)
-        criterion = ips25.item(number).criteria[score]
-        page.locator('[data-testid="stRadio"] label').filter(has_text=f"{score} — {criterion}").click()
-        expect(page.get_by_text(f"{number} of 25 items scored")).to_be_visible()  # saved as soon as chosen
-        wait_idle(page)
-        if number < len(SCORES):
-            page.get_by_role("button", name="Next unscored item ▶").click()
-            wait_idle(page)
+    start_review(page, lead="Ann Reviewer")
+    score_items(page, ips25, SCORES)
 
     expect(page.get_by_text("25 of 25 items scored")).to_be_visible()
     page.get_by_text("I have checked every score").click()

@@ -223,8 +223,7 @@ def test_workspace__score_last_item_and_finalise__locked_with_total_and_band(app
     review = _review(app_db, service.id, dict.fromkeys(range(1, 25), 4))
     at = open_app(navigation.WORKSPACE)
     at.selectbox(key="ws:service").set_value(service.id).run()
-    assert at.selectbox(key=f"ws:item_picker:{review.id}:lead").value == 1
-    at.selectbox(key=f"ws:item_picker:{review.id}:lead").set_value(25).run()
+    assert at.selectbox(key=f"ws:item_picker:{review.id}:lead").value == 25, "opens at the first unscored item"
     at.radio(key=f"ws:{review.id}:lead:25:score").set_value(5).run()
     assert at.metric[0].value == "101"
     assert at.button(key="ws:next_unscored").disabled, "nothing left to score"
@@ -288,6 +287,8 @@ def test_workspace__second_reviewer__never_sees_the_lead_scores(app_db: str) -> 
     review = _two_reviewer(app_db, service.id, {1: 5, 2: 4}, {}, submit=False)
     at = open_app(navigation.WORKSPACE)
     at.selectbox(key="ws:service").set_value(service.id).run()
+    assert at.selectbox(key=f"ws:item_picker:{review.id}:lead").value == 3
+    at.selectbox(key=f"ws:item_picker:{review.id}:lead").set_value(1).run()
     assert at.radio(key=f"ws:{review.id}:lead:1:score").value == 5
     at.radio(key=f"ws:rater:{review.id}").set_value("second").run()
     assert not at.exception, at.exception

@@ -100,7 +100,6 @@ if review_id == NEW_REVIEW:
             widgets.show_error(error)
         else:
             st.session_state[Keys.REVIEW_ID] = review.id
-            st.session_state[Keys.ITEM_NUMBER] = 1
             widgets.request_selection(picker_key, review.id)
             flash(f"Review started on {scales[scale_id].id} v{scales[scale_id].version}. Score item 1 below.")
             st.rerun()
@@ -235,15 +234,16 @@ def _save(number: int) -> bool:
 
 
 ITEM_PICKER = f"ws:item_picker:{review_id}:{rater}"
+CURRENT = f"ws:current:{review_id}:{rater}"  # each reviewer keeps their own place
 
 
 def _go_to(number: int) -> None:
     """Save the current item, then show `number`."""
-    current = st.session_state[Keys.ITEM_NUMBER]
+    current = st.session_state[CURRENT]
     if not isinstance(number, int):
         return
     if _save(current):
-        st.session_state[Keys.ITEM_NUMBER] = number
+        st.session_state[CURRENT] = number
         st.session_state[ITEM_PICKER] = number
     else:
         st.session_state[ITEM_PICKER] = current
@@ -261,13 +261,14 @@ def _next_unscored(number: int) -> None:
         saved = repository.scores_of(session, review_id, rater=rater)
     remaining = [item.number for item in scoring.unscored_items(scale, saved)]
     following = next((n for n in remaining if n > number), remaining[0] if remaining else number)
-    st.session_state[Keys.ITEM_NUMBER] = following
+    st.session_state[CURRENT] = following
     st.session_state[ITEM_PICKER] = following
 
 
-number = st.session_state[Keys.ITEM_NUMBER]
+st.session_state.setdefault(CURRENT, missing[0].number if missing else 1)
+number = st.session_state[CURRENT]
 if not isinstance(number, int) or not 1 <= number <= len(scale.items):
-    number = st.session_state[Keys.ITEM_NUMBER] = 1
+    number = st.session_state[CURRENT] = 1
 if st.session_state.get(ITEM_PICKER) not in range(1, len(scale.items) + 1):
     st.session_state[ITEM_PICKER] = number
 

@@ -83,5 +83,39 @@ def entered_fields(key_of: Callable[[str], str], fields: dict[str, str]) -> dict
     return {field: st.session_state[key_of(name)] for field, name in fields.items() if key_of(name) in st.session_state}
 
 
+def chosen_service(*, key: str, prompt: str = "Choose a service.") -> int:
+    """The service a page is about; stops the page with a hint when there is none, or none is chosen yet."""
+    from fidelity.ui import navigation, resources
+
+    services = resources.services_frame(resources.database_url())
+    if services.empty:
+        st.info("There are no services yet. Add a service first, or load the demo data from Home.")
+        st.page_link(navigation.SERVICES, label="Go to services", icon=":material/apartment:")
+        st.stop()
+    service_id = service_picker(services, key=key)
+    if service_id is None:
+        st.info(prompt)
+        st.stop()
+    return service_id
+
+
+def finalise_section(review_id: int, *, confirm: str, key: str) -> None:
+    """The confirm box and button that lock a review, with the refusal shown when it is not complete."""
+    from fidelity import repository
+    from fidelity.ui import resources
+    from fidelity.ui.state import flash
+
+    confirmed = st.checkbox(confirm, key=f"{key}:{review_id}:confirm")
+    if st.button("Finalise review", type="primary", disabled=not confirmed, key=f"{key}:finalise"):
+        try:
+            with resources.transaction() as session:
+                final = repository.finalise_review(session, actor=resources.ACTOR, review_id=review_id)
+        except (repository.InputError, repository.ReviewLocked) as error:
+            show_error(error)
+        else:
+            flash(f"Review finalised: total {final.total}, {final.band}. It is now locked.")
+            st.rerun()
+
+
 def show_error(error: Exception) -> None:
     st.error(str(error), icon=":material/error:")

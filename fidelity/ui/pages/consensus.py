@@ -11,7 +11,7 @@ import streamlit as st
 from fidelity import agreement, repository, scoring
 from fidelity.models import Rater, ReviewStatus
 from fidelity.ui import navigation, resources, widgets
-from fidelity.ui.state import Keys, flash, show_flash
+from fidelity.ui.state import Keys, show_flash
 
 ERROR = "cs:error"
 
@@ -20,14 +20,7 @@ show_flash()
 if st.session_state.get(ERROR):
     st.error(st.session_state.pop(ERROR), icon=":material/error:")
 
-services = resources.services_frame(resources.database_url())
-if services.empty:
-    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
-    st.stop()
-service_id = widgets.service_picker(services, key="cs:service")
-if service_id is None:
-    st.info("Choose a service.")
-    st.stop()
+service_id = widgets.chosen_service(key="cs:service", prompt="Choose a service.")
 
 with resources.reading() as session:
     reviews = [r for r in repository.list_reviews(session, service_id=service_id) if not r.single_reviewer]
@@ -235,13 +228,4 @@ st.button(
 st.divider()
 st.subheader("Finalise")
 st.write("Only the agreed scores count for the total and band. Finalising locks the review and its consensus.")
-confirmed = st.checkbox("Both reviewers agree every score. Lock this review.", key=f"cs:{review_id}:confirm")
-if st.button("Finalise review", type="primary", disabled=not confirmed, key="cs:finalise"):
-    try:
-        with resources.transaction() as session:
-            final = repository.finalise_review(session, actor=resources.ACTOR, review_id=review_id)
-    except (repository.InputError, repository.ReviewLocked) as error:
-        widgets.show_error(error)
-    else:
-        flash(f"Review finalised: total {final.total}, {final.band}. It is now locked.")
-        st.rerun()
+widgets.finalise_section(review_id, confirm="Both reviewers agree every score. Lock this review.", key="cs")

@@ -14,14 +14,7 @@ from fidelity.ui.state import Keys, flash, show_flash
 st.title("Improvement plan")
 show_flash()
 
-services = resources.services_frame(resources.database_url())
-if services.empty:
-    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
-    st.stop()
-service_id = widgets.service_picker(services, key="plan:service")
-if service_id is None:
-    st.info("Choose a service.")
-    st.stop()
+service_id = widgets.chosen_service(key="plan:service", prompt="Choose a service.")
 
 with resources.reading() as session:
     finals = repository.list_reviews(session, service_id=service_id, statuses=(ReviewStatus.FINAL,))

@@ -11,14 +11,7 @@ from fidelity.ui.state import Keys, show_flash
 st.title("Review summary")
 show_flash()
 
-services = resources.services_frame(resources.database_url())
-if services.empty:
-    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
-    st.stop()
-service_id = widgets.service_picker(services, key="summary:service")
-if service_id is None:
-    st.info("Choose a service to see its reviews.")
-    st.stop()
+service_id = widgets.chosen_service(key="summary:service", prompt="Choose a service to see its reviews.")
 
 with resources.reading() as session:
     reviews = repository.list_reviews(session, service_id=service_id)

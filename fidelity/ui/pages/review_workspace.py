@@ -24,16 +24,7 @@ if st.session_state.get(ERROR):
     st.error(st.session_state.pop(ERROR), icon=":material/error:")
 
 scales = resources.scales()
-services = resources.services_frame(resources.database_url())
-if services.empty:
-    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
-    st.page_link(navigation.SERVICES, label="Go to services", icon=":material/apartment:")
-    st.stop()
-
-service_id = widgets.service_picker(services, key="ws:service")
-if service_id is None:
-    st.info("Choose the service under review.")
-    st.stop()
+service_id = widgets.chosen_service(key="ws:service", prompt="Choose the service under review.")
 
 with resources.reading() as session:
     reviews = repository.list_reviews(session, service_id=service_id)
@@ -443,18 +434,9 @@ if review.single_reviewer:
             f"Still to score: items {', '.join(str(i.number) for i in missing)}. "
             f"A review can be finalised only when all {len(scale.items)} items are scored."
         )
-    confirmed = st.checkbox(
-        "I have checked every score. Lock this review; it cannot be changed afterwards.", key=f"ws:{review_id}:confirm"
+    widgets.finalise_section(
+        review_id, confirm="I have checked every score. Lock this review; it cannot be changed afterwards.", key="ws"
     )
-    if st.button("Finalise review", type="primary", disabled=not confirmed, key="ws:finalise"):
-        try:
-            with resources.transaction() as session:
-                final = repository.finalise_review(session, actor=resources.ACTOR, review_id=review_id)
-        except (repository.InputError, repository.ReviewLocked) as error:
-            widgets.show_error(error)
-        else:
-            flash(f"Review finalised: total {final.total}, {final.band}. It is now locked.")
-            st.rerun()
 else:
     st.subheader("Submit your scores")
     st.write(

@@ -8,14 +8,7 @@ from fidelity.ui import resources, widgets
 
 st.title("Service history")
 
-services = resources.services_frame(resources.database_url())
-if services.empty:
-    st.info("There are no services yet. Add a service first, or load the demo data from Home.")
-    st.stop()
-service_id = widgets.service_picker(services, key="history:service")
-if service_id is None:
-    st.info("Choose a service.")
-    st.stop()
+service_id = widgets.chosen_service(key="history:service", prompt="Choose a service.")
 
 with resources.reading() as session:
     history = repository.service_history(session, service_id)

@@ -70,10 +70,11 @@ else:
                 {
                     "Service": r.service_name,
                     "Visit": r.review.visit_start,
+                    "Kind": r.review.kind_label,
                     "Scale": r.review.scale_id,
                     "Lead reviewer": r.review.lead_reviewer,
                     "Status": r.review.status,
-                    "Scored": f"{r.scored} of 25",
+                    "Lead scored": f"{r.scored} of 25",
                 }
                 for r in open_reviews
             ]
@@ -97,6 +98,7 @@ if recent_final:
                 {
                     "Service": r.service_name,
                     "Visit": r.review.visit_start,
+                    "Kind": r.review.kind_label,
                     "Scale": r.review.scale_id,
                     "Total": r.review.total,
                     "Band": r.review.band,

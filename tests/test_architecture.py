@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "fidelity"
-PURE = ["scales.py", "scoring.py", "charts.py", "agreement.py", "plans.py", "reports.py", "stats.py"]
+PURE = ["scales.py", "scoring.py", "charts.py", "agreement.py", "plans.py", "reports.py", "stats.py", "outcomes.py"]
 
 
 def _imports(path: Path) -> set[str]:

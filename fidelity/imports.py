@@ -69,8 +69,10 @@ def _normal(header: str) -> str:
     return re.sub(r"^item_?0*(\d+)$", lambda m: f"item_{int(m.group(1))}", text)
 
 
-def read_rows(content: bytes, filename: str) -> list[dict[str, Any]]:
-    """The file's rows as dicts keyed by normalised column name."""
+def read_rows(
+    content: bytes, filename: str, required: tuple[str, ...] = (*REQUIRED, *ITEM_COLUMNS)
+) -> list[dict[str, Any]]:
+    """The file's rows as dicts keyed by normalised column name; `required` columns must be there."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         try:
@@ -94,8 +96,8 @@ def read_rows(content: bytes, filename: str) -> list[dict[str, Any]]:
     duplicated = sorted({h for h in headers if h and headers.count(h) > 1})
     if duplicated:
         raise ImportFileError(f"{filename}: row 1: column(s) {', '.join(duplicated)} appear more than once")
-    missing = [c for c in REQUIRED if c not in headers]
-    missing_items = [c for c in ITEM_COLUMNS if c not in headers]
+    missing = [c for c in required if c not in headers and c not in ITEM_COLUMNS]
+    missing_items = [c for c in required if c in ITEM_COLUMNS and c not in headers]
     missing += ["item_1 to item_25"] if len(missing_items) == ITEM_COUNT else missing_items
     if missing:
         raise ImportFileError(f"{filename}: row 1: missing column(s) {', '.join(missing)}")

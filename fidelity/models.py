@@ -272,3 +272,31 @@ class ActionNote(SQLModel, table=True):
     noted_on: date
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utc_now)
+
+
+# --- quarterly outcomes ------------------------------------------------------------------------
+
+
+class OutcomePeriod(SQLModel, table=True):
+    """One service's employment outcomes for one quarter (service-level counts, no personal data)."""
+
+    __table_args__ = (UniqueConstraint("service_id", "quarter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+    quarter: str = Field(max_length=7)  # "2024-Q2"
+    quarter_start: date = Field(index=True)
+    specialist_fte: float
+    active_caseload: int
+    referrals: int
+    starts: int
+    out_of_work: int
+    in_work: int
+    first_job_starts: int
+    total_job_starts: int
+    retention_successes: int
+    sustained_13_weeks: int
+    sustained_26_weeks: int
+    employer_contacts: int
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)

@@ -147,3 +147,54 @@ def fidelity_over_time_figure(
         margin={"l": 90},
     )
     return figure
+
+
+def outcome_rates_figure(
+    quarters: list[str],
+    rates: dict[str, list[float | None]],
+    *,
+    benchmarks: tuple[tuple[str, float], ...],
+    bands: tuple[tuple[str, float, float], ...],
+    title: str,
+) -> go.Figure:
+    """Rates per quarter (as %) with benchmark lines and shaded comparison ranges, each named by source."""
+    figure = go.Figure()
+    for label, low, high in bands:
+        figure.add_hrect(
+            y0=low * 100,
+            y1=high * 100,
+            fillcolor="#DDDDDD",
+            opacity=0.45,
+            line_width=0,
+            layer="below",
+            annotation_text=label,
+            annotation_position="top right",
+            annotation_font_size=10,
+        )
+    for (label, values), colour in zip(rates.items(), PALETTE, strict=False):
+        figure.add_trace(
+            go.Scatter(
+                x=quarters,
+                y=[None if v is None else round(v * 100, 1) for v in values],
+                name=label,
+                mode="lines+markers",
+                line={"color": colour},
+            )
+        )
+    for (label, level), dash in zip(benchmarks, ("dash", "dot", "dot", "dot"), strict=False):
+        figure.add_hline(
+            y=level * 100,
+            line_dash=dash,
+            line_color="#555555",
+            annotation_text=label,
+            annotation_position="bottom left",
+            annotation_font_size=10,
+        )
+    figure.update_layout(
+        title={"text": title},
+        xaxis_title="Quarter",
+        yaxis_title="Rate (%)",
+        yaxis={"range": [0, 100]},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure

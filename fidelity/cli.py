@@ -127,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     progress=lambda _fraction, message: print(message, file=sys.stderr),
                 )
             print(
-                f"loaded demo data: {summary.services} services, {summary.reviews} reviews, {summary.ratings} item ratings"
+                f"loaded demo data: {summary.services} services, {summary.reviews} reviews, {summary.ratings} item ratings, "
+                f"{summary.quarters} quarters of outcomes"
             )
         elif args.command == "import-reviews":
             print(import_reviews_command(settings.database_url, scales, args.file))

@@ -18,6 +18,7 @@ from fidelity.models import (
     Area,
     ImprovementAction,
     ItemRating,
+    OutcomePeriod,
     Programme,
     Rater,
     Review,
@@ -83,6 +84,7 @@ class DemoSummary:
     services: int
     reviews: int
     ratings: int
+    quarters: int = 0
 
 
 class DemoAlreadyLoaded(ValueError):
@@ -177,6 +179,56 @@ def _plan(
     return actions
 
 
+def _quarters(first: date, today: date) -> list[date]:
+    """Start days of every complete quarter from the one holding `first` up to today."""
+    day = date(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
+    days = []
+    while True:
+        following = date(day.year + (day.month == 10), (day.month + 2) % 12 + 1, 1)
+        if following > today:
+            return days
+        days.append(day)
+        day = following
+
+
+def _outcomes(rng: random.Random, service_id: int, start: date, today: date, session: Session) -> list[OutcomePeriod]:
+    """Quarterly figures whose employment rate follows the latest fidelity total only loosely (r about 0.3)."""
+    finals = session.exec(
+        select(Review.visit_start, Review.total).where(
+            Review.service_id == service_id, Review.status == ReviewStatus.FINAL
+        )
+    ).all()
+    rows = []
+    for quarter in _quarters(start, today):
+        known = [total for visit, total in sorted(finals) if visit <= quarter and total is not None]
+        fidelity = known[-1] if known else (min(finals)[1] if finals else 90)
+        rate = min(0.75, max(0.05, 0.33 + 0.0028 * ((fidelity or 90) - 95) + rng.gauss(0, 0.09)))
+        out_of_work = rng.randint(25, 70)
+        in_work = round(out_of_work * rng.uniform(0.04, 0.15))
+        first = round(rate * out_of_work)
+        sustained_13 = round(first * rng.uniform(0.4, 0.75))
+        rows.append(
+            OutcomePeriod(
+                service_id=service_id,
+                quarter=f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}",
+                quarter_start=quarter,
+                specialist_fte=round((out_of_work + in_work) / rng.uniform(17, 30), 1),
+                active_caseload=out_of_work + in_work + rng.randint(0, 4),
+                referrals=rng.randint(12, 45),
+                starts=rng.randint(max(first, 15), 45),
+                out_of_work=out_of_work,
+                in_work=in_work,
+                first_job_starts=first,
+                total_job_starts=first + rng.randint(0, 3),
+                retention_successes=rng.randint(0, in_work),
+                sustained_13_weeks=sustained_13,
+                sustained_26_weeks=round(sustained_13 * rng.uniform(0.5, 0.9)),
+                employer_contacts=rng.randint(50, 220),
+            )
+        )
+    return rows
+
+
 def _moment(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
@@ -199,7 +251,7 @@ def load_demo(
     programme = Programme(name=DEMO_PROGRAMME, is_demo=True)
     session.add(programme)
     session.flush()
-    services = reviews = ratings = 0
+    services = reviews = ratings = quarters = 0
     areas = FIRST_WAVE + EXPANSION
     for index, area_name in enumerate(areas):
         if progress:
@@ -259,14 +311,17 @@ def load_demo(
                 reviews += 1
                 ratings += len(scores)
                 level = min(4.8, level + rng.uniform(0.05, 0.45))
-    summary = DemoSummary(services=services, reviews=reviews, ratings=ratings)
+            outcome_rows = _outcomes(rng, service.id or 0, start, today, session)
+            session.add_all(outcome_rows)
+            quarters += len(outcome_rows)
+    summary = DemoSummary(services=services, reviews=reviews, ratings=ratings, quarters=quarters)
     repository.record(
         session,
         actor=actor,
         action="load_demo",
         entity="demo",
         entity_id=DEMO_PROGRAMME,
-        after={"services": services, "reviews": reviews, "ratings": ratings},
+        after={"services": services, "reviews": reviews, "ratings": ratings, "quarters": quarters},
     )
     session.flush()
     if progress:

@@ -813,6 +813,45 @@ def import_outcomes(session: Session, *, actor: str, content: bytes, filename: s
     return [row for row, *_ in valid]
 
 
+@dataclass(frozen=True)
+class FidelityOutcome:
+    service: str
+    review_date: date
+    total: int
+    employment_rate: float  # over the quarters after the review, pooled
+    out_of_work: int  # the rate's denominator (n)
+
+
+def fidelity_outcome_pairs(session: Session, *, quarters_after: int = 2) -> list[FidelityOutcome]:
+    """One point per final review: its total, and the employment rate over the next `quarters_after` quarters.
+
+    Reviews with no outcome quarter after them are left out.
+    """
+    finals = session.exec(
+        select(Review, Service.name)
+        .join(Service, col(Review.service_id) == Service.id)
+        .where(Review.status == ReviewStatus.FINAL)
+    ).all()
+    periods: dict[int, list[OutcomePeriod]] = {}
+    for period in session.exec(select(OutcomePeriod).order_by(OutcomePeriod.quarter_start)):
+        periods.setdefault(period.service_id, []).append(period)
+    pairs = []
+    for review, name in finals:
+        after = [p for p in periods.get(review.service_id, []) if p.quarter_start > review.visit_start][:quarters_after]
+        out_of_work = sum(p.out_of_work for p in after)
+        if after and out_of_work > 0 and review.total is not None:
+            pairs.append(
+                FidelityOutcome(
+                    service=name,
+                    review_date=review.visit_start,
+                    total=review.total,
+                    employment_rate=sum(p.first_job_starts for p in after) / out_of_work,
+                    out_of_work=out_of_work,
+                )
+            )
+    return pairs
+
+
 def outcomes_template_csv() -> bytes:
     header = ["service", "quarter", *OUTCOME_FIELDS]
     example = ["Example IPS service", "2025-Q1", "2.5", "50", "30", "25", "40", "8", "16", "19", "5", "9", "6", "120"]

@@ -9,8 +9,8 @@ from alembic import command
 from sqlalchemy import inspect
 from sqlmodel import Session, func, select
 
-from fidelity import db, demo, repository
-from fidelity.models import AuditEvent, ItemRating, Review, ScaleSnapshot, Service
+from fidelity import db, demo, repository, stats
+from fidelity.models import AuditEvent, ItemRating, OutcomePeriod, Review, ScaleSnapshot, Service
 
 from .conftest import ACTOR, all_items
 
@@ -287,5 +287,14 @@ def test_load_demo__twelve_areas_complete_final_reviews(db_url: str, scales) -> 
         assert 24 <= summary.services <= 36
         assert min(r.visit_start for r in finals).year == 2023
         assert all(r.scale_id == "ipspc" for r in finals)
+        assert summary.quarters > 0
+        quarters_of = dict(
+            s.exec(select(OutcomePeriod.service_id, func.count()).group_by(OutcomePeriod.service_id)).all()
+        )
+        assert set(quarters_of) == set(s.exec(select(Service.id)).all())  # every demo service has outcomes
+        assert min(s.exec(select(OutcomePeriod.quarter_start)).all()).year == 2023
+        pairs = repository.fidelity_outcome_pairs(s)
+    correlation = stats.pearson([p.total for p in pairs], [p.employment_rate for p in pairs])
+    assert 0.2 <= correlation.r <= 0.45, correlation  # modest, as in the literature (r about 0.3)
     with pytest.raises(demo.DemoAlreadyLoaded), _write(db_url) as s:
         demo.load_demo(s, scales=scales)

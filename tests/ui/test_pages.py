@@ -464,3 +464,50 @@ def test_import__good_file__imported_once(app_db: str) -> None:
     assert at.success[0].value == "Imported 0 review(s). Skipped 1 already in the app."
     with Session(db.make_engine(app_db)) as s:
         assert [r.total for r in s.exec(select(Review))] == [75]
+
+
+OUTCOME_FIGURES = {
+    "specialist_fte": 2.0,
+    "active_caseload": 40,
+    "referrals": 20,
+    "starts": 20,
+    "out_of_work": 30,
+    "in_work": 5,
+    "first_job_starts": 12,
+    "total_job_starts": 14,
+    "retention_successes": 3,
+    "sustained_13_weeks": 6,
+    "sustained_26_weeks": 4,
+    "employer_contacts": 90,
+}
+
+
+def test_outcomes__enter_quarter__rates_and_benchmarks_charted(app_db: str) -> None:
+    service = _service(app_db)
+    at = open_app(navigation.OUTCOMES)
+    at.selectbox(key="outcomes:service").set_value(service.id).run()
+    assert at.info[0].value.startswith("No quarter has been entered")
+    at.text_input(key="outcome_entry:quarter").input("2025-Q3")
+    for field, value in OUTCOME_FIGURES.items():
+        at.number_input(key=f"outcome_entry:{field}").set_value(value)
+    at.button(key="FormSubmitter:outcome_entry-Save quarter").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Saved 2025-Q3."
+    table = at.dataframe[0].value
+    assert table["Employment rate (IPS Grow: out-of-work clients into work)"].tolist() == [40.0]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["data"][0]["y"] == [40.0]
+    notes = [a["text"] for a in spec["layout"]["annotations"]]
+    assert "IPS Grow employment-rate benchmark (40%)" in notes
+    assert "DWP comparison: sustained outcomes 21-30% of starts" in notes
+
+
+def test_outcomes__impossible_quarter__refused_with_field(app_db: str) -> None:
+    service = _service(app_db)
+    at = open_app(navigation.OUTCOMES)
+    at.selectbox(key="outcomes:service").set_value(service.id).run()
+    at.text_input(key="outcome_entry:quarter").input("2025-Q3")
+    for field, value in (OUTCOME_FIGURES | {"first_job_starts": 45, "total_job_starts": 45}).items():
+        at.number_input(key=f"outcome_entry:{field}").set_value(value)
+    at.button(key="FormSubmitter:outcome_entry-Save quarter").click().run()
+    assert "people with a first job start: is more than the active caseload" in at.error[0].value

@@ -1,0 +1,131 @@
+"""Outcomes: a service's quarterly employment figures, entered or imported, and its rates against benchmarks."""
+
+import pandas as pd
+import streamlit as st
+
+from fidelity import charts, outcomes, repository
+from fidelity.ui import resources, widgets
+from fidelity.ui.state import flash, show_flash
+
+st.title("Outcomes")
+show_flash()
+service_id = widgets.chosen_service(key="outcomes:service")
+
+with resources.reading() as session:
+    periods = repository.list_outcomes(session, service_id=service_id)
+
+RATE_LABELS = {
+    "employment_rate": "Employment rate (IPS Grow: out-of-work clients into work)",
+    "job_start_rate": "Job-start rate (first job starts / starts)",
+    "sustained_rate": "Sustained-outcome rate (26 weeks / starts)",
+}
+
+if periods:
+    rows = []
+    for period in periods:
+        figures = outcomes.OutcomeFigures(**{f: getattr(period, f) for f in outcomes.FIELD_LABELS})
+        rates = outcomes.rates(figures)
+        rows.append(
+            {
+                "Quarter": period.quarter,
+                **{outcomes.FIELD_LABELS[f].capitalize(): getattr(period, f) for f in outcomes.FIELD_LABELS},
+                **{label: getattr(rates, key) for key, label in RATE_LABELS.items()},
+                "Caseload per FTE": rates.caseload_per_fte,
+            }
+        )
+    table = pd.DataFrame(rows)
+    figure = charts.outcome_rates_figure(
+        table["Quarter"].tolist(),
+        {label: table[label].tolist() for label in RATE_LABELS.values()},
+        benchmarks=outcomes.BENCHMARKS,
+        bands=(
+            ("DWP comparison: job starts 35-45% of starts", *outcomes.DWP_JOB_STARTS),
+            ("DWP comparison: sustained outcomes 21-30% of starts", *outcomes.DWP_SUSTAINED),
+        ),
+        title="Employment outcomes per quarter against benchmarks",
+    )
+    st.plotly_chart(figure, key="outcomes:rates", width="stretch")
+    st.caption(
+        "Benchmarks: IPS Grow (40% employment rate, from April 2024); US IPS learning community "
+        "(31% minimal, 41% average, 50% excellent); DWP letter on IPSPC, Work and Health Programme comparison."
+    )
+    shown = table.copy()
+    for label in RATE_LABELS.values():
+        shown[label] = (shown[label] * 100).round(1)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={label: st.column_config.NumberColumn(format="%.1f%%") for label in RATE_LABELS.values()},
+    )
+    st.download_button(
+        "Download outcomes (CSV)",
+        table.to_csv(index=False).encode("utf-8"),
+        file_name=f"service-{service_id}-outcomes.csv",
+        mime="text/csv",
+        key="outcomes:csv",
+    )
+else:
+    st.info("No quarter has been entered for this service yet. Enter one below, or import a file.")
+
+st.subheader("Enter a quarter")
+with st.form("outcome_entry", clear_on_submit=False):
+    quarter = st.text_input("Quarter", placeholder="2025-Q3", max_chars=7, key="outcome_entry:quarter")
+    columns = st.columns(3)
+    figures = {}
+    for index, (field, label) in enumerate(outcomes.FIELD_LABELS.items()):
+        whole = field != "specialist_fte"
+        figures[field] = columns[index % 3].number_input(
+            label.capitalize(),
+            min_value=0.0 if not whole else 0,
+            value=None,
+            step=1 if whole else 0.1,
+            key=f"outcome_entry:{field}",
+        )
+    replace = st.checkbox("Correct a quarter already entered", key="outcome_entry:replace")
+    if st.form_submit_button("Save quarter", type="primary"):
+        try:
+            with resources.transaction() as session:
+                saved = repository.save_outcome(
+                    session,
+                    actor=resources.ACTOR,
+                    service_id=service_id,
+                    quarter=quarter,
+                    figures=figures,
+                    replace=replace,
+                )
+        except repository.InputError as error:
+            widgets.show_error(error)
+        else:
+            flash(f"Saved {saved.quarter}.")
+            st.rerun()
+
+st.subheader("Import quarters")
+st.write("One row per service and quarter, for any services; a file with any problem imports nothing.")
+st.download_button(
+    "Download a template (CSV)",
+    repository.outcomes_template_csv(),
+    file_name="outcomes-template.csv",
+    mime="text/csv",
+    key="outcomes:template",
+    icon=":material/download:",
+)
+upload = st.file_uploader("File of quarterly outcomes", type=["csv", "xlsx"], key="outcomes:file")
+if upload is not None and st.button("Import the file", key="outcomes:import"):
+    try:
+        with resources.transaction() as session:
+            imported = repository.import_outcomes(
+                session, actor=resources.ACTOR, content=upload.getvalue(), filename=upload.name
+            )
+    except repository.ImportRefused as refused:
+        st.error(f"Nothing imported: {len(refused.problems)} problem(s).", icon=":material/error:")
+        st.dataframe(
+            pd.DataFrame([vars(p) for p in refused.problems]).rename(columns=str.capitalize),
+            hide_index=True,
+            width="stretch",
+        )
+    except repository.InputError as error:
+        widgets.show_error(error)
+    else:
+        flash(f"Imported {len(imported)} quarter(s).")
+        st.rerun()

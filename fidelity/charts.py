@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import plotly.graph_objects as go
 
+from fidelity.stats import XmR
+
 # Okabe-Ito: distinguishable with the common forms of colour-blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
@@ -196,5 +198,153 @@ def outcome_rates_figure(
         yaxis_title="Rate (%)",
         yaxis={"range": [0, 100]},
         legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def fidelity_outcome_scatter(
+    points: list[dict[str, object]], *, line: tuple[float, float] | None, summary: str, title: str
+) -> go.Figure:
+    """Fidelity total (x) against employment rate (y, %), one point per review, with the fitted line."""
+    figure = go.Figure()
+    services = sorted({str(p["service"]) for p in points})
+    for index, service in enumerate(services):
+        mine = [p for p in points if p["service"] == service]
+        figure.add_trace(
+            go.Scatter(
+                x=[p["total"] for p in mine],
+                y=[round(float(p["rate"]) * 100, 1) for p in mine],
+                mode="markers",
+                name=service,
+                marker={"color": PALETTE[index % len(PALETTE)], "size": 8},
+                showlegend=len(services) <= 12,
+                hovertemplate=service + "<br>total %{x}, employment %{y}%<extra></extra>",
+            )
+        )
+    if line and points:
+        xs = [min(float(p["total"]) for p in points), max(float(p["total"]) for p in points)]
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[round((line[1] + line[0] * x) * 100, 2) for x in xs],
+                mode="lines",
+                name="Least-squares line",
+                line={"color": "#000000", "dash": "dash"},
+            )
+        )
+    figure.update_layout(
+        title={"text": f"{title}<br><sup>{summary}</sup>"},
+        xaxis_title="Fidelity total (25-125)",
+        yaxis_title="Employment rate in the following quarters (%)",
+    )
+    return figure
+
+
+def item_heatmap_figure(
+    services: list[str], items: list[str], scores: list[list[int | None]], *, title: str
+) -> go.Figure:
+    """Latest agreed score per item (columns) and service (rows), 1-5; low scores dark."""
+    figure = go.Figure(
+        go.Heatmap(
+            z=scores,
+            x=items,
+            y=services,
+            zmin=1,
+            zmax=5,
+            colorscale="Cividis",
+            colorbar={"title": {"text": "score"}},
+            hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title={"text": title}, xaxis_title="Item", yaxis_title="Service", height=max(400, 26 * len(services) + 180)
+    )
+    return figure
+
+
+def band_distribution_figure(rows: list[dict[str, object]], bands: list[str], *, title: str) -> go.Figure:
+    """Number of final reviews in each band, per year."""
+    years = sorted({str(r["year"]) for r in rows})
+    colours = {"Exemplary": PALETTE[0], "Good": PALETTE[2], "Fair": PALETTE[1], "Not IPS": PALETTE[5]}
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=years,
+                y=[sum(1 for r in rows if str(r["year"]) == y and r["band"] == band) for y in years],
+                name=band,
+                marker_color=colours.get(band),
+            )
+            for band in bands
+        ]
+    )
+    figure.update_layout(
+        title={"text": title}, barmode="stack", xaxis_title="Year of review", yaxis_title="Final reviews"
+    )
+    return figure
+
+
+def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: str) -> go.Figure:
+    """Employment rate (%) per quarter with mean, process limits, and special-cause points marked."""
+    mean, lower, upper, flags = chart.mean, chart.lower, chart.upper, chart.special_cause
+    figure = go.Figure(
+        [
+            go.Scatter(x=quarters, y=values, mode="lines+markers", name="Employment rate", line={"color": PALETTE[4]}),
+            go.Scatter(
+                x=[q for q, f in zip(quarters, flags, strict=True) if f],
+                y=[v for v, f in zip(values, flags, strict=True) if f],
+                mode="markers",
+                name="Special cause",
+                marker={"color": PALETTE[1], "size": 13, "symbol": "diamond"},
+            ),
+        ]
+    )
+    for level, label in ((mean, "mean"), (upper, "upper process limit"), (max(lower, 0), "lower process limit")):
+        figure.add_hline(
+            y=level,
+            line_dash="solid" if label == "mean" else "dash",
+            line_color="#555555",
+            annotation_text=f"{label} {level:.1f}%",
+            annotation_font_size=10,
+        )
+    figure.update_layout(title={"text": title}, xaxis_title="Quarter", yaxis_title="Employment rate (%)")
+    return figure
+
+
+def funnel_figure(
+    units: list[dict[str, object]], curve: list[dict[str, float]], target: float, *, title: str
+) -> go.Figure:
+    """Employment rate (%) against number of out-of-work clients, with 95% and 99.8% funnel limits."""
+    figure = go.Figure()
+    ns = [c["n"] for c in curve]
+    for key, name, dash in (
+        ("low998", "99.8% limits", "dot"),
+        ("high998", None, "dot"),
+        ("low95", "95% limits", "dash"),
+        ("high95", None, "dash"),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=ns,
+                y=[c[key] * 100 for c in curve],
+                mode="lines",
+                name=name or key,
+                showlegend=name is not None,
+                line={"color": "#777777", "dash": dash},
+            )
+        )
+    figure.add_hline(y=target * 100, line_color="#000000", annotation_text=f"pooled rate {target:.1%}")
+    figure.add_trace(
+        go.Scatter(
+            x=[u["n"] for u in units],
+            y=[round(float(u["rate"]) * 100, 1) for u in units],
+            mode="markers",
+            name="Services",
+            text=[str(u["service"]) for u in units],
+            marker={"color": PALETTE[0], "size": 9},
+            hovertemplate="%{text}<br>n %{x}, %{y}%<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title={"text": title}, xaxis_title="Out-of-work clients in the period (n)", yaxis_title="Employment rate (%)"
     )
     return figure

@@ -852,6 +852,53 @@ def fidelity_outcome_pairs(session: Session, *, quarters_after: int = 2) -> list
     return pairs
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """What the Compare sites page shows for a set of services and a period."""
+
+    finals: list[tuple[Review, str]]  # final reviews in the period, with service name
+    latest_scores: dict[int, dict[int, int]]  # service id -> item scores of its latest final review
+    periods: list[OutcomePeriod]  # outcome quarters in the period
+
+
+def comparison(session: Session, *, service_ids: list[int], start: date, end: date) -> Comparison:
+    """Final reviews and outcome quarters of the chosen services between `start` and `end` (three queries)."""
+    finals = list(
+        session.exec(
+            select(Review, Service.name)
+            .join(Service, col(Review.service_id) == Service.id)
+            .where(
+                col(Review.service_id).in_(service_ids),
+                Review.status == ReviewStatus.FINAL,
+                col(Review.visit_start) >= start,
+                col(Review.visit_start) <= end,
+            )
+            .order_by(col(Review.visit_start), col(Review.id))
+        ).all()
+    )
+    latest: dict[int, Review] = {}
+    for review, _ in finals:
+        latest[review.service_id] = review
+    counted = {r.id: r.counted_rater for r in latest.values()}
+    scores: dict[int, dict[int, int]] = {service_id: {} for service_id in latest}
+    by_review = {r.id: r.service_id for r in latest.values()}
+    for rating in session.exec(select(ItemRating).where(col(ItemRating.review_id).in_(list(counted)))):
+        if rating.rater == counted[rating.review_id] and rating.score is not None:
+            scores[by_review[rating.review_id]][rating.item_number] = rating.score
+    periods = list(
+        session.exec(
+            select(OutcomePeriod)
+            .where(
+                col(OutcomePeriod.service_id).in_(service_ids),
+                col(OutcomePeriod.quarter_start) >= start,
+                col(OutcomePeriod.quarter_start) <= end,
+            )
+            .order_by(col(OutcomePeriod.service_id), col(OutcomePeriod.quarter_start))
+        )
+    )
+    return Comparison(finals=finals, latest_scores=scores, periods=periods)
+
+
 def outcomes_template_csv() -> bytes:
     header = ["service", "quarter", *OUTCOME_FIELDS]
     example = ["Example IPS service", "2025-Q1", "2.5", "50", "30", "25", "40", "8", "16", "19", "5", "9", "6", "120"]

@@ -14,6 +14,7 @@ REPORT = "fidelity/ui/pages/report.py"
 HISTORY = "fidelity/ui/pages/service_history.py"
 IMPORT = "fidelity/ui/pages/import_reviews.py"
 OUTCOMES = "fidelity/ui/pages/outcomes.py"
+COMPARE = "fidelity/ui/pages/compare.py"
 
 
 def pages() -> dict[str, list[st.Page]]:
@@ -29,6 +30,7 @@ def pages() -> dict[str, list[st.Page]]:
         "Services": [
             st.Page(SERVICES, title="Services", icon=":material/apartment:", url_path="services"),
             st.Page(HISTORY, title="Service history", icon=":material/timeline:", url_path="history"),
+            st.Page(COMPARE, title="Compare sites", icon=":material/compare_arrows:", url_path="compare"),
             st.Page(OUTCOMES, title="Outcomes", icon=":material/work:", url_path="outcomes"),
             st.Page(PLAN, title="Improvement plan", icon=":material/checklist:", url_path="plan"),
         ],

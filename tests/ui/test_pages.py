@@ -511,3 +511,31 @@ def test_outcomes__impossible_quarter__refused_with_field(app_db: str) -> None:
         at.number_input(key=f"outcome_entry:{field}").set_value(value)
     at.button(key="FormSubmitter:outcome_entry-Save quarter").click().run()
     assert "people with a first job start: is more than the active caseload" in at.error[0].value
+
+
+def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
+    from fidelity import demo
+    from fidelity.scales import load_scales
+
+    with db.session_scope(db.make_engine(app_db)) as s:
+        summary = demo.load_demo(s, scales=load_scales(SCALES_DIR), today=date(2026, 11, 22))
+    at = open_app(navigation.COMPARE)
+    assert not at.exception, at.exception
+    league = at.dataframe[0].value
+    assert len(league) == summary.services
+    assert league["Total"].dropna().is_monotonic_decreasing
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert titles[0].startswith("Fidelity against employment rate<br><sup>r = 0.")
+    assert "n = " in titles[0] and "95% CI" in titles[0]
+    for expected in (
+        "Latest agreed score per item and service",
+        "Final reviews by band and year",
+        "Fidelity over time",
+        "Employment outcomes against benchmarks",
+        "XmR chart",
+        "funnel plot",
+    ):
+        assert any(expected in t for t in titles), expected
+    at.multiselect(key="compare:areas").set_value(["Demo: Essex"]).run()
+    assert not at.exception, at.exception
+    assert set(at.dataframe[0].value["Area"]) == {"Demo: Essex"}

@@ -1,0 +1,254 @@
+"""Compare sites: fidelity and outcomes across services, for commissioners. Everything downloads as CSV."""
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from fidelity import charts, outcomes, repository, stats
+from fidelity.ui import resources
+
+st.title("Compare sites")
+services = resources.services_frame(resources.database_url())
+if services.empty:
+    st.info("There are no services yet. Add services, or load the demo data from Home.")
+    st.stop()
+
+this_year = date.today().year
+with st.container(border=True):
+    left, middle, right = st.columns(3)
+    programmes = left.multiselect(
+        "Programmes", sorted(services["Programme"].unique()), key="compare:programmes", placeholder="All programmes"
+    )
+    areas = middle.multiselect("Areas", sorted(services["Area"].unique()), key="compare:areas", placeholder="All areas")
+    first_year, last_year = right.slider("Period (years)", 2018, this_year, (2023, this_year), key="compare:period")
+mask = pd.Series(True, index=services.index)
+if programmes:
+    mask &= services["Programme"].isin(programmes)
+if areas:
+    mask &= services["Area"].isin(areas)
+chosen = services[mask]
+if chosen.empty:
+    st.info("No service matches these filters.")
+    st.stop()
+start, end = date(first_year, 1, 1), date(last_year, 12, 31)
+ids = [int(i) for i in chosen["id"]]
+names = dict(zip(ids, chosen["Service"], strict=True))
+with resources.reading() as session:
+    data = repository.comparison(session, service_ids=ids, start=start, end=end)
+    pairs_all = repository.fidelity_outcome_pairs(session, quarters_after=st.session_state.get("compare:after", 2))
+item_names = {item.number: f"{item.number}. {item.name}" for item in resources.scales()["ips-25"].items}
+bands = [b.label for b in resources.scales()["ips-25"].bands]
+
+
+def show(figure: go.Figure, table: pd.DataFrame, key: str) -> None:
+    """A chart, then its data as a table and a CSV download."""
+    st.plotly_chart(figure, key=f"compare:{key}:chart", width="stretch")
+    with st.expander("Table view"):
+        st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "Download as CSV",
+        table.to_csv(index=False).encode("utf-8"),
+        file_name=f"{key}.csv",
+        mime="text/csv",
+        key=f"compare:{key}:csv",
+    )
+
+
+# --- league table ----------------------------------------------------------------------------------
+totals: dict[int, list[int]] = {}
+for review, _ in data.finals:
+    totals.setdefault(review.service_id, []).append(review.total or 0)
+last_band = {review.service_id: review.band for review, _ in data.finals}
+last_date = {review.service_id: review.visit_start for review, _ in data.finals}
+latest_quarter = {p.service_id: p for p in data.periods}  # periods are ordered, so the last one wins
+league = pd.DataFrame(
+    [
+        {
+            "Service": names[i],
+            "Area": chosen.loc[chosen["id"] == i, "Area"].iloc[0],
+            "Latest review": last_date.get(i),
+            "Total": (totals.get(i) or [None])[-1],
+            "Band": last_band.get(i),
+            "Change": totals[i][-1] - totals[i][-2] if len(totals.get(i, [])) > 1 else None,
+            "Latest quarter": latest_quarter[i].quarter if i in latest_quarter else None,
+            "Employment rate (%)": round(100 * latest_quarter[i].first_job_starts / latest_quarter[i].out_of_work, 1)
+            if i in latest_quarter and latest_quarter[i].out_of_work
+            else None,
+            "n (out-of-work clients)": latest_quarter[i].out_of_work if i in latest_quarter else None,
+            "Sustained outcomes (26 weeks)": latest_quarter[i].sustained_26_weeks if i in latest_quarter else None,
+        }
+        for i in ids
+    ]
+).sort_values("Total", ascending=False, na_position="last")
+st.subheader("League table")
+st.caption(f"{len(ids)} services; reviews and quarters from {first_year} to {last_year}.")
+st.dataframe(
+    league,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Change": st.column_config.NumberColumn(format="%+d"),
+        "Latest review": st.column_config.DateColumn(format="D MMM YYYY"),
+    },
+)
+st.download_button(
+    "Download the league table (CSV)",
+    league.to_csv(index=False).encode("utf-8"),
+    file_name="league-table.csv",
+    mime="text/csv",
+    key="compare:league:csv",
+)
+
+scatter_tab, heat_tab, band_tab, service_tab, funnel_tab = st.tabs(
+    ["Fidelity and employment", "Items across sites", "Bands over time", "One service over time", "Funnel plot"]
+)
+
+with scatter_tab:
+    after = st.number_input("Quarters of outcomes after each review", 1, 4, 2, key="compare:after")
+    pairs = [p for p in pairs_all if p.service in names.values() and start <= p.review_date <= end]
+    points = [
+        {
+            "service": p.service,
+            "review date": p.review_date,
+            "total": p.total,
+            "rate": p.employment_rate,
+            "n": p.out_of_work,
+        }
+        for p in pairs
+    ]
+    if len(points) >= 3:
+        try:
+            r = stats.pearson([p["total"] for p in points], [p["rate"] for p in points])
+            fit = stats.least_squares([p["total"] for p in points], [p["rate"] for p in points])
+            interval = f", 95% CI {r.low:.2f} to {r.high:.2f}" if r.low is not None else ""
+            strength = "weak" if abs(r.r) < 0.3 else ("modest" if abs(r.r) < 0.5 else "strong")
+            summary = f"r = {r.r:.2f}{interval}, n = {r.n} reviews: a {strength} association, not proof of cause"
+            line = (fit.slope, fit.intercept)
+        except stats.StatsError as error:
+            summary, line = f"No correlation: {error}", None
+        show(
+            charts.fidelity_outcome_scatter(
+                points, line=line, summary=summary, title="Fidelity against employment rate"
+            ),
+            pd.DataFrame(points),
+            "fidelity-vs-employment",
+        )
+    else:
+        st.info("Fewer than 3 reviews have outcome quarters after them for these filters.")
+
+with heat_tab:
+    rows = [names[i] for i in data.latest_scores]
+    grid = [[data.latest_scores[i].get(n) for n in range(1, 26)] for i in data.latest_scores]
+    if rows:
+        table = pd.DataFrame(grid, columns=[item_names[n] for n in range(1, 26)], index=rows).reset_index(
+            names="Service"
+        )
+        means = table.drop(columns="Service").mean().sort_values()
+        st.caption(
+            "Weakest items across these sites (mean latest score): "
+            + "; ".join(f"{name} {mean:.1f}" for name, mean in means.head(3).items())
+        )
+        show(
+            charts.item_heatmap_figure(
+                rows, [str(n) for n in range(1, 26)], grid, title="Latest agreed score per item and service"
+            ),
+            table,
+            "item-heatmap",
+        )
+    else:
+        st.info("No final review in this period.")
+
+with band_tab:
+    band_rows = [
+        {"year": review.visit_start.year, "band": review.band, "service": name} for review, name in data.finals
+    ]
+    if band_rows:
+        show(
+            charts.band_distribution_figure(band_rows, bands, title="Final reviews by band and year"),
+            pd.DataFrame(band_rows),
+            "bands-over-time",
+        )
+    else:
+        st.info("No final review in this period.")
+
+with service_tab:
+    one = st.selectbox("Service", ids, format_func=names.__getitem__, key="compare:one")
+    mine = [review for review, _ in data.finals if review.service_id == one]
+    if mine:
+        timeline = [{"date": r.visit_start, "total": r.total, "kind": r.kind_label, "band": r.band} for r in mine]
+        show(
+            charts.fidelity_over_time_figure(
+                timeline,
+                [(b.label, b.min, b.max) for b in resources.scales()["ips-25"].bands],
+                title=f"Fidelity over time: {names[one]}",
+            ),
+            pd.DataFrame(timeline),
+            "fidelity-over-time",
+        )
+    quarters = [p for p in data.periods if p.service_id == one and p.out_of_work > 0]
+    if len(quarters) >= 2:
+        labels = [p.quarter for p in quarters]
+        rates = [round(100 * p.first_job_starts / p.out_of_work, 1) for p in quarters]
+        starts = [p.first_job_starts / p.starts if p.starts else None for p in quarters]
+        sustained = [p.sustained_26_weeks / p.starts if p.starts else None for p in quarters]
+        show(
+            charts.outcome_rates_figure(
+                labels,
+                {
+                    "Employment rate": [r / 100 for r in rates],
+                    "Job-start rate": starts,
+                    "Sustained-outcome rate": sustained,
+                },
+                benchmarks=outcomes.BENCHMARKS,
+                bands=(
+                    ("DWP comparison: job starts 35-45%", *outcomes.DWP_JOB_STARTS),
+                    ("DWP comparison: sustained outcomes 21-30%", *outcomes.DWP_SUSTAINED),
+                ),
+                title=f"Employment outcomes against benchmarks: {names[one]}",
+            ),
+            pd.DataFrame({"quarter": labels, "employment rate (%)": rates}),
+            "outcomes-benchmarks",
+        )
+        chart = stats.xmr(rates)
+        xmr_table = pd.DataFrame(
+            {"quarter": labels, "employment rate (%)": rates, "special cause": ["; ".join(r) for r in chart.reasons]}
+        )
+        show(
+            charts.xmr_figure(labels, rates, chart, title=f"Employment rate, XmR chart: {names[one]}"), xmr_table, "xmr"
+        )
+    else:
+        st.info("This service needs at least two quarters of outcomes for trend charts.")
+
+with funnel_tab:
+    pooled: dict[int, list[int]] = {}
+    for p in data.periods:
+        events_total = pooled.setdefault(p.service_id, [0, 0])
+        events_total[0] += p.first_job_starts
+        events_total[1] += p.out_of_work
+    units = [{"service": names[i], "rate": e / n, "n": n, "events": e} for i, (e, n) in pooled.items() if n > 0]
+    if units:
+        target = stats.funnel_target([u["events"] for u in units], [u["n"] for u in units])
+        top = max(u["n"] for u in units)
+        curve = [{"n": n, **vars(stats.funnel_limits(target, n))} for n in range(5, top + 1, max(1, top // 200))]
+        for unit in units:
+            limits = stats.funnel_limits(target, unit["n"])
+            unit["position"] = (
+                "above 99.8%"
+                if unit["rate"] > limits.high998
+                else "below 99.8%"
+                if unit["rate"] < limits.low998
+                else "above 95%"
+                if unit["rate"] > limits.high95
+                else "below 95%"
+                if unit["rate"] < limits.low95
+                else "within limits"
+            )
+        show(
+            charts.funnel_figure(units, curve, target, title="Employment rate across services (funnel plot)"),
+            pd.DataFrame(units),
+            "funnel",
+        )
+    else:
+        st.info("No outcome quarters in this period.")

@@ -1,4 +1,4 @@
-"""The command line: python -m fidelity score|import-reviews|migrate|demo."""
+"""The command line: python -m fidelity score|import-reviews|import-outcomes|migrate|demo."""
 
 from __future__ import annotations
 
@@ -78,10 +78,7 @@ def score_command(scales: dict[str, Scale], scale_id: str, path: Path) -> dict[s
 
 
 def import_reviews_command(url: str, scales: dict[str, Scale], path: Path) -> str:
-    try:
-        content = path.read_bytes()
-    except OSError as error:
-        raise CliError(f"{path}: cannot read the file ({error.strerror})") from error
+    content = _read(path)
     db.migrate(url)
     with db.session_scope(db.make_engine(url)) as session:
         result = repository.import_past_reviews(
@@ -94,6 +91,21 @@ def import_reviews_command(url: str, scales: dict[str, Scale], path: Path) -> st
     )
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise CliError(f"{path}: cannot read the file ({error.strerror})") from error
+
+
+def import_outcomes_command(url: str, path: Path) -> str:
+    content = _read(path)
+    db.migrate(url)
+    with db.session_scope(db.make_engine(url)) as session:
+        rows = repository.import_outcomes(session, actor="cli", content=content, filename=path.name)
+    return f"imported {len(rows)} quarter(s)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fidelity", description="IPS Fidelity command line.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +114,10 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("file", type=Path, help="CSV with columns item,score (item = 1-25)")
     past = commands.add_parser("import-reviews", help="import final past reviews from CSV or XLSX (all rows or none)")
     past.add_argument("file", type=Path, help="columns: service, review_date, scale, kind, item_1 ... item_25")
+    quarters = commands.add_parser(
+        "import-outcomes", help="import quarterly outcomes from CSV or XLSX (all rows or none)"
+    )
+    quarters.add_argument("file", type=Path, help="columns: service, quarter, and the figures of the template")
     commands.add_parser("migrate", help="create or upgrade the database schema")
     commands.add_parser("demo", help="load clearly labelled synthetic demo data")
     return parser
@@ -132,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "import-reviews":
             print(import_reviews_command(settings.database_url, scales, args.file))
+        elif args.command == "import-outcomes":
+            print(import_outcomes_command(settings.database_url, args.file))
     except repository.ImportRefused as error:
         print(f"error: {args.file}: nothing imported; {len(error.problems)} problem(s):", file=sys.stderr)
         for problem in error.problems:

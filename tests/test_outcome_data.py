@@ -110,3 +110,26 @@ def test_outcomes_template__imports_once_its_service_exists(db_url: str, make_se
         assert repository.import_outcomes(
             s, actor=ACTOR, content=repository.outcomes_template_csv(), filename="t.csv"
         ) == [2]
+
+
+def test_cli_import_outcomes__good_then_refused(tmp_path, monkeypatch, capsys) -> None:
+    from fidelity.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    db.migrate(url)
+    with _write(url) as s:
+        programme = repository.create_programme(s, actor=ACTOR, name="P")
+        area = repository.create_area(s, actor=ACTOR, name="A")
+        repository.create_service(
+            s, actor=ACTOR, data={"name": "North IPS", "programme_id": programme.id, "area_id": area.id}
+        )
+    path = tmp_path / "q.csv"
+    path.write_bytes(_csv(_row(), _row(quarter="2025-Q2")))
+    assert main(["import-outcomes", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == "imported 2 quarter(s)"
+    assert main(["import-outcomes", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"error: {path}: nothing imported; 2 problem(s):"
+    assert err[1] == "  row 2, column quarter: 2025-Q1 is already entered for North IPS"
+    db.dispose_engine(url)

@@ -539,3 +539,27 @@ def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
     at.multiselect(key="compare:areas").set_value(["Demo: Essex"]).run()
     assert not at.exception, at.exception
     assert set(at.dataframe[0].value["Area"]) == {"Demo: Essex"}
+
+
+def test_outcomes__demo_data_and_import_through_the_page(app_db: str) -> None:
+    from fidelity import demo
+    from fidelity.scales import load_scales
+
+    with db.session_scope(db.make_engine(app_db)) as s:
+        demo.load_demo(s, scales=load_scales(SCALES_DIR), today=date(2026, 11, 22))
+        service = s.exec(select(Service).order_by(Service.id)).first()
+    at = open_app(navigation.OUTCOMES)
+    at.selectbox(key="outcomes:service").set_value(service.id).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert table["Quarter"].iloc[0].startswith("2023-") and len(table) >= 8
+    header = ",".join(["service", "quarter", *OUTCOME_FIGURES])
+    bad = f"{header}\n{service.name},{table['Quarter'].iloc[0]},{','.join(map(str, OUTCOME_FIGURES.values()))}\n"
+    at.file_uploader(key="outcomes:file").set_value(("q.csv", bad.encode(), "text/csv")).run()
+    at.button(key="outcomes:import").click().run()
+    assert at.error[0].value == "Nothing imported: 1 problem(s)."
+    good = bad.replace(table["Quarter"].iloc[0], "2026-Q4")
+    at.file_uploader(key="outcomes:file").set_value(("q.csv", good.encode(), "text/csv")).run()
+    at.button(key="outcomes:import").click().run()
+    assert at.success[0].value == "Imported 1 quarter(s)."
+    assert at.dataframe[0].value["Quarter"].iloc[-1] == "2026-Q4"

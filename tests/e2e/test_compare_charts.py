@@ -1,0 +1,35 @@
+"""In a real browser, the Compare sites page draws every chart on the demo data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from playwright.sync_api import expect
+
+from fidelity import db, demo
+from fidelity.scales import load_scales
+
+from .conftest import ROOT, screenshot, wait_idle
+
+
+def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> None:
+    db.migrate(e2e_db)
+    with db.session_scope(db.make_engine(e2e_db)) as s:
+        demo.load_demo(s, scales=load_scales(ROOT / "scales"), today=date(2026, 11, 22))
+    page.goto(app_url + "/compare")
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="League table")).to_be_visible()
+    for tab, charts in (
+        ("Fidelity and employment", 1),
+        ("Items across sites", 1),
+        ("Bands over time", 1),
+        ("One service over time", 3),
+        ("Funnel plot", 1),
+    ):
+        page.get_by_role("tab", name=tab).click()
+        panel = page.get_by_role("tabpanel", name=tab)
+        expect(panel.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible()
+        expect(panel.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts)
+    page.get_by_role("tab", name="Fidelity and employment").click()
+    expect(page.get_by_text("r = 0.").first).to_be_visible()
+    screenshot(page, "compare-sites")

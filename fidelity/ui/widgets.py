@@ -117,5 +117,25 @@ def finalise_section(review_id: int, *, confirm: str, key: str) -> None:
             st.rerun()
 
 
+def upload_with_template(label: str, template: bytes, template_name: str, *, key: str) -> Any:
+    """A template to download, then the uploader for the filled-in file (CSV or XLSX)."""
+    st.download_button(
+        "Download a template (CSV)",
+        template,
+        file_name=template_name,
+        mime="text/csv",
+        key=f"{key}:template",
+        icon=":material/download:",
+    )
+    return st.file_uploader(label, type=["csv", "xlsx"], key=f"{key}:file")
+
+
+def problems_table(problems: list[Any]) -> None:
+    """Every problem of a refused file, one row each: row, column, message."""
+    st.dataframe(
+        pd.DataFrame([vars(p) for p in problems]).rename(columns=str.capitalize), hide_index=True, width="stretch"
+    )
+
+
 def show_error(error: Exception) -> None:
     st.error(str(error), icon=":material/error:")

@@ -17,15 +17,9 @@ st.write(
     "A file with any problem imports nothing; a review already in the app (same service, date and scale) is skipped, "
     "so importing the same file twice adds nothing."
 )
-st.download_button(
-    "Download a template (CSV)",
-    imports.template_csv(),
-    file_name="past-reviews-template.csv",
-    mime="text/csv",
-    key="import:template",
-    icon=":material/download:",
+upload = widgets.upload_with_template(
+    "File of past reviews", imports.template_csv(), "past-reviews-template.csv", key="import"
 )
-upload = st.file_uploader("File of past reviews", type=["csv", "xlsx"], key="import:file")
 if upload is None:
     st.stop()
 
@@ -44,11 +38,7 @@ if not checked.ok:
         f"Nothing can be imported: {len(checked.problems)} problem(s). Correct the file and upload it again.",
         icon=":material/error:",
     )
-    st.dataframe(
-        pd.DataFrame([vars(p) for p in checked.problems]).rename(columns=str.capitalize),
-        hide_index=True,
-        width="stretch",
-    )
+    widgets.problems_table(checked.problems)
     st.stop()
 
 st.success(f"{len(checked.reviews)} review(s) checked: no problems found.", icon=":material/check_circle:")

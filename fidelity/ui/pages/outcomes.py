@@ -102,15 +102,9 @@ with st.form("outcome_entry", clear_on_submit=False):
 
 st.subheader("Import quarters")
 st.write("One row per service and quarter, for any services; a file with any problem imports nothing.")
-st.download_button(
-    "Download a template (CSV)",
-    repository.outcomes_template_csv(),
-    file_name="outcomes-template.csv",
-    mime="text/csv",
-    key="outcomes:template",
-    icon=":material/download:",
+upload = widgets.upload_with_template(
+    "File of quarterly outcomes", repository.outcomes_template_csv(), "outcomes-template.csv", key="outcomes"
 )
-upload = st.file_uploader("File of quarterly outcomes", type=["csv", "xlsx"], key="outcomes:file")
 if upload is not None and st.button("Import the file", key="outcomes:import"):
     try:
         with resources.transaction() as session:
@@ -119,11 +113,7 @@ if upload is not None and st.button("Import the file", key="outcomes:import"):
             )
     except repository.ImportRefused as refused:
         st.error(f"Nothing imported: {len(refused.problems)} problem(s).", icon=":material/error:")
-        st.dataframe(
-            pd.DataFrame([vars(p) for p in refused.problems]).rename(columns=str.capitalize),
-            hide_index=True,
-            width="stretch",
-        )
+        widgets.problems_table(refused.problems)
     except repository.InputError as error:
         widgets.show_error(error)
     else:

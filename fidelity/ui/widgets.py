@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -137,5 +138,13 @@ def problems_table(problems: list[Any]) -> None:
     )
 
 
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def md(text: object) -> str:
+    """User text made safe to put inside Markdown: shown as typed, never as links, images or markup."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
 def show_error(error: Exception) -> None:
-    st.error(str(error), icon=":material/error:")
+    st.error(md(error), icon=":material/error:")

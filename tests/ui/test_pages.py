@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,11 @@ from fidelity.ui import navigation
 
 from ..conftest import ACTOR, SCALES_DIR
 from .conftest import open_app
+
+
+def shown(markdown: str) -> str:
+    """The text a user sees for escaped Markdown."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def _service(url: str, name: str = "Norfolk IPS") -> Service:
@@ -81,7 +87,7 @@ def test_app__invalid_scale_file__clear_error_instead_of_crash(app_db: str, tmp_
     )
     monkeypatch.setenv("FIDELITY_SCALES_DIR", str(bad))
     at = open_app()
-    assert "item 1 (caseload_size): section 'staf' is not one of" in at.error[0].value
+    assert "item 1 (caseload_size): section 'staf' is not one of" in shown(at.error[0].value)
 
 
 def test_services__add_programme_area_and_service__listed(app_db: str) -> None:
@@ -109,7 +115,7 @@ def test_services__add_without_name__error_and_nothing_saved(app_db: str) -> Non
     at.selectbox(key="add_service:programme").select_index(0)
     at.selectbox(key="add_service:area").select_index(0)
     at.button(key="FormSubmitter:add_service-Add service").click().run()
-    assert at.error[0].value == "name: must not be empty"
+    assert shown(at.error[0].value) == "name: must not be empty"
     with Session(db.make_engine(app_db)) as s:
         assert len(s.exec(select(Service)).all()) == 1
 
@@ -198,7 +204,7 @@ def test_workspace__bad_calculator_input__not_saved_with_message(app_db: str) ->
     at.number_input(key=f"ws:{review.id}:lead:1:num").set_value(20.0)
     at.number_input(key=f"ws:{review.id}:lead:1:den").set_value(0.0)
     at.radio(key=f"ws:{review.id}:lead:1:score").set_value(5).run()
-    assert at.error[0].value.startswith(
+    assert shown(at.error[0].value).startswith(
         "Item 1 not saved: Employment specialist full-time equivalents (FTE): must be more than 0"
     )
     with Session(db.make_engine(app_db)) as s:
@@ -213,7 +219,7 @@ def test_workspace__finalise_incomplete__refused_naming_items(app_db: str) -> No
     assert "Still to score: items 24, 25" in " ".join(m.value for m in at.markdown)
     at.checkbox(key=f"ws:{review.id}:confirm").check().run()
     at.button(key="ws:finalise").click().run()
-    assert at.error[0].value == "cannot finalise: 2 item(s) not scored yet (item 24, 25)"
+    assert shown(at.error[0].value) == "cannot finalise: 2 item(s) not scored yet (item 24, 25)"
     with Session(db.make_engine(app_db)) as s:
         assert s.get(Review, review.id).status == "scoring"
 
@@ -296,7 +302,7 @@ def test_workspace__second_reviewer__never_sees_the_lead_scores(app_db: str) -> 
     assert "0 of 25 items scored" in at.get("progress")[0].proto.text
     at.checkbox(key=f"ws:{review.id}:second:confirm").check().run()
     at.button(key="ws:submit").click().run()
-    assert at.error[0].value.startswith("cannot submit: 25 item(s) not scored yet")
+    assert shown(at.error[0].value).startswith("cannot submit: 25 item(s) not scored yet")
 
 
 def test_consensus__both_submitted__agreement_differences_and_finalise(app_db: str) -> None:
@@ -391,7 +397,7 @@ def test_report__final_review__shown_with_downloads(app_db: str) -> None:
     at = open_app(navigation.REPORT)
     at.selectbox(key="report:service").set_value(service.id).run()
     assert not at.exception, at.exception
-    assert at.header[0].value == "IPS fidelity review report: Norfolk IPS"
+    assert shown(at.header[0].value) == "IPS fidelity review report: Norfolk IPS"
     facts = at.table[0].value
     assert facts.loc["Total", "Value"] == "98 of 125" and facts.loc["Band", "Value"] == "Fair"
     assert at.download_button(key="report:docx") and at.download_button(key="report:pdf")
@@ -445,7 +451,7 @@ def test_import__bad_file__problems_by_row_and_column_and_nothing_imported(app_d
     )
     at.file_uploader(key="import:file").set_value(("past.csv", content, "text/csv")).run()
     assert not at.exception, at.exception
-    assert at.error[0].value.startswith("Nothing can be imported: 1 problem(s).")
+    assert shown(at.error[0].value).startswith("Nothing can be imported: 1 problem(s).")
     assert at.dataframe[0].value.to_dict("records") == [
         {"Row": 3, "Column": "item_25", "Message": "'7' is not a whole number 1-5"}
     ]
@@ -510,7 +516,7 @@ def test_outcomes__impossible_quarter__refused_with_field(app_db: str) -> None:
     for field, value in (OUTCOME_FIGURES | {"first_job_starts": 45, "total_job_starts": 45}).items():
         at.number_input(key=f"outcome_entry:{field}").set_value(value)
     at.button(key="FormSubmitter:outcome_entry-Save quarter").click().run()
-    assert "people with a first job start: is more than the active caseload" in at.error[0].value
+    assert "people with a first job start: is more than the active caseload" in shown(at.error[0].value)
 
 
 def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
@@ -557,9 +563,42 @@ def test_outcomes__demo_data_and_import_through_the_page(app_db: str) -> None:
     bad = f"{header}\n{service.name},{table['Quarter'].iloc[0]},{','.join(map(str, OUTCOME_FIGURES.values()))}\n"
     at.file_uploader(key="outcomes:file").set_value(("q.csv", bad.encode(), "text/csv")).run()
     at.button(key="outcomes:import").click().run()
-    assert at.error[0].value == "Nothing imported: 1 problem(s)."
+    assert shown(at.error[0].value) == "Nothing imported: 1 problem(s)."
     good = bad.replace(table["Quarter"].iloc[0], "2026-Q4")
     at.file_uploader(key="outcomes:file").set_value(("q.csv", good.encode(), "text/csv")).run()
     at.button(key="outcomes:import").click().run()
     assert at.success[0].value == "Imported 1 quarter(s)."
     assert at.dataframe[0].value["Quarter"].iloc[-1] == "2026-Q4"
+
+
+HOSTILE = "**Bold** ![img](http://evil.example/x.png) <script>alert(1)</script> :red[x]"
+
+
+def test_md__every_markdown_character__escaped() -> None:
+    from fidelity.ui.widgets import md
+
+    escaped = md(HOSTILE)
+    for char in "*![]()<>:":
+        assert all(escaped[i - 1] == "\\" for i, c in enumerate(escaped) if c == char), char
+
+
+def test_free_text__shown_as_text_not_markup(app_db: str) -> None:
+    from fidelity.models import Rater
+    from fidelity.ui.widgets import md
+
+    service = _service(app_db)
+    review = _two_reviewer(app_db, service.id, {}, {}, submit=False)
+    with db.session_scope(db.make_engine(app_db)) as s:
+        repository.save_rating(
+            s, actor=ACTOR, review_id=review.id, rater=Rater.LEAD, data={"item_number": 1, "evidence": HOSTILE}
+        )
+        review_row = s.get(Review, review.id)
+        review_row.lead_reviewer = HOSTILE
+        s.add(review_row)
+    at = open_app(navigation.WORKSPACE)
+    at.selectbox(key="ws:service").set_value(service.id).run()
+    assert not at.exception, at.exception
+    rendered = " ".join(c.value for c in at.caption) + " ".join(m.value for m in at.markdown)
+    assert md(HOSTILE) in rendered  # the name appears, escaped
+    assert HOSTILE not in rendered  # and never as raw Markdown
+    assert at.text_area(key=f"ws:{review.id}:lead:1:evidence").value == HOSTILE  # kept exactly as typed

@@ -52,7 +52,7 @@ if not review.consensus_open:
     waiting = [review.reviewer_name(r) for r in review.raters if not review.submitted(r)]
     st.info(
         f"Consensus opens when both reviewers have submitted their independent scores. Still to submit: "
-        f"{' and '.join(waiting)}.",
+        f"{' and '.join(widgets.md(w) for w in waiting)}.",
         icon=":material/hourglass:",
     )
     st.page_link(navigation.WORKSPACE, label="Go to the review workspace", icon=":material/edit_note:")
@@ -185,8 +185,8 @@ st.markdown(f"### {widgets.item_title(item)}")
 left, right = st.columns(2)
 for column, name, rating in ((left, lead_name, lead_rating), (right, second_name, second_rating)):
     with column:
-        st.markdown(f"**{name}: {rating.score if rating else '—'}**")
-        st.caption(rating.evidence if rating and rating.evidence else "No evidence note.")
+        st.markdown(f"**{widgets.md(name)}: {rating.score if rating else '—'}**")
+        st.caption(widgets.md(rating.evidence) if rating and rating.evidence else "No evidence note.")
 
 score_col, notes_col = st.columns([3, 2], gap="large")
 with score_col:

@@ -109,10 +109,10 @@ else:
             for action in (a for a in actions if a.status == status):
                 with column.container(border=True):
                     st.markdown(f"**{_item_label(action.item_number)}**")
-                    st.write(action.description)
+                    st.markdown(widgets.md(action.description))
                     late = plans.is_overdue(action.due_date, action.status, today)
                     st.caption(
-                        f"{action.owner or 'No owner'} · due {action.due_date:%d %b %Y}"
+                        f"{widgets.md(action.owner) if action.owner else 'No owner'} · due {action.due_date:%d %b %Y}"
                         + (" · **overdue**" if late else "")
                     )
     with progress_tab:
@@ -156,7 +156,7 @@ else:
                 flash("Action saved.")
                 st.rerun()
     for note in notes.get(action_id, []):
-        st.caption(f"{note.noted_on:%d %b %Y}: {note.text}")
+        st.caption(f"{note.noted_on:%d %b %Y}: {widgets.md(note.text)}")
     with st.form(f"note:{action_id}", clear_on_submit=True):
         note_text = st.text_input("Progress note", max_chars=2_000, key=f"note:{action_id}:text")
         noted_on = st.date_input("Date", value=today, format="DD/MM/YYYY", key=f"note:{action_id}:date")

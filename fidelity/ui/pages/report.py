@@ -67,7 +67,7 @@ right.download_button(
     icon=":material/download:",
 )
 
-st.header(data.title)
+st.header(widgets.md(data.title))
 st.table(pd.DataFrame(data.summary_lines(), columns=["", "Value"]).set_index(""))
 if data.provisional_warning:
     st.warning(data.provisional_warning, icon=":material/warning:")

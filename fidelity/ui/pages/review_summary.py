@@ -48,8 +48,8 @@ change = scoring.change_since(scale, scores, previous_scores)
 
 st.subheader(f"{labels[review_id]}")
 st.caption(
-    f"{scale.label} · lead reviewer {review.lead_reviewer}"
-    + (f" · second reviewer {review.second_reviewer}" if review.second_reviewer else "")
+    f"{scale.label} · lead reviewer {widgets.md(review.lead_reviewer)}"
+    + (f" · second reviewer {widgets.md(review.second_reviewer)}" if review.second_reviewer else "")
     + (f" · finalised {review.finalised_at:%d %b %Y}" if review.finalised_at else "")
 )
 st.caption(

@@ -109,7 +109,7 @@ else:
     rater = st.radio(
         "Scoring as",
         list(review.raters),
-        format_func=lambda r: f"{review.reviewer_name(r)} ({r} reviewer)",
+        format_func=lambda r: f"{widgets.md(review.reviewer_name(r))} ({r} reviewer)",
         horizontal=True,
         key=f"ws:rater:{review_id}",
         help="Each reviewer scores on their own; neither sees the other's scores until both have submitted.",
@@ -122,8 +122,8 @@ total = scoring.total_score(scale, scores)
 
 st.subheader(f"{review.kind_label.capitalize()} review, visit {review.visit_start:%d %b %Y}")
 st.caption(
-    f"{scale.label} · lead reviewer {review.lead_reviewer}"
-    + (f" · second reviewer {review.second_reviewer}" if review.second_reviewer else "")
+    f"{scale.label} · lead reviewer {widgets.md(review.lead_reviewer)}"
+    + (f" · second reviewer {widgets.md(review.second_reviewer)}" if review.second_reviewer else "")
     + f" · status: {review.status}"
 )
 current_file = scales.get(scale.id)
@@ -141,7 +141,9 @@ else:
     low, high = scoring.reachable_bands(scale, scores)
     band_text = low.label if low == high else f"{low.label} to {high.label}"
 with st.sidebar:
-    st.markdown("**This review**" if review.single_reviewer else f"**{review.reviewer_name(rater)}'s scores**")
+    st.markdown(
+        "**This review**" if review.single_reviewer else f"**{widgets.md(review.reviewer_name(rater))}'s scores**"
+    )
     st.progress(done.fraction, text=f"{done.scored} of {done.of} items scored")
     if missing:
         st.caption("Still to score: " + ", ".join(str(i.number) for i in missing))
@@ -164,7 +166,8 @@ if review.status == ReviewStatus.FINAL:
     st.stop()
 if not review.single_reviewer and review.submitted(rater):
     st.success(
-        f"{review.reviewer_name(rater)} has submitted these scores; they can no longer change.", icon=":material/lock:"
+        f"{widgets.md(review.reviewer_name(rater))} has submitted these scores; they can no longer change.",
+        icon=":material/lock:",
     )
     if review.consensus_open:
         st.page_link(
@@ -172,7 +175,7 @@ if not review.single_reviewer and review.submitted(rater):
         )
     else:
         other = next(r for r in review.raters if r != rater)
-        st.info(f"Consensus opens when {review.reviewer_name(other)} has submitted too.")
+        st.info(f"Consensus opens when {widgets.md(review.reviewer_name(other))} has submitted too.")
     st.stop()
 
 # --- one item ----------------------------------------------------------------------------------
@@ -307,7 +310,7 @@ with criteria_col:
     if number in previous_scores and previous:
         st.caption(f"Last final review ({previous.visit_start:%d %b %Y}): scored {previous_scores[number]}.")
     for action in (a for a in context.previous_actions if a.item_number == number):
-        st.caption(f"Action since then ({action.status}): {action.description}")
+        st.caption(f"Action since then ({action.status}): {widgets.md(action.description)}")
 
 with tools_col:
     suggestion: int | None = None
@@ -446,7 +449,7 @@ else:
     if missing:
         st.write(f"Still to score: items {', '.join(str(i.number) for i in missing)}.")
     confirmed = st.checkbox(
-        f"I, {review.reviewer_name(rater)}, have scored every item independently.",
+        f"I, {widgets.md(review.reviewer_name(rater))}, have scored every item independently.",
         key=f"ws:{review_id}:{rater}:confirm",
     )
     if st.button("Submit my scores", type="primary", disabled=not confirmed, key="ws:submit"):
@@ -457,5 +460,5 @@ else:
             widgets.show_error(error)
         else:
             opened = " Both have submitted: the consensus is open." if submitted.consensus_open else ""
-            flash(f"Scores of {review.reviewer_name(rater)} submitted.{opened}")
+            flash(f"Scores of {widgets.md(review.reviewer_name(rater))} submitted.{opened}")
             st.rerun()

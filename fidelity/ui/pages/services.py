@@ -101,7 +101,7 @@ def _submit_service(values: dict[str, object], save: Callable[[Session], Service
         return
     st.session_state[Keys.SERVICE_ID] = service.id
     widgets.request_selection("services:edit_picker", service.id)  # its label may have changed
-    flash(done.format(name=service.name))
+    flash(done.format(name=widgets.md(service.name)))
     st.rerun()
 
 
@@ -153,9 +153,11 @@ with setup_tab:
                 try:
                     with resources.transaction() as session:
                         create(session, actor=resources.ACTOR, name=name)
-                    flash(f"Added {kind} “{name.strip()}”.")
+                    flash(f"Added {kind} “{widgets.md(name.strip())}”.")
                     st.rerun()
                 except repository.InputError as error:
                     widgets.show_error(error)
         names = programmes if kind == "programme" else areas
-        column.caption(f"{len(names)} {kind}s: " + (", ".join(names.values()) if names else "none yet"))
+        column.caption(
+            f"{len(names)} {kind}s: " + (", ".join(widgets.md(n) for n in names.values()) if names else "none yet")
+        )

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from fidelity.scales import Item, Scale
+from fidelity.scales import SCORES, Item, Scale
 from fidelity.ui.state import Keys
 
 PROVISIONAL = "Provisional"
@@ -58,6 +58,37 @@ def remembered_select(
     chosen = st.selectbox(label, options, index=None, format_func=format_func, key=key, placeholder=placeholder)
     # The browser sends back the option's label; a label that changed since it was drawn matches nothing.
     return chosen if chosen in options else None
+
+
+def chosen_review(
+    labels: dict[int, str], *, key: str, default: int, label: str = "Review", prompt: str | None = None
+) -> int:
+    """Pick a review (`labels`: id -> text), remembered across pages; stops the page while none is chosen."""
+    wanted = st.session_state.get(Keys.REVIEW_ID)
+    review_id = remembered_select(
+        label, list(labels), key=key, wanted=wanted if wanted in labels else default, format_func=labels.__getitem__
+    )
+    st.session_state[Keys.REVIEW_ID] = review_id
+    if review_id is None:
+        if prompt:
+            st.info(prompt)
+        st.stop()
+    return int(review_id)
+
+
+def score_radio(
+    label: str, item: Item, score: int | None, *, key: str, on_change: Callable[..., Any], args: tuple[Any, ...]
+) -> None:
+    """The 1-5 choice with each score's criteria as its text."""
+    st.radio(
+        label,
+        list(SCORES),
+        index=score - 1 if score else None,
+        format_func=lambda s: f"{s} — {item.criteria[s]}",
+        key=key,
+        on_change=on_change,
+        args=args,
+    )
 
 
 def service_picker(services: pd.DataFrame, *, key: str) -> int | None:

@@ -11,7 +11,7 @@ import streamlit as st
 from fidelity import agreement, repository, scoring
 from fidelity.models import Rater, ReviewStatus
 from fidelity.ui import navigation, resources, widgets
-from fidelity.ui.state import Keys, show_flash
+from fidelity.ui.state import show_flash
 
 ERROR = "cs:error"
 
@@ -33,17 +33,7 @@ labels = {
     for r in reviews
 }
 open_ids = [r.id for r in reviews if r.status != ReviewStatus.FINAL]
-wanted = st.session_state.get(Keys.REVIEW_ID)
-review_id = widgets.remembered_select(
-    "Review",
-    list(labels),
-    key=f"cs:review:{service_id}",
-    wanted=wanted if wanted in labels else (open_ids or list(labels))[0],
-    format_func=labels.__getitem__,
-)
-if review_id is None:
-    st.stop()
-st.session_state[Keys.REVIEW_ID] = review_id
+review_id = widgets.chosen_review(labels, key=f"cs:review:{service_id}", default=(open_ids or list(labels))[0])
 
 with resources.reading() as session:
     context = repository.review_context(session, review_id)
@@ -190,14 +180,8 @@ for column, name, rating in ((left, lead_name, lead_rating), (right, second_name
 
 score_col, notes_col = st.columns([3, 2], gap="large")
 with score_col:
-    st.radio(
-        "Agreed score",
-        list(scoring.SCORES),
-        index=saved.score - 1 if saved and saved.score else None,
-        format_func=lambda s: f"{s} — {item.criteria[s]}",
-        key=_key(number, "score"),
-        on_change=_save,
-        args=(number,),
+    widgets.score_radio(
+        "Agreed score", item, saved.score if saved else None, key=_key(number, "score"), on_change=_save, args=(number,)
     )
 with notes_col:
     for field, label, hint in (

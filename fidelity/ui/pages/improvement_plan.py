@@ -9,7 +9,7 @@ from fidelity import charts, plans, repository
 from fidelity.models import ReviewStatus
 from fidelity.plans import ActionDates, ActionStatus
 from fidelity.ui import navigation, resources, widgets
-from fidelity.ui.state import Keys, flash, show_flash
+from fidelity.ui.state import flash, show_flash
 
 st.title("Improvement plan")
 show_flash()
@@ -23,17 +23,9 @@ if not finals:
     st.page_link(navigation.WORKSPACE, label="Go to the review workspace", icon=":material/edit_note:")
     st.stop()
 labels = {r.id: f"{r.visit_start:%d %b %Y} · {r.kind_label} · total {r.total}, {r.band}" for r in finals}
-wanted = st.session_state.get(Keys.REVIEW_ID)
-review_id = widgets.remembered_select(
-    "Plan for the review of",
-    list(labels),
-    key=f"plan:review:{service_id}",
-    wanted=wanted if wanted in labels else finals[0].id,
-    format_func=labels.__getitem__,
+review_id = widgets.chosen_review(
+    labels, key=f"plan:review:{service_id}", default=finals[0].id or 0, label="Plan for the review of"
 )
-if review_id is None:
-    st.stop()
-st.session_state[Keys.REVIEW_ID] = review_id
 
 with resources.reading() as session:
     context = repository.review_context(session, review_id)

@@ -6,7 +6,6 @@ import streamlit as st
 from fidelity import charts, reports, repository
 from fidelity.models import ReviewStatus
 from fidelity.ui import resources, widgets
-from fidelity.ui.state import Keys
 
 st.title("Fidelity report")
 
@@ -22,17 +21,7 @@ labels = {
     for r in reviews
 }
 finals = [r.id for r in reviews if r.status == ReviewStatus.FINAL]
-wanted = st.session_state.get(Keys.REVIEW_ID)
-review_id = widgets.remembered_select(
-    "Review",
-    list(labels),
-    key=f"report:review:{service_id}",
-    wanted=wanted if wanted in labels else (finals or list(labels))[0],
-    format_func=labels.__getitem__,
-)
-if review_id is None:
-    st.stop()
-st.session_state[Keys.REVIEW_ID] = review_id
+review_id = widgets.chosen_review(labels, key=f"report:review:{service_id}", default=(finals or list(labels))[0])
 
 with resources.reading() as session:
     data = repository.report_data(session, review_id)

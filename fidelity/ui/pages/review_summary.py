@@ -6,7 +6,7 @@ import streamlit as st
 from fidelity import charts, repository, scoring
 from fidelity.models import ReviewStatus
 from fidelity.ui import navigation, resources, widgets
-from fidelity.ui.state import Keys, show_flash
+from fidelity.ui.state import show_flash
 
 st.title("Review summary")
 show_flash()
@@ -25,19 +25,9 @@ labels = {
     + ("" if r.status == ReviewStatus.FINAL else f" ({r.status})")
     for r in reviews
 }
-ids = list(labels)
-wanted = st.session_state.get(Keys.REVIEW_ID)
-review_id = widgets.remembered_select(
-    "Review",
-    ids,
-    key=f"summary:review:{service_id}",
-    wanted=wanted if wanted in ids else ids[0],
-    format_func=labels.__getitem__,
+review_id = widgets.chosen_review(
+    labels, key=f"summary:review:{service_id}", default=next(iter(labels)), prompt="Choose a review."
 )
-st.session_state[Keys.REVIEW_ID] = review_id
-if review_id is None:
-    st.info("Choose a review.")
-    st.stop()
 
 with resources.reading() as session:
     context = repository.review_context(session, review_id)

@@ -298,11 +298,10 @@ if item.notes:
 
 criteria_col, tools_col = st.columns([3, 2], gap="large")
 with criteria_col:
-    st.radio(
+    widgets.score_radio(
         "Score (the criteria for each score)",
-        list(scoring.SCORES),
-        index=saved.score - 1 if saved and saved.score else None,
-        format_func=lambda s: f"{s} — {item.criteria[s]}",
+        item,
+        saved.score if saved else None,
         key=_key(number, "score"),
         on_change=_save,
         args=(number,),

@@ -1,16 +1,21 @@
-"""The command line: python -m fidelity score|import-reviews|import-outcomes|migrate|demo."""
+"""The command line: python -m fidelity score|import-reviews|import-outcomes|migrate|demo|create-user|export|restore.
+
+Whoever runs it on the server already holds the database, so it acts as an admin (`access.operator`)
+and its changes are in the audit log as "command line".
+"""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import json
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from fidelity import db, demo, repository, scoring
+from fidelity import access, accounts, backup, db, demo, repository, scoring
 from fidelity.scales import Scale, ScaleFileError, load_scales
 from fidelity.settings import Settings
 
@@ -82,7 +87,7 @@ def import_reviews_command(url: str, scales: dict[str, Scale], path: Path) -> st
     db.migrate(url)
     with db.session_scope(db.make_engine(url)) as session:
         result = repository.import_past_reviews(
-            session, actor="cli", scales=scales, content=content, filename=path.name, today=date.today()
+            session, actor=access.operator(), scales=scales, content=content, filename=path.name, today=date.today()
         )
     return f"imported {len(result.imported)} review(s)" + (
         f"; {len(result.already_present)} already present (rows {', '.join(map(str, result.already_present))})"
@@ -102,8 +107,51 @@ def import_outcomes_command(url: str, path: Path) -> str:
     content = _read(path)
     db.migrate(url)
     with db.session_scope(db.make_engine(url)) as session:
-        rows = repository.import_outcomes(session, actor="cli", content=content, filename=path.name)
+        rows = repository.import_outcomes(session, actor=access.operator(), content=content, filename=path.name)
     return f"imported {len(rows)} quarter(s)"
+
+
+def _read_password(prompt_twice: bool) -> str:
+    """From the terminal (asked twice, not echoed), or one line from standard input when piped."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if prompt_twice and getpass.getpass("Password again: ") != password:
+        raise CliError("the two passwords differ; nothing was saved")
+    return password
+
+
+def create_user_command(url: str, args: argparse.Namespace) -> str:
+    db.migrate(url)
+    data = {"username": args.username, "display_name": args.name or args.username, "role": args.role}
+    data |= {"email": args.email, "password": _read_password(prompt_twice=True)}
+    with db.session_scope(db.make_engine(url)) as session:
+        if not accounts.has_users(session):
+            if args.role != access.Role.ADMIN:
+                raise CliError("the first account must be an admin (--role admin)")
+            user = accounts.create_first_admin(session, data)
+        else:
+            user = accounts.create_user(session, actor=access.operator(), data=data)
+    return f"created {user.role} account {user.username!r}"
+
+
+def export_command(url: str, path: Path) -> str:
+    engine = db.make_engine(url)
+    if path.suffix.lower() == ".xlsx":
+        content = backup.export_xlsx(engine, actor=access.operator())
+    elif path.suffix.lower() == ".zip":
+        content = backup.export_csv_zip(engine, actor=access.operator())
+    else:
+        raise CliError(f"{path}: name the file .xlsx (one workbook) or .zip (CSV files)")
+    path.write_bytes(content)
+    return f"exported the database to {path} ({len(content):,} bytes)"
+
+
+def restore_command(url: str, path: Path) -> str:
+    content = _read(path)
+    db.migrate(url)
+    counts = backup.restore(db.make_engine(url), content, path.name)
+    return f"restored {sum(counts.values()):,} rows into {len(counts)} tables from {path}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,6 +168,15 @@ def _parser() -> argparse.ArgumentParser:
     quarters.add_argument("file", type=Path, help="columns: service, quarter, and the figures of the template")
     commands.add_parser("migrate", help="create or upgrade the database schema")
     commands.add_parser("demo", help="load clearly labelled synthetic demo data")
+    user = commands.add_parser("create-user", help="add an account (the first one must be an admin)")
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=[str(r) for r in access.Role])
+    user.add_argument("--name", help="display name (defaults to the username)")
+    user.add_argument("--email", help="for single sign-on: the email the identity provider gives")
+    export = commands.add_parser("export", help="export the whole database to .xlsx or .zip (CSV files)")
+    export.add_argument("file", type=Path)
+    restore = commands.add_parser("restore", help="restore an export into an empty database")
+    restore.add_argument("file", type=Path)
     return parser
 
 
@@ -139,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 summary = demo.load_demo(
                     session,
                     scales=scales,
-                    actor="cli",
+                    actor=access.operator(),
                     progress=lambda _fraction, message: print(message, file=sys.stderr),
                 )
             print(
@@ -150,12 +207,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(import_reviews_command(settings.database_url, scales, args.file))
         elif args.command == "import-outcomes":
             print(import_outcomes_command(settings.database_url, args.file))
+        elif args.command == "create-user":
+            print(create_user_command(settings.database_url, args))
+        elif args.command == "export":
+            print(export_command(settings.database_url, args.file))
+        elif args.command == "restore":
+            print(restore_command(settings.database_url, args.file))
     except repository.ImportRefused as error:
         print(f"error: {args.file}: nothing imported; {len(error.problems)} problem(s):", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except (CliError, ScaleFileError, demo.DemoAlreadyLoaded, repository.InputError) as error:
+    except (
+        CliError,
+        ScaleFileError,
+        demo.DemoAlreadyLoaded,
+        repository.InputError,
+        repository.PermissionDenied,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -12,9 +12,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
 from fidelity import models  # noqa: F401  -- registers the tables on SQLModel.metadata
+from fidelity.errors import Conflict
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -59,6 +61,12 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+        except StaleDataError as error:
+            session.rollback()
+            raise Conflict(
+                "Someone else saved the same thing at the same moment, so your change was not saved. "
+                "Your entry is still shown: check the current values and save again."
+            ) from error
         except BaseException:
             session.rollback()
             raise

@@ -7,14 +7,17 @@ and describe no real service.
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 
-from fidelity import plans, repository, scoring
+from fidelity import accounts, plans, repository, scoring
+from fidelity.access import Actor, Role, require_admin
 from fidelity.models import (
+    ActionNote,
     Area,
     ImprovementAction,
     ItemRating,
@@ -25,6 +28,8 @@ from fidelity.models import (
     ReviewKind,
     ReviewStatus,
     Service,
+    User,
+    UserScope,
 )
 from fidelity.scales import Scale
 
@@ -46,6 +51,7 @@ PROVIDERS = [
     "Demo NHS Foundation Trust",
 ]
 REVIEWERS = ["Demo Reviewer A. Patel", "Demo Reviewer B. Jones", "Demo Reviewer C. Okafor", "Demo Reviewer D. Smith"]
+LEAD_AREA = "Norfolk"  # the demo service lead leads this area's services
 # How much harder (negative) or easier each item is than the service's overall level; the
 # literature finds time-unlimited support and executive support least often in place (Kim 2015).
 ITEM_EASE = {
@@ -237,11 +243,15 @@ def load_demo(
     session: Session,
     *,
     scales: dict[str, Scale],
-    actor: str = "demo",
+    actor: Actor,
     today: date | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Add the demo programme, areas, services and reviews in the caller's transaction."""
+    """Add the demo programme, areas, services, reviews and accounts in the caller's transaction (admins only).
+
+    The demo accounts get random passwords, shown on the sign-in page until the demo data is removed.
+    """
+    require_admin(actor, "load the demo data")
     if demo_loaded(session):
         raise DemoAlreadyLoaded("the demo data is already loaded")
     today = today or date.today()
@@ -251,6 +261,10 @@ def load_demo(
     programme = Programme(name=DEMO_PROGRAMME, is_demo=True)
     session.add(programme)
     session.flush()
+    reviewer_ids = {name: _demo_user(session, actor, name, Role.REVIEWER).id for name in REVIEWERS}
+    service_lead = _demo_user(session, actor, "Demo Service Lead", Role.SERVICE_LEAD)
+    commissioner = _demo_user(session, actor, "Demo Commissioner", Role.COMMISSIONER)
+    session.add(UserScope(user_id=commissioner.id or 0, programme_id=programme.id))
     services = reviews = ratings = quarters = 0
     areas = FIRST_WAVE + EXPANSION
     for index, area_name in enumerate(areas):
@@ -272,6 +286,8 @@ def load_demo(
             )
             session.add(service)
             session.flush()
+            if area_name == LEAD_AREA:
+                session.add(UserScope(user_id=service_lead.id or 0, service_id=service.id))
             services += 1
             level = rng.uniform(2.6, 3.9)
             visits = _review_dates(rng, start + timedelta(days=rng.randint(60, 200)), today)
@@ -292,6 +308,8 @@ def load_demo(
                     visit_end=visit + timedelta(days=1),
                     lead_reviewer=lead,
                     second_reviewer=second,
+                    lead_user_id=reviewer_ids[lead],
+                    second_user_id=reviewer_ids[second],
                 )
                 review.created_at = _moment(visit - timedelta(days=rng.randint(30, 60)))
                 if not last_and_open:
@@ -317,7 +335,7 @@ def load_demo(
     summary = DemoSummary(services=services, reviews=reviews, ratings=ratings, quarters=quarters)
     repository.record(
         session,
-        actor=actor,
+        actor=actor.name,
         action="load_demo",
         entity="demo",
         entity_id=DEMO_PROGRAMME,
@@ -327,3 +345,77 @@ def load_demo(
     if progress:
         progress(1.0, "Demo data loaded")
     return summary
+
+
+def _demo_user(session: Session, actor: Actor, display_name: str, role: Role) -> User:
+    username = "demo." + {Role.SERVICE_LEAD: "lead", Role.COMMISSIONER: "commissioner"}.get(
+        role, display_name.split()[-1].lower()
+    )
+    return accounts.create_user(
+        session,
+        actor=actor,
+        data={
+            "username": username,
+            "display_name": display_name,
+            "role": role,
+            "password": secrets.token_urlsafe(9),
+        },
+        is_demo=True,
+    )
+
+
+def remove_demo(session: Session, *, actor: Actor) -> int:
+    """Delete every demo row (services, reviews, plans, outcomes, demo accounts); returns services removed.
+
+    Reviews, plans and outcomes someone added to a demo service go with it: it is demo data.
+    """
+    require_admin(actor, "remove the demo data")
+    service_ids = list(session.exec(select(Service.id).where(Service.is_demo == True)))  # noqa: E712
+    review_ids = list(session.exec(select(Review.id).where(col(Review.service_id).in_(service_ids))))
+    action_ids = list(
+        session.exec(select(ImprovementAction.id).where(col(ImprovementAction.review_id).in_(review_ids)))
+    )
+    user_ids = list(session.exec(select(User.id).where(User.is_demo == True)))  # noqa: E712
+    if not service_ids and not user_ids:
+        return 0
+    assigned = col(Review.lead_user_id).in_(user_ids) | col(Review.second_user_id).in_(user_ids)
+    if session.exec(select(Review.id).where(assigned, col(Review.service_id).not_in(service_ids))).first():
+        raise repository.InputError("demo: a demo account is assigned to a real review; reassign it first")
+    statements = [
+        delete(ActionNote).where(col(ActionNote.action_id).in_(action_ids)),
+        delete(ImprovementAction).where(col(ImprovementAction.id).in_(action_ids)),
+        delete(ItemRating).where(col(ItemRating.review_id).in_(review_ids)),
+        delete(OutcomePeriod).where(col(OutcomePeriod.service_id).in_(service_ids)),
+        delete(UserScope).where(col(UserScope.user_id).in_(user_ids) | col(UserScope.service_id).in_(service_ids)),
+    ]
+    for statement in statements:
+        session.exec(statement)  # type: ignore[call-overload]
+    _delete_reviews(session, review_ids)
+    session.exec(delete(Service).where(col(Service.id).in_(service_ids)))  # type: ignore[call-overload]
+    session.exec(delete(User).where(col(User.id).in_(user_ids)))  # type: ignore[call-overload]
+    demo_areas = select(Area.id).where(Area.is_demo == True)  # noqa: E712
+    used = select(Service.area_id)
+    session.exec(delete(Area).where(col(Area.id).in_(demo_areas), col(Area.id).not_in(used)))  # type: ignore[call-overload]
+    demo_programmes = select(Programme.id).where(Programme.is_demo == True)  # noqa: E712
+    in_use = select(Service.programme_id)
+    session.exec(delete(Programme).where(col(Programme.id).in_(demo_programmes), col(Programme.id).not_in(in_use)))  # type: ignore[call-overload]
+    session.flush()
+    repository.record(
+        session,
+        actor=actor.name,
+        action="remove_demo",
+        entity="demo",
+        entity_id=DEMO_PROGRAMME,
+        before={"services": len(service_ids), "reviews": len(review_ids), "accounts": len(user_ids)},
+    )
+    return len(service_ids)
+
+
+def _delete_reviews(session: Session, review_ids: list[int]) -> None:
+    """Amendments refer to the reviews they correct, so remove the latest of each chain first."""
+    remaining = set(review_ids)
+    while remaining:
+        referenced = set(session.exec(select(Review.amends_id).where(col(Review.id).in_(remaining))))
+        leaves = remaining - referenced
+        session.exec(delete(Review).where(col(Review.id).in_(leaves)))  # type: ignore[call-overload]
+        remaining -= leaves

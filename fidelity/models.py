@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import field_validator
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from fidelity.plans import ActionStatus
@@ -37,11 +37,54 @@ class Rater(StrEnum):
     CONSENSUS = "consensus"
 
 
+def version_column() -> Column[int]:
+    """A row version for optimistic concurrency: SQLAlchemy updates only the version it read."""
+    return Column("version", Integer, nullable=False, server_default="1")
+
+
 def _clean_text(value: str) -> str:
     value = value.strip()
     if not value:
         raise ValueError("must not be empty")
     return value
+
+
+# --- users --------------------------------------------------------------------------------------
+
+_user_version = version_column()
+
+
+class User(SQLModel, table=True):
+    """A person who signs in. `password_hash` is empty for single-sign-on-only accounts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    display_name: str = Field(max_length=120)
+    email: str | None = Field(default=None, max_length=254, index=True)
+    role: str = Field(max_length=20)
+    password_hash: str = Field(default="", max_length=255)
+    is_active: bool = True
+    is_demo: bool = False
+    # Shown on the sign-in page while demo data is loaded; removed with the demo data.
+    demo_password: str | None = Field(default=None, max_length=80)
+    failed_sign_ins: int = 0
+    last_failed_at: datetime | None = None
+    last_signed_in_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+    version: int = Field(default=1, sa_column=_user_version)
+
+    __mapper_args__ = {"version_id_col": _user_version}
+
+
+class UserScope(SQLModel, table=True):
+    """What a service lead leads (a service) or a commissioner commissions (a programme or an area)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    service_id: int | None = Field(default=None, foreign_key="service.id")
+    programme_id: int | None = Field(default=None, foreign_key="programme.id")
+    area_id: int | None = Field(default=None, foreign_key="area.id")
 
 
 # --- programmes, areas, services ------------------------------------------------------------
@@ -81,12 +124,18 @@ class ServiceCreate(ServiceBase):
         return value.strip()
 
 
+_service_version = version_column()
+
+
 class Service(ServiceBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=160, unique=True)
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
+    version: int = Field(default=1, sa_column=_service_version)
+
+    __mapper_args__ = {"version_id_col": _service_version}
 
 
 # --- scales pinned by reviews -----------------------------------------------------------------
@@ -111,10 +160,15 @@ class ReviewCreate(SQLModel):
     kind: ReviewKind = ReviewKind.FOLLOW_UP
     visit_start: date
     visit_end: date | None = None
-    lead_reviewer: str = Field(max_length=120)
+    lead_reviewer: str = Field(default="", max_length=120)
     second_reviewer: str | None = Field(default=None, max_length=120)
+    lead_user_id: int | None = None
+    second_user_id: int | None = None
 
-    _lead = field_validator("lead_reviewer")(_clean_text)
+    @field_validator("lead_reviewer")
+    @classmethod
+    def _strip_lead(cls, value: str) -> str:
+        return value.strip()
 
     @field_validator("second_reviewer")
     @classmethod
@@ -142,6 +196,11 @@ class Review(SQLModel, table=True):
     visit_end: date | None = None
     lead_reviewer: str = Field(max_length=120)
     second_reviewer: str | None = Field(default=None, max_length=120)
+    lead_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    second_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # An amendment is a new final review that corrects an earlier one, which stays as it was.
+    amends_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    amendment_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     total: int | None = None
     band: str | None = Field(default=None, max_length=40)
     lead_submitted_at: datetime | None = None
@@ -196,8 +255,12 @@ class RatingInput(SQLModel):
     recommendation: str = Field(default="", max_length=20_000)
 
 
+_rating_version = version_column()
+
+
 class ItemRating(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("review_id", "item_number", "rater"),)
+    __mapper_args__ = {"version_id_col": _rating_version}
 
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id", index=True)
@@ -215,6 +278,7 @@ class ItemRating(SQLModel, table=True):
     strength: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     recommendation: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     updated_at: datetime = Field(default_factory=utc_now)
+    version: int = Field(default=1, sa_column=_rating_version)
 
 
 # --- audit -------------------------------------------------------------------------------------
@@ -226,7 +290,7 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=120)
     action: str = Field(max_length=40)
     entity: str = Field(max_length=40, index=True)
-    entity_id: str = Field(max_length=80)
+    entity_id: str = Field(max_length=80, index=True)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
@@ -251,7 +315,12 @@ class ActionInput(SQLModel):
         return value.strip()
 
 
+_action_version = version_column()
+
+
 class ImprovementAction(SQLModel, table=True):
+    __mapper_args__ = {"version_id_col": _action_version}
+
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id", index=True)
     item_number: int | None = None
@@ -262,6 +331,7 @@ class ImprovementAction(SQLModel, table=True):
     done_on: date | None = None
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
+    version: int = Field(default=1, sa_column=_action_version)
 
 
 class ActionNote(SQLModel, table=True):
@@ -277,10 +347,14 @@ class ActionNote(SQLModel, table=True):
 # --- quarterly outcomes ------------------------------------------------------------------------
 
 
+_outcome_version = version_column()
+
+
 class OutcomePeriod(SQLModel, table=True):
     """One service's employment outcomes for one quarter (service-level counts, no personal data)."""
 
     __table_args__ = (UniqueConstraint("service_id", "quarter"),)
+    __mapper_args__ = {"version_id_col": _outcome_version}
 
     id: int | None = Field(default=None, primary_key=True)
     service_id: int = Field(foreign_key="service.id", index=True)
@@ -300,3 +374,4 @@ class OutcomePeriod(SQLModel, table=True):
     employer_contacts: int
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
+    version: int = Field(default=1, sa_column=_outcome_version)

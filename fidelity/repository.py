@@ -10,16 +10,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
-from sqlalchemy import func
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import and_, exists, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, SQLModel, col, delete, select
 
-from fidelity import imports, outcomes, plans, reports, scoring
+from fidelity import access, imports, outcomes, plans, reports, scoring
+from fidelity.access import Actor, Role
+from fidelity.audit import record
+from fidelity.audit import snapshot as _snapshot
+from fidelity.errors import Conflict, InputError, NotFound, PermissionDenied, ReviewLocked, check_version, validated
 from fidelity.models import (
     ActionInput,
     ActionNote,
     Area,
-    AuditEvent,
     ImprovementAction,
     ItemRating,
     NamedCreate,
@@ -33,60 +36,14 @@ from fidelity.models import (
     ScaleSnapshot,
     Service,
     ServiceCreate,
+    User,
     utc_now,
 )
 from fidelity.scales import DATA_SOURCE_LABELS, Scale
 
 Input = TypeVar("Input", bound=SQLModel)
 
-
-class InputError(ValueError):
-    """Input a user can correct; the message names the field."""
-
-
-class NotFound(LookupError):
-    pass
-
-
-class ReviewLocked(ValueError):
-    """A final review cannot change."""
-
-
-def validated(model: type[Input], data: dict[str, Any]) -> Input:
-    """Validate user input into `model`, or raise InputError naming each field at fault."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        problems = []
-        for detail in error.errors():
-            field = ".".join(str(part) for part in detail["loc"]) or "input"
-            problems.append(f"{field.replace('_', ' ')}: {detail['msg'].removeprefix('Value error, ')}")
-        raise InputError("; ".join(problems)) from error
-
-
-def _snapshot(row: SQLModel) -> dict[str, Any]:
-    return row.model_dump(mode="json")
-
-
-def record(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    row: SQLModel | None = None,
-    entity: str | None = None,
-    entity_id: Any = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    """Add an audit event; `row` (already flushed) supplies entity, id and the after-values."""
-    if row is not None:
-        entity = entity or row.__tablename__  # type: ignore[attr-defined]
-        entity_id = entity_id if entity_id is not None else getattr(row, "id", None)
-        after = after if after is not None else _snapshot(row)
-    session.add(
-        AuditEvent(actor=actor, action=action, entity=str(entity), entity_id=str(entity_id), before=before, after=after)
-    )
+__all__ = ["Conflict", "InputError", "NotFound", "PermissionDenied", "ReviewLocked", "record", "validated"]
 
 
 def _get(session: Session, model: type[Input], row_id: int) -> Input:
@@ -104,22 +61,23 @@ def _name_taken(session: Session, model: type[SQLModel], name: str, *, except_id
 # --- programmes and areas -----------------------------------------------------------------------
 
 
-def _create_named(session: Session, model: type[Programme] | type[Area], *, actor: str, name: str) -> Any:
+def _create_named(session: Session, model: type[Programme] | type[Area], *, actor: Actor, name: str) -> Any:
+    access.require_admin(actor, f"add a {model.__name__.lower()}")
     data = validated(NamedCreate, {"name": name})
     if _name_taken(session, model, data.name):
         raise InputError(f"name: a {model.__name__.lower()} called {data.name!r} already exists")
     row = model(name=data.name)
     session.add(row)
     session.flush()
-    record(session, actor=actor, action="create", row=row)
+    record(session, actor=actor.name, action="create", row=row)
     return row
 
 
-def create_programme(session: Session, *, actor: str, name: str) -> Programme:
+def create_programme(session: Session, *, actor: Actor, name: str) -> Programme:
     return _create_named(session, Programme, actor=actor, name=name)  # type: ignore[no-any-return]
 
 
-def create_area(session: Session, *, actor: str, name: str) -> Area:
+def create_area(session: Session, *, actor: Actor, name: str) -> Area:
     return _create_named(session, Area, actor=actor, name=name)  # type: ignore[no-any-return]
 
 
@@ -141,7 +99,8 @@ def _check_service_links(session: Session, data: ServiceCreate) -> None:
         raise InputError(f"area: {data.area_id} is not a known area")
 
 
-def create_service(session: Session, *, actor: str, data: dict[str, Any]) -> Service:
+def create_service(session: Session, *, actor: Actor, data: dict[str, Any]) -> Service:
+    access.require_admin(actor, "add a service")
     service_in = validated(ServiceCreate, data)
     _check_service_links(session, service_in)
     if _name_taken(session, Service, service_in.name):
@@ -149,12 +108,16 @@ def create_service(session: Session, *, actor: str, data: dict[str, Any]) -> Ser
     service = Service.model_validate(service_in)
     session.add(service)
     session.flush()
-    record(session, actor=actor, action="create", row=service)
+    record(session, actor=actor.name, action="create", row=service)
     return service
 
 
-def update_service(session: Session, *, actor: str, service_id: int, data: dict[str, Any]) -> Service:
+def update_service(
+    session: Session, *, actor: Actor, service_id: int, data: dict[str, Any], expected_version: int | None = None
+) -> Service:
+    access.require_admin(actor, "change a service")
     service = _get(session, Service, service_id)
+    check_version(service, expected_version, what=f"service {service.name}")
     before = _snapshot(service)
     service_in = validated(ServiceCreate, {**service.model_dump(include=set(ServiceCreate.model_fields)), **data})
     _check_service_links(session, service_in)
@@ -165,12 +128,24 @@ def update_service(session: Session, *, actor: str, service_id: int, data: dict[
     service.updated_at = utc_now()
     session.add(service)
     session.flush()
-    record(session, actor=actor, action="update", row=service, before=before)
+    record(session, actor=actor.name, action="update", row=service, before=before)
     return service
 
 
-def get_service(session: Session, service_id: int) -> Service:
+def get_service(session: Session, service_id: int, *, actor: Actor) -> Service:
+    access.require_service_read(session, actor, service_id)
     return _get(session, Service, service_id)
+
+
+def _in_force() -> Any:
+    """A final review that no amendment has replaced: the one that counts."""
+    amendment = aliased(Review)
+    return and_(Review.status == ReviewStatus.FINAL, ~exists().where(amendment.amends_id == Review.id))
+
+
+def _visible(query: Any, session: Session, actor: Actor, service_column: Any) -> Any:
+    visible = access.visible_service_ids(session, actor)
+    return query if visible is None else query.where(col(service_column).in_(visible))
 
 
 @dataclass(frozen=True)
@@ -194,24 +169,38 @@ class ServiceOverview:
         return self.latest_total - self.previous_total
 
 
-def list_services_overview(session: Session) -> list[ServiceOverview]:
-    """Every service with its latest and previous final totals, in two queries."""
+def list_services_overview(session: Session, *, actor: Actor) -> list[ServiceOverview]:
+    """Every service the actor can see, with its latest and previous final totals, in three queries."""
     services = session.exec(
-        select(Service, Programme.name, Area.name)
-        .join(Programme, col(Service.programme_id) == Programme.id)
-        .join(Area, col(Service.area_id) == Area.id)
-        .order_by(Area.name, Service.name)
+        _visible(
+            select(Service, Programme.name, Area.name)
+            .join(Programme, col(Service.programme_id) == Programme.id)
+            .join(Area, col(Service.area_id) == Area.id)
+            .order_by(Area.name, Service.name),
+            session,
+            actor,
+            Service.id,
+        )
     ).all()
     finals = session.exec(
-        select(Review.service_id, Review.visit_start, Review.total, Review.band)
-        .where(Review.status == ReviewStatus.FINAL)
-        .order_by(col(Review.service_id), col(Review.visit_start).desc(), col(Review.id).desc())
+        _visible(
+            select(Review.service_id, Review.visit_start, Review.total, Review.band)
+            .where(_in_force())
+            .order_by(col(Review.service_id), col(Review.visit_start).desc(), col(Review.id).desc()),
+            session,
+            actor,
+            Review.service_id,
+        )
     ).all()
     in_progress = dict(
         session.exec(
-            select(Review.service_id, func.count())
-            .where(Review.status != ReviewStatus.FINAL)
-            .group_by(Review.service_id)
+            _reviews_readable(
+                select(Review.service_id, func.count())
+                .where(Review.status != ReviewStatus.FINAL)
+                .group_by(Review.service_id),
+                session,
+                actor,
+            )
         ).all()
     )
     latest: dict[int, list[tuple[date, int | None, str | None]]] = {}
@@ -263,9 +252,28 @@ def review_scale(session: Session, review: Review) -> Scale:
     return Scale.from_json(_get(session, ScaleSnapshot, review.scale_hash).content)  # type: ignore[arg-type]
 
 
-def start_review(session: Session, *, actor: str, scales: dict[str, Scale], data: dict[str, Any]) -> Review:
+def _assigned_reviewer(session: Session, user_id: int | None, field: str) -> User | None:
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or user.role not in (Role.REVIEWER, Role.ADMIN):
+        raise InputError(f"{field}: user {user_id} is not an active reviewer or admin account")
+    return user
+
+
+def start_review(session: Session, *, actor: Actor, scales: dict[str, Scale], data: dict[str, Any]) -> Review:
+    """Start a review and assign its reviewers (admins only); reviewers then score it themselves."""
+    access.require_admin(actor, "start a review or assign its reviewers")
     review_in = validated(ReviewCreate, data)
     _get(session, Service, review_in.service_id)
+    lead = _assigned_reviewer(session, review_in.lead_user_id, "lead reviewer")
+    second = _assigned_reviewer(session, review_in.second_user_id, "second reviewer")
+    if lead is not None and second is not None and lead.id == second.id:
+        raise InputError("second reviewer: must be a different person from the lead reviewer")
+    review_in.lead_reviewer = lead.display_name if lead else review_in.lead_reviewer
+    review_in.second_reviewer = second.display_name if second else review_in.second_reviewer
+    if not review_in.lead_reviewer:
+        raise InputError("lead reviewer: choose who leads the review")
     scale = scales.get(review_in.scale_id)
     if scale is None:
         raise InputError(f"scale: {review_in.scale_id!r} is not one of {sorted(scales)}")
@@ -281,28 +289,39 @@ def start_review(session: Session, *, actor: str, scales: dict[str, Scale], data
     )
     session.add(review)
     session.flush()
-    record(session, actor=actor, action="create", row=review)
+    record(session, actor=actor.name, action="create", row=review)
     return review
 
 
-def get_review(session: Session, review_id: int) -> Review:
-    return _get(session, Review, review_id)
+def get_review(session: Session, review_id: int, *, actor: Actor) -> Review:
+    review = _get(session, Review, review_id)
+    access.require_review_read(session, actor, review)
+    return review
+
+
+def _reviews_readable(query: Any, session: Session, actor: Actor) -> Any:
+    """Limit a query on Review to what the actor may read (see access.may_read_review)."""
+    if actor.is_admin:
+        return query
+    assigned = or_(Review.lead_user_id == actor.user_id, Review.second_user_id == actor.user_id)
+    visible = access.visible_service_ids(session, actor) or set()
+    return query.where(or_(assigned, and_(Review.status == ReviewStatus.FINAL, col(Review.service_id).in_(visible))))
 
 
 def list_reviews(
-    session: Session, *, service_id: int | None = None, statuses: tuple[str, ...] | None = None
+    session: Session, *, actor: Actor, service_id: int | None = None, statuses: tuple[str, ...] | None = None
 ) -> list[Review]:
     query = select(Review).order_by(col(Review.visit_start).desc(), col(Review.id).desc())
     if service_id is not None:
         query = query.where(Review.service_id == service_id)
     if statuses:
         query = query.where(col(Review.status).in_(statuses))
-    return list(session.exec(query))
+    return list(session.exec(_reviews_readable(query, session, actor)))
 
 
 def _writable(review: Review) -> None:
     if review.status == ReviewStatus.FINAL:
-        raise ReviewLocked(f"review {review.id} is final and locked; it cannot be changed")
+        raise ReviewLocked(f"review {review.id} is final and locked; correct it with an amendment")
 
 
 def _may_rate(review: Review, rater: str) -> None:
@@ -316,14 +335,22 @@ def _may_rate(review: Review, rater: str) -> None:
 
 
 def save_rating(
-    session: Session, *, actor: str, review_id: int, data: dict[str, Any], rater: str = Rater.LEAD
+    session: Session,
+    *,
+    actor: Actor,
+    review_id: int,
+    data: dict[str, Any],
+    rater: str = Rater.LEAD,
+    expected_version: int | None = None,
 ) -> ItemRating | None:
     """Save one reviewer's rating of one item of an open review.
 
     Only the fields given change; the others keep their stored values. Saving what is already
-    stored writes nothing, and the stored rating (or None) is returned.
+    stored writes nothing, and the stored rating (or None) is returned. `expected_version` is the
+    version the user's page showed (0 for none yet): a rating saved by someone else since is a Conflict.
     """
     review = _get(session, Review, review_id)
+    access.require_review_edit(actor, review, rater)
     _writable(review)
     _may_rate(review, rater)
     rating_in = validated(RatingInput, data)
@@ -348,6 +375,8 @@ def save_rating(
         )
     ).first()
     before = _snapshot(rating) if rating else None
+    if expected_version is not None and (rating.version if rating else 0) != expected_version:
+        check_version(rating or ItemRating(version=0), expected_version, what=f"item {item.number}")
     entered = rating_in.model_dump(exclude={"item_number"}, exclude_unset=True)
     if "checklist_ticked" in entered:
         entered["checklist_ticked"] = sorted(set(rating_in.checklist_ticked))
@@ -365,7 +394,7 @@ def save_rating(
     review.updated_at = utc_now()
     session.add(review)
     session.flush()
-    record(session, actor=actor, action="create" if before is None else "update", row=rating, before=before)
+    record(session, actor=actor.name, action="create" if before is None else "update", row=rating, before=before)
     return rating
 
 
@@ -384,12 +413,13 @@ def scores_of(session: Session, review_id: int, *, rater: str = Rater.LEAD) -> d
     return {number: score for number, score in rows if score is not None}
 
 
-def submit_scores(session: Session, *, actor: str, review_id: int, rater: str) -> Review:
+def submit_scores(session: Session, *, actor: Actor, review_id: int, rater: str) -> Review:
     """A reviewer hands in a complete set of independent scores; when both have, consensus opens.
 
     Items both reviewers scored the same are entered as agreed, to be confirmed at consensus.
     """
     review = _get(session, Review, review_id)
+    access.require_review_edit(actor, review, rater)
     _writable(review)
     if review.single_reviewer or rater not in review.raters:
         raise InputError("rater: only the two reviewers of a two-reviewer review submit scores")
@@ -411,7 +441,7 @@ def submit_scores(session: Session, *, actor: str, review_id: int, rater: str) -
     review.updated_at = utc_now()
     session.add(review)
     session.flush()
-    record(session, actor=actor, action=f"submit_{rater}", row=review, before=before)
+    record(session, actor=actor.name, action=f"submit_{rater}", row=review, before=before)
     return review
 
 
@@ -425,6 +455,8 @@ class ReviewContext:
     previous: Review | None
     previous_scores: dict[int, int]
     previous_actions: list[ImprovementAction]  # the plan that followed the previous final review
+    amendment_of: Review | None = None  # the final review this one corrects
+    amended_by: Review | None = None  # the amendment that replaced this one
 
     def scores(self, rater: str) -> dict[int, int]:
         return {n: r.score for n, r in self.ratings.get(rater, {}).items() if r.score is not None}
@@ -479,9 +511,9 @@ class ReviewContext:
         ]
 
 
-def report_data(session: Session, review_id: int) -> reports.ReportData:
+def report_data(session: Session, review_id: int, *, actor: Actor) -> reports.ReportData:
     """Everything the fidelity report shows for one review."""
-    context = review_context(session, review_id)
+    context = review_context(session, review_id, actor=actor)
     review, scale = context.review, context.scale
     service = _get(session, Service, review.service_id)
     area, programme = _get(session, Area, service.area_id), _get(session, Programme, service.programme_id)
@@ -515,16 +547,23 @@ def report_data(session: Session, review_id: int) -> reports.ReportData:
                 "Due": a.due_date,
                 "Status": a.status,
             }
-            for a in list_actions(session, review_id=review_id)
+            for a in _actions_of(session, review)
         ],
     )
 
 
-def review_context(session: Session, review_id: int) -> ReviewContext:
+def review_context(session: Session, review_id: int, *, actor: Actor) -> ReviewContext:
+    """A review as this actor may see it: a reviewer sees only their own scores until both have submitted."""
     review = _get(session, Review, review_id)
+    access.require_review_read(session, actor, review)
     previous = previous_final_review(session, review)
+    shown_raters: tuple[str, ...] = (Rater.LEAD, Rater.SECOND, Rater.CONSENSUS)
+    held = access.assigned_raters(actor, review)
+    if not actor.is_admin and held and review.status != ReviewStatus.FINAL and not review.consensus_open:
+        shown_raters = held
     ratings: dict[str, dict[int, ItemRating]] = {}
-    for row in session.exec(select(ItemRating).where(ItemRating.review_id == review_id)):
+    query = select(ItemRating).where(ItemRating.review_id == review_id, col(ItemRating.rater).in_(shown_raters))
+    for row in session.exec(query):
         ratings.setdefault(row.rater, {})[row.item_number] = row
     return ReviewContext(
         review=review,
@@ -532,7 +571,9 @@ def review_context(session: Session, review_id: int) -> ReviewContext:
         ratings=ratings,
         previous=previous,
         previous_scores=counted_scores(session, previous) if previous else {},
-        previous_actions=list_actions(session, review_id=previous.id) if previous and previous.id else [],
+        previous_actions=_actions_of(session, previous) if previous else [],
+        amendment_of=session.get(Review, review.amends_id) if review.amends_id else None,
+        amended_by=session.exec(select(Review).where(Review.amends_id == review.id)).first(),
     )
 
 
@@ -540,9 +581,10 @@ def counted_scores(session: Session, review: Review) -> dict[int, int]:
     return scores_of(session, review.id or 0, rater=review.counted_rater)
 
 
-def finalise_review(session: Session, *, actor: str, review_id: int) -> Review:
+def finalise_review(session: Session, *, actor: Actor, review_id: int) -> Review:
     """Lock a complete review and record its total and band (from the counted scores)."""
     review = _get(session, Review, review_id)
+    access.require_review_edit(actor, review)
     _writable(review)
     if not review.single_reviewer and not review.consensus_open:
         raise InputError("cannot finalise: both reviewers must submit their scores and agree the consensus first")
@@ -563,7 +605,7 @@ def finalise_review(session: Session, *, actor: str, review_id: int) -> Review:
     review.finalised_at = review.updated_at = utc_now()
     session.add(review)
     session.flush()
-    record(session, actor=actor, action="finalise", row=review, before=before)
+    record(session, actor=actor.name, action="finalise", row=review, before=before)
     return review
 
 
@@ -573,9 +615,10 @@ def previous_final_review(session: Session, review: Review) -> Review | None:
         select(Review)
         .where(
             Review.service_id == review.service_id,
-            Review.status == ReviewStatus.FINAL,
+            _in_force(),
             Review.scale_id == review.scale_id,
             Review.id != review.id,
+            col(Review.id) != review.amends_id,
             col(Review.visit_start) <= review.visit_start,
         )
         .order_by(col(Review.visit_start).desc(), col(Review.id).desc())
@@ -602,14 +645,20 @@ class ReviewListing:
     scored: int
 
 
-def list_reviews_with_services(session: Session, *, statuses: tuple[str, ...], limit: int = 50) -> list[ReviewListing]:
-    """Reviews in the given statuses, newest visit first, with their service and progress."""
+def list_reviews_with_services(
+    session: Session, *, actor: Actor, statuses: tuple[str, ...], limit: int = 50
+) -> list[ReviewListing]:
+    """Reviews in the given statuses that the actor may read, newest visit first, with service and progress."""
     rows = session.exec(
-        select(Review, Service.name)
-        .join(Service, col(Review.service_id) == Service.id)
-        .where(col(Review.status).in_(statuses))
-        .order_by(col(Review.visit_start).desc(), col(Review.id).desc())
-        .limit(limit)
+        _reviews_readable(
+            select(Review, Service.name)
+            .join(Service, col(Review.service_id) == Service.id)
+            .where(col(Review.status).in_(statuses))
+            .order_by(col(Review.visit_start).desc(), col(Review.id).desc())
+            .limit(limit),
+            session,
+            actor,
+        )
     ).all()
     counts = scored_counts(session, [review.id for review, _ in rows if review.id is not None])
     return [
@@ -623,12 +672,13 @@ class HistoryEntry:
     scores: dict[int, int]
 
 
-def service_history(session: Session, service_id: int) -> list[HistoryEntry]:
-    """The service's final reviews, oldest first, each with its counted item scores (two queries)."""
+def service_history(session: Session, service_id: int, *, actor: Actor) -> list[HistoryEntry]:
+    """The service's final reviews in force (amended ones by their amendment), oldest first, with scores."""
+    access.require_service_read(session, actor, service_id)
     finals = list(
         session.exec(
             select(Review)
-            .where(Review.service_id == service_id, Review.status == ReviewStatus.FINAL)
+            .where(Review.service_id == service_id, _in_force())
             .order_by(col(Review.visit_start), col(Review.id))
         )
     )
@@ -663,9 +713,10 @@ class ImportResult:
 
 
 def import_past_reviews(
-    session: Session, *, actor: str, scales: dict[str, Scale], content: bytes, filename: str, today: date
+    session: Session, *, actor: Actor, scales: dict[str, Scale], content: bytes, filename: str, today: date
 ) -> ImportResult:
     """Import final past reviews from CSV or XLSX: all rows or none; a review already present is skipped."""
+    access.require_admin(actor, "import past reviews")
     try:
         rows = imports.read_rows(content, filename)
     except imports.ImportFileError as error:
@@ -715,7 +766,7 @@ def import_past_reviews(
             )
             for number, score in past.scores.items()
         )
-        record(session, actor=actor, action="import", row=review)
+        record(session, actor=actor.name, action="import", row=review)
         existing.add((service.id, past.visit, past.scale_id))
         imported.append(past.row)
     session.flush()
@@ -737,9 +788,20 @@ def _outcome_problems(quarter: str, figures: dict[str, Any]) -> dict[str, str]:
 
 
 def save_outcome(
-    session: Session, *, actor: str, service_id: int, quarter: str, figures: dict[str, Any], replace: bool = False
+    session: Session,
+    *,
+    actor: Actor,
+    service_id: int,
+    quarter: str,
+    figures: dict[str, Any],
+    replace: bool = False,
+    expected_version: int | None = None,
 ) -> OutcomePeriod:
-    """Enter (or, with `replace`, correct) one service's figures for one quarter."""
+    """Enter (or, with `replace`, correct) one service's figures for one quarter.
+
+    `expected_version` is the version of the quarter the user corrected: a newer one is a Conflict.
+    """
+    access.require_service_upkeep(session, actor, service_id, "enter outcomes")
     _get(session, Service, service_id)
     quarter = quarter.strip().upper()
     found = _outcome_problems(quarter, figures)
@@ -750,6 +812,8 @@ def save_outcome(
     ).first()
     if existing is not None and not replace:
         raise InputError(f"quarter: {quarter} is already entered for this service; correct it instead")
+    if existing is not None:
+        check_version(existing, expected_version, what=f"the {quarter} figures")
     before = _snapshot(existing) if existing else None
     period = existing or OutcomePeriod(
         service_id=service_id,
@@ -763,11 +827,12 @@ def save_outcome(
     period.updated_at = utc_now()
     session.add(period)
     session.flush()
-    record(session, actor=actor, action="update" if before else "create", row=period, before=before)
+    record(session, actor=actor.name, action="update" if before else "create", row=period, before=before)
     return period
 
 
-def list_outcomes(session: Session, *, service_id: int) -> list[OutcomePeriod]:
+def list_outcomes(session: Session, *, actor: Actor, service_id: int) -> list[OutcomePeriod]:
+    access.require_service_read(session, actor, service_id)
     return list(
         session.exec(
             select(OutcomePeriod).where(OutcomePeriod.service_id == service_id).order_by(OutcomePeriod.quarter_start)
@@ -775,8 +840,11 @@ def list_outcomes(session: Session, *, service_id: int) -> list[OutcomePeriod]:
     )
 
 
-def import_outcomes(session: Session, *, actor: str, content: bytes, filename: str) -> list[int]:
-    """Import quarters from CSV or XLSX: all rows or none; refuses unknown services and quarters entered twice."""
+def import_outcomes(session: Session, *, actor: Actor, content: bytes, filename: str) -> list[int]:
+    """Import quarters from CSV or XLSX: all rows or none; refuses unknown services, services outside the
+    actor's own, and quarters entered twice."""
+    access.require_role(actor, (Role.SERVICE_LEAD,), "enter outcomes")
+    visible = access.visible_service_ids(session, actor)
     try:
         rows = imports.read_rows(content, filename, required=("service", "quarter", *OUTCOME_FIELDS))
     except imports.ImportFileError as error:
@@ -792,7 +860,9 @@ def import_outcomes(session: Session, *, actor: str, content: bytes, filename: s
         name, quarter = str(row["service"]).strip(), str(row["quarter"]).strip().upper()
         found = _outcome_problems(quarter, {f: row[f] for f in OUTCOME_FIELDS})
         service = services.get(name.lower())
-        if service is None:
+        if service is not None and visible is not None and service.id not in visible:
+            found = {"service": f"{service.name} is not one of your services"} | found
+        elif service is None:
             found = {"service": f"no service called {name!r}" if name else "is empty"} | found
         elif "quarter" not in found:
             if (service.id, quarter) in entered:
@@ -822,18 +892,23 @@ class FidelityOutcome:
     out_of_work: int  # the rate's denominator (n)
 
 
-def fidelity_outcome_pairs(session: Session, *, quarters_after: int = 2) -> list[FidelityOutcome]:
-    """One point per final review: its total, and the employment rate over the next `quarters_after` quarters.
-
-    Reviews with no outcome quarter after them are left out.
+def fidelity_outcome_pairs(session: Session, *, actor: Actor, quarters_after: int = 2) -> list[FidelityOutcome]:
+    """One point per final review in force: its total, and the employment rate over the next `quarters_after`
+    quarters. Only services the actor can see; reviews with no outcome quarter after them are left out.
     """
     finals = session.exec(
-        select(Review, Service.name)
-        .join(Service, col(Review.service_id) == Service.id)
-        .where(Review.status == ReviewStatus.FINAL)
+        _visible(
+            select(Review, Service.name).join(Service, col(Review.service_id) == Service.id).where(_in_force()),
+            session,
+            actor,
+            Review.service_id,
+        )
     ).all()
     periods: dict[int, list[OutcomePeriod]] = {}
-    for period in session.exec(select(OutcomePeriod).order_by(OutcomePeriod.quarter_start)):
+    query = _visible(
+        select(OutcomePeriod).order_by(OutcomePeriod.quarter_start), session, actor, OutcomePeriod.service_id
+    )
+    for period in session.exec(query):
         periods.setdefault(period.service_id, []).append(period)
     pairs = []
     for review, name in finals:
@@ -861,15 +936,19 @@ class Comparison:
     periods: list[OutcomePeriod]  # outcome quarters in the period
 
 
-def comparison(session: Session, *, service_ids: list[int], start: date, end: date) -> Comparison:
-    """Final reviews and outcome quarters of the chosen services between `start` and `end` (three queries)."""
+def comparison(session: Session, *, actor: Actor, service_ids: list[int], start: date, end: date) -> Comparison:
+    """Final reviews in force and outcome quarters of the chosen services (those the actor can see) between
+    `start` and `end`."""
+    visible = access.visible_service_ids(session, actor)
+    if visible is not None:
+        service_ids = [i for i in service_ids if i in visible]
     finals = list(
         session.exec(
             select(Review, Service.name)
             .join(Service, col(Review.service_id) == Service.id)
             .where(
                 col(Review.service_id).in_(service_ids),
-                Review.status == ReviewStatus.FINAL,
+                _in_force(),
                 col(Review.visit_start) >= start,
                 col(Review.visit_start) <= end,
             )
@@ -908,11 +987,27 @@ def outcomes_template_csv() -> bytes:
 # --- improvement plans ----------------------------------------------------------------------------
 
 
-def _final_review(session: Session, review_id: int) -> Review:
+def _plan_review(session: Session, actor: Actor, review_id: int) -> Review:
     review = _get(session, Review, review_id)
+    access.require_service_upkeep(session, actor, review.service_id, "change an improvement plan")
     if review.status != ReviewStatus.FINAL:
         raise InputError("review: an improvement plan follows a final review; finalise the review first")
     return review
+
+
+def _amended_chain(session: Session, review: Review) -> list[int]:
+    """This review's id and the ids of the final reviews it corrects, newest first."""
+    ids = [review.id or 0]
+    while review.amends_id is not None and (earlier := session.get(Review, review.amends_id)) is not None:
+        ids.append(earlier.id or 0)
+        review = earlier
+    return ids
+
+
+def _actions_of(session: Session, review: Review) -> list[ImprovementAction]:
+    """The plan of a review, including actions made on the reviews its amendments replaced."""
+    query = select(ImprovementAction).where(col(ImprovementAction.review_id).in_(_amended_chain(session, review)))
+    return list(session.exec(query.order_by(col(ImprovementAction.due_date), col(ImprovementAction.id))))
 
 
 def _check_action_item(session: Session, review: Review, item_number: int | None) -> None:
@@ -922,12 +1017,12 @@ def _check_action_item(session: Session, review: Review, item_number: int | None
             raise InputError(f"item: {item_number} is not an item of {scale.id} (1-{len(scale.items)})")
 
 
-def create_plan_from_review(session: Session, *, actor: str, review_id: int) -> list[ImprovementAction]:
+def create_plan_from_review(session: Session, *, actor: Actor, review_id: int) -> list[ImprovementAction]:
     """Draft one action for every item scored 3 or below, from its recommendation; skips items that have one."""
-    review = _final_review(session, review_id)
+    review = _plan_review(session, actor, review_id)
     scale = review_scale(session, review)
     context_ratings = ratings_of(session, review_id, rater=review.counted_rater)
-    existing = {a.item_number for a in list_actions(session, review_id=review_id)}
+    existing = {a.item_number for a in _actions_of(session, review)}
     report_date = (review.finalised_at or utc_now()).date()
     created = []
     for number, rating in sorted(context_ratings.items()):
@@ -942,13 +1037,13 @@ def create_plan_from_review(session: Session, *, actor: str, review_id: int) -> 
         )
         session.add(action)
         session.flush()
-        record(session, actor=actor, action="create", row=action)
+        record(session, actor=actor.name, action="create", row=action)
         created.append(action)
     return created
 
 
-def add_action(session: Session, *, actor: str, review_id: int, data: dict[str, Any]) -> ImprovementAction:
-    review = _final_review(session, review_id)
+def add_action(session: Session, *, actor: Actor, review_id: int, data: dict[str, Any]) -> ImprovementAction:
+    review = _plan_review(session, actor, review_id)
     action_in = validated(ActionInput, data)
     _check_action_item(session, review, action_in.item_number)
     action = ImprovementAction.model_validate(
@@ -958,14 +1053,17 @@ def add_action(session: Session, *, actor: str, review_id: int, data: dict[str, 
         action.done_on = date.today()
     session.add(action)
     session.flush()
-    record(session, actor=actor, action="create", row=action)
+    record(session, actor=actor.name, action="create", row=action)
     return action
 
 
-def update_action(session: Session, *, actor: str, action_id: int, data: dict[str, Any]) -> ImprovementAction:
+def update_action(
+    session: Session, *, actor: Actor, action_id: int, data: dict[str, Any], expected_version: int | None = None
+) -> ImprovementAction:
     """Change an action; marking it done records the day, reopening it clears that."""
     action = _get(session, ImprovementAction, action_id)
-    review = _get(session, Review, action.review_id)
+    review = _plan_review(session, actor, action.review_id)
+    check_version(action, expected_version, what="this action")
     before = _snapshot(action)
     current = action.model_dump(include=set(ActionInput.model_fields))
     action_in = validated(ActionInput, {**current, **data})
@@ -981,29 +1079,38 @@ def update_action(session: Session, *, actor: str, action_id: int, data: dict[st
     action.updated_at = utc_now()
     session.add(action)
     session.flush()
-    record(session, actor=actor, action="update", row=action, before=before)
+    record(session, actor=actor.name, action="update", row=action, before=before)
     return action
 
 
-def add_action_note(session: Session, *, actor: str, action_id: int, noted_on: date, text: str) -> ActionNote:
-    _get(session, ImprovementAction, action_id)
+def add_action_note(session: Session, *, actor: Actor, action_id: int, noted_on: date, text: str) -> ActionNote:
+    action = _get(session, ImprovementAction, action_id)
+    _plan_review(session, actor, action.review_id)
     if not text.strip():
         raise InputError("note: must not be empty")
     note = ActionNote(action_id=action_id, noted_on=noted_on, text=text.strip())
     session.add(note)
     session.flush()
-    record(session, actor=actor, action="create", row=note)
+    record(session, actor=actor.name, action="create", row=note)
     return note
 
 
 def list_actions(
-    session: Session, *, review_id: int | None = None, service_id: int | None = None
+    session: Session, *, actor: Actor, review_id: int | None = None, service_id: int | None = None
 ) -> list[ImprovementAction]:
-    query = select(ImprovementAction).order_by(col(ImprovementAction.due_date), col(ImprovementAction.id))
+    """The plan of one final review (with actions carried over from the reviews it amends), or of a service."""
     if review_id is not None:
-        query = query.where(ImprovementAction.review_id == review_id)
-    if service_id is not None:
-        query = query.join(Review, col(ImprovementAction.review_id) == Review.id).where(Review.service_id == service_id)
+        review = get_review(session, review_id, actor=actor)
+        return _actions_of(session, review)
+    if service_id is None:
+        raise InputError("plan: choose a review or a service")
+    access.require_service_read(session, actor, service_id)
+    query = (
+        select(ImprovementAction)
+        .join(Review, col(ImprovementAction.review_id) == Review.id)
+        .where(Review.service_id == service_id)
+        .order_by(col(ImprovementAction.due_date), col(ImprovementAction.id))
+    )
     return list(session.exec(query))
 
 
@@ -1019,8 +1126,83 @@ def notes_of(session: Session, action_ids: list[int]) -> dict[int, list[ActionNo
     return notes
 
 
-def list_audit(session: Session, *, entity: str | None = None, limit: int = 200) -> list[AuditEvent]:
-    query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
-    if entity:
-        query = query.where(AuditEvent.entity == entity)
-    return list(session.exec(query))
+# --- corrections: amendments of final reviews, and deleting a draft -------------------------------------
+
+AMENDABLE_FIELDS = ("score", "rationale", "strength", "recommendation")
+
+
+def amend_review(
+    session: Session, *, actor: Actor, review_id: int, reason: str, changes: dict[int, dict[str, Any]]
+) -> Review:
+    """Correct a final review: a new final review (the amendment) with the changes and the reason.
+
+    The original stays exactly as it was and is still shown, marked as amended; totals, history and
+    comparisons use the amendment from then on. `changes` maps item number -> the agreed fields to change.
+    """
+    original = _get(session, Review, review_id)
+    access.require_review_edit(actor, original)
+    if original.status != ReviewStatus.FINAL:
+        raise InputError("review: only a final review is amended; change a draft directly")
+    later = session.exec(select(Review).where(Review.amends_id == review_id)).first()
+    if later is not None:
+        raise Conflict(f"review {review_id} has already been amended (review {later.id}); amend that one instead")
+    reason = reason.strip()
+    if not reason:
+        raise InputError("reason: say why the final review is being corrected")
+    scale = review_scale(session, original)
+    cleaned: dict[int, dict[str, Any]] = {}
+    for number, fields in changes.items():
+        if not 1 <= number <= len(scale.items):
+            raise InputError(f"item: {number} is not an item of {scale.id} (1-{len(scale.items)})")
+        unknown = set(fields) - set(AMENDABLE_FIELDS)
+        if unknown:
+            raise InputError(f"item {number}: only {', '.join(AMENDABLE_FIELDS)} can be amended, not {sorted(unknown)}")
+        rating_in = validated(RatingInput, {"item_number": number, **fields})
+        if fields.get("score", 0) is None:
+            raise InputError(f"item {number} score: an amended score must be 1-5")
+        cleaned[number] = rating_in.model_dump(include=set(fields))
+    counted = ratings_of(session, review_id, rater=original.counted_rater)
+    cleaned = {n: f for n, f in cleaned.items() if any(getattr(counted.get(n), k, None) != v for k, v in f.items())}
+    if not cleaned:
+        raise InputError("changes: nothing differs from the final review; there is nothing to amend")
+    amendment = Review.model_validate(
+        original.model_dump(
+            exclude={"id", "created_at", "updated_at", "finalised_at", "amends_id", "amendment_reason"}
+        ),
+        update={"amends_id": original.id, "amendment_reason": reason},
+    )
+    amendment.finalised_at = amendment.updated_at = utc_now()
+    session.add(amendment)
+    session.flush()
+    for row in session.exec(select(ItemRating).where(ItemRating.review_id == review_id)):
+        copy = ItemRating.model_validate(row.model_dump(exclude={"id", "review_id", "version"}))
+        copy.review_id = amendment.id or 0
+        if row.rater == original.counted_rater:
+            for field, value in cleaned.get(row.item_number, {}).items():
+                setattr(copy, field, value)
+        session.add(copy)
+    session.flush()
+    summary = scoring.summarise(scale, counted_scores(session, amendment))
+    amendment.total = summary.total
+    amendment.band = summary.band.label if summary.band else None
+    session.add(amendment)
+    session.flush()
+    before = {"review": original.id, "total": original.total, "band": original.band}
+    before["items"] = {str(n): {k: getattr(counted.get(n), k, None) for k in f} for n, f in cleaned.items()}
+    after = _snapshot(amendment) | {"items": {str(n): f for n, f in cleaned.items()}}
+    record(session, actor=actor.name, action="amend", row=amendment, before=before, after=after)
+    return amendment
+
+
+def delete_draft_review(session: Session, *, actor: Actor, review_id: int) -> None:
+    """Remove a review started by mistake, with its scores; a final review is never deleted."""
+    review = _get(session, Review, review_id)
+    access.require_admin(actor, "delete a review")
+    if review.status == ReviewStatus.FINAL:
+        raise ReviewLocked(f"review {review_id} is final; final reviews are kept (correct one with an amendment)")
+    ratings = list(session.exec(select(ItemRating).where(ItemRating.review_id == review_id)))
+    before = _snapshot(review) | {"ratings": [_snapshot(r) for r in ratings]}
+    session.exec(delete(ItemRating).where(col(ItemRating.review_id) == review_id))  # type: ignore[call-overload]
+    session.delete(review)
+    session.flush()
+    record(session, actor=actor.name, action="delete", entity="review", entity_id=review_id, before=before, after=None)

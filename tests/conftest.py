@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from fidelity import db, repository
+from fidelity import access, db, repository
 from fidelity.models import Review, Service
 from fidelity.scales import Scale, load_scales
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALES_DIR = ROOT / "scales"
-ACTOR = "tester"
+ACTOR = access.operator("tester")
 
 
 @pytest.fixture(scope="session")

@@ -105,7 +105,7 @@ def test_finalise__total_counts_agreed_scores_only(db_url: str, submitted_review
         final = repository.finalise_review(s, actor=ACTOR, review_id=submitted_review.id)
     assert (final.total, final.band) == (100 - 4 + 5 - 4 + 1, "Fair")  # lead alone would be 100, Good
     with Session(db.make_engine(db_url)) as s:
-        context = repository.review_context(s, submitted_review.id)
+        context = repository.review_context(s, submitted_review.id, actor=ACTOR)
     assert context.counted_scores[7] == 1 and context.scores(Rater.LEAD)[7] == 4
 
 

@@ -44,7 +44,7 @@ def test_save_outcome__then_same_quarter_again__refused_unless_correcting(db_url
             s, actor=ACTOR, service_id=service.id, quarter="2025-Q1", figures=GOOD | {"referrals": 31}, replace=True
         )
     with Session(db.make_engine(db_url)) as s:
-        assert [p.referrals for p in repository.list_outcomes(s, service_id=service.id)] == [31]
+        assert [p.referrals for p in repository.list_outcomes(s, actor=ACTOR, service_id=service.id)] == [31]
 
 
 def test_save_outcome__impossible_figures__named_and_nothing_saved(db_url: str, make_service) -> None:

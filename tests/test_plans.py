@@ -155,8 +155,8 @@ def test_list_actions__by_service_across_reviews(db_url: str, make_service, make
     with _write(db_url) as s:
         repository.create_plan_from_review(s, actor=ACTOR, review_id=first.id)
     with Session(db.make_engine(db_url)) as s:
-        assert len(repository.list_actions(s, service_id=service.id)) == 25
-        assert repository.list_actions(s, service_id=service.id + 1000) == []
+        assert len(repository.list_actions(s, actor=ACTOR, service_id=service.id)) == 25
+        assert repository.list_actions(s, actor=ACTOR, service_id=service.id + 1000) == []
 
 
 def test_next_review__shows_previous_plan_actions_and_score_change(db_url: str, make_service, make_review) -> None:
@@ -167,7 +167,7 @@ def test_next_review__shows_previous_plan_actions_and_score_change(db_url: str, 
         repository.update_action(s, actor=ACTOR, action_id=action.id, data={"status": "done"})
     second = make_review(service.id, visit=date(2025, 9, 1), scores=all_items(4), final=True)
     with Session(db.make_engine(db_url)) as s:
-        rows = repository.review_context(s, second.id).actions_since_previous()
+        rows = repository.review_context(s, second.id, actor=ACTOR).actions_since_previous()
     assert rows == [
         {
             "No.": 9,

@@ -58,7 +58,7 @@ def report(db_url: str, make_service, scales) -> reports.ReportData:
         repository.finalise_review(s, actor=ACTOR, review_id=review.id)
         repository.create_plan_from_review(s, actor=ACTOR, review_id=review.id)
     with db.session_scope(engine) as s:
-        return repository.report_data(s, review.id)
+        return repository.report_data(s, review.id, actor=ACTOR)
 
 
 EXPECTED = [
@@ -126,7 +126,7 @@ def test_report__both_files_generated_under_two_seconds(report: reports.ReportDa
 def test_report__draft_review__marked_draft(db_url: str, make_service, make_review) -> None:
     review = make_review(make_service().id, scores={1: 3})
     with db.session_scope(db.make_engine(db_url)) as s:
-        data = repository.report_data(s, review.id)
+        data = repository.report_data(s, review.id, actor=ACTOR)
     assert not data.is_final and data.band is None
     assert "DRAFT: this review is not final" in _docx_text(reports.to_docx(data))
     assert "single reviewer" in data.kind

@@ -323,7 +323,7 @@ def test_consensus__both_submitted__agreement_differences_and_finalise(app_db: s
     assert not at.exception, at.exception
     assert at.success[0].value == "Review finalised: total 99, Fair. It is now locked."
     with Session(db.make_engine(app_db)) as s:
-        context = repository.review_context(s, review.id)
+        context = repository.review_context(s, review.id, actor=ACTOR)
     assert context.counted_scores[5] == 3
     assert context.item_rows()[4]["Recommendation"] == "Meet the team weekly"
 
@@ -358,7 +358,7 @@ def test_plan__create_drafts_then_mark_done_and_note(app_db: str) -> None:
     ]
     assert set(table["Status"]) == {"not started"}
     with Session(db.make_engine(app_db)) as s:
-        first = repository.list_actions(s, review_id=review.id)[0]
+        first = repository.list_actions(s, actor=ACTOR, review_id=review.id)[0]
     at.selectbox(key=f"edit_action:{first.id}:status").set_value("done")
     at.text_input(key=f"edit_action:{first.id}:owner").input("Team leader")
     at.button(key=f"FormSubmitter:edit_action:{first.id}-Save action").click().run()
@@ -367,7 +367,7 @@ def test_plan__create_drafts_then_mark_done_and_note(app_db: str) -> None:
     at.button(key=f"FormSubmitter:note:{first.id}-Add note").click().run()
     assert at.success[0].value == "Note added."
     with Session(db.make_engine(app_db)) as s:
-        action = repository.list_actions(s, review_id=review.id)[0]
+        action = repository.list_actions(s, actor=ACTOR, review_id=review.id)[0]
         assert (action.status, action.owner, action.done_on) == ("done", "Team leader", date.today())
         assert [n.text for n in repository.notes_of(s, [action.id])[action.id]] == ["Met the JCP work coach"]
     assert [m.value for m in at.metric[:5]] == ["1", "0", "1", "0", "0"]
@@ -524,7 +524,7 @@ def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
     from fidelity.scales import load_scales
 
     with db.session_scope(db.make_engine(app_db)) as s:
-        summary = demo.load_demo(s, scales=load_scales(SCALES_DIR), today=date(2026, 11, 22))
+        summary = demo.load_demo(s, actor=ACTOR, scales=load_scales(SCALES_DIR), today=date(2026, 11, 22))
     at = open_app(navigation.COMPARE)
     assert not at.exception, at.exception
     league = at.dataframe[0].value
@@ -552,7 +552,7 @@ def test_outcomes__demo_data_and_import_through_the_page(app_db: str) -> None:
     from fidelity.scales import load_scales
 
     with db.session_scope(db.make_engine(app_db)) as s:
-        demo.load_demo(s, scales=load_scales(SCALES_DIR), today=date(2026, 11, 22))
+        demo.load_demo(s, actor=ACTOR, scales=load_scales(SCALES_DIR), today=date(2026, 11, 22))
         service = s.exec(select(Service).order_by(Service.id)).first()
     at = open_app(navigation.OUTCOMES)
     at.selectbox(key="outcomes:service").set_value(service.id).run()

@@ -1,0 +1,343 @@
+"""User accounts: first admin, sign-in with slowed-down retries, roles and scopes, passwords.
+
+Passwords are hashed with Argon2id (argon2-cffi). A failed sign-in is logged; after three in a
+row the account waits 2, 4, 8 ... seconds (at most 15 minutes) before the next try is checked.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import field_validator
+from sqlalchemy import func
+from sqlmodel import Field, Session, SQLModel, col, delete, select
+
+from fidelity.access import Actor, Role, require_admin
+from fidelity.audit import record, snapshot
+from fidelity.errors import InputError, NotFound, PermissionDenied, check_version, validated
+from fidelity.models import Area, Programme, Service, User, UserScope, utc_now
+
+MIN_PASSWORD_LENGTH = 10
+FREE_TRIES = 3
+MAX_WAIT = timedelta(minutes=15)
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,79}$")
+
+_hasher = PasswordHasher()
+_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_hex(16))  # same work for unknown names: no timing tell
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def wait_before_next_try(failures: int, last_failed_at: datetime | None, now: datetime) -> timedelta:
+    """How long this account must wait before a sign-in is checked again (zero when it need not)."""
+    if failures < FREE_TRIES or last_failed_at is None:
+        return timedelta(0)
+    pause = min(timedelta(seconds=2 ** (failures - FREE_TRIES + 1)), MAX_WAIT)
+    return max(timedelta(0), last_failed_at + pause - now)
+
+
+def _check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 200:
+        raise ValueError("must be at most 200 characters")
+    return password
+
+
+class UserInput(SQLModel):
+    username: str = Field(max_length=80)
+    display_name: str = Field(max_length=120)
+    email: str | None = Field(default=None, max_length=254)
+    role: Role
+    password: str | None = None
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not USERNAME.match(value):
+            raise ValueError("use 3-80 lower-case letters, digits and . _ @ - (starting with a letter or digit)")
+        return value
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        value = (value or "").strip().lower() or None
+        if value is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
+            raise ValueError("is not an email address")
+        return value
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        return None if value is None else _check_password(value)
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(name=user.username, role=Role(user.role), user_id=user.id)
+
+
+def has_users(session: Session) -> bool:
+    return session.exec(select(User.id).limit(1)).first() is not None
+
+
+def _user_snapshot(user: User) -> dict[str, Any]:
+    """The audit log never holds password hashes or demo passwords."""
+    return {k: v for k, v in snapshot(user).items() if k not in {"password_hash", "demo_password"}}
+
+
+def _add_user(session: Session, actor: Actor, user_in: UserInput, *, is_demo: bool = False) -> User:
+    if session.exec(select(User).where(User.username == user_in.username)).first():
+        raise InputError(f"username: {user_in.username!r} is already taken")
+    if user_in.email and session.exec(select(User).where(func.lower(User.email) == user_in.email)).first():
+        raise InputError(f"email: {user_in.email} already belongs to another account")
+    user = User(
+        username=user_in.username,
+        display_name=user_in.display_name,
+        email=user_in.email,
+        role=str(user_in.role),
+        password_hash=hash_password(user_in.password) if user_in.password else "",
+        is_demo=is_demo,
+        demo_password=user_in.password if is_demo else None,
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor=actor.name, action="create", row=user, after=_user_snapshot(user))
+    return user
+
+
+def create_first_admin(session: Session, data: dict[str, Any]) -> User:
+    """The first account, made on first start (or by `create-user` on an empty database)."""
+    if has_users(session):
+        raise PermissionDenied("not allowed: the first admin account already exists; sign in to add users")
+    user_in = validated(UserInput, {**data, "role": Role.ADMIN})
+    if not user_in.password:
+        raise InputError("password: an admin needs a password")
+    return _add_user(session, Actor(name=user_in.username, role=Role.ADMIN), user_in)
+
+
+def create_user(session: Session, *, actor: Actor, data: dict[str, Any], is_demo: bool = False) -> User:
+    require_admin(actor, "add users")
+    user_in = validated(UserInput, data)
+    return _add_user(session, actor, user_in, is_demo=is_demo)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return user
+
+
+def list_users(session: Session, *, actor: Actor) -> list[User]:
+    require_admin(actor, "see the user accounts")
+    return list(session.exec(select(User).order_by(User.username)))
+
+
+def reviewer_accounts(session: Session, *, actor: Actor) -> list[User]:
+    """Active accounts that can be assigned to score a review."""
+    require_admin(actor, "assign reviewers")
+    query = select(User).where(User.is_active, col(User.role).in_([Role.REVIEWER, Role.ADMIN]))
+    return list(session.exec(query.order_by(User.display_name)))
+
+
+def _other_active_admins(session: Session, user_id: int) -> int:
+    query = select(func.count()).where(User.role == Role.ADMIN, User.is_active, User.id != user_id)
+    return int(session.exec(query).one())
+
+
+def update_user(
+    session: Session, *, actor: Actor, user_id: int, data: dict[str, Any], expected_version: int | None = None
+) -> User:
+    """Change an account's name, email, role or whether it may sign in (admins only)."""
+    require_admin(actor, "change user accounts")
+    user = get_user(session, user_id)
+    check_version(user, expected_version, what=f"user {user.username}")
+    before = _user_snapshot(user)
+    current = {"username": user.username, "display_name": user.display_name, "email": user.email, "role": user.role}
+    user_in = validated(UserInput, {**current, **{k: v for k, v in data.items() if k != "is_active"}})
+    if user_in.username != user.username:
+        raise InputError("username: cannot be changed; add a new account instead")
+    if user_in.email and user_in.email != user.email:
+        clash = session.exec(select(User).where(func.lower(User.email) == user_in.email, User.id != user_id)).first()
+        if clash:
+            raise InputError(f"email: {user_in.email} already belongs to another account")
+    is_active = bool(data.get("is_active", user.is_active))
+    losing_admin = user.role == Role.ADMIN and (user_in.role != Role.ADMIN or not is_active)
+    if losing_admin and _other_active_admins(session, user_id) == 0:
+        raise InputError("role: this is the only active admin; make another admin first")
+    user.display_name, user.email, user.role, user.is_active = (
+        user_in.display_name,
+        user_in.email,
+        str(user_in.role),
+        is_active,
+    )
+    if _user_snapshot(user) == before:
+        return user
+    user.updated_at = utc_now()
+    session.add(user)
+    session.flush()
+    record(session, actor=actor.name, action="update", row=user, before=before, after=_user_snapshot(user))
+    return user
+
+
+def set_password(session: Session, *, actor: Actor, user_id: int, password: str) -> None:
+    """Admins set anyone's password; everyone else only their own."""
+    if not actor.is_admin and actor.user_id != user_id:
+        raise PermissionDenied("not allowed: you can change only your own password")
+    user = get_user(session, user_id)
+    try:
+        _check_password(password)
+    except ValueError as error:
+        raise InputError(f"password: {error}") from error
+    user.password_hash = hash_password(password)
+    user.demo_password = None
+    user.failed_sign_ins = 0
+    user.updated_at = utc_now()
+    session.add(user)
+    session.flush()
+    record(session, actor=actor.name, action="set_password", entity="user", entity_id=user.id, after=None)
+
+
+@dataclass(frozen=True)
+class Scopes:
+    service_ids: tuple[int, ...] = ()
+    programme_ids: tuple[int, ...] = ()
+    area_ids: tuple[int, ...] = ()
+
+
+def scopes_of(session: Session, user_id: int) -> Scopes:
+    rows = list(session.exec(select(UserScope).where(UserScope.user_id == user_id)))
+    return Scopes(
+        service_ids=tuple(sorted(r.service_id for r in rows if r.service_id is not None)),
+        programme_ids=tuple(sorted(r.programme_id for r in rows if r.programme_id is not None)),
+        area_ids=tuple(sorted(r.area_id for r in rows if r.area_id is not None)),
+    )
+
+
+def set_scopes(session: Session, *, actor: Actor, user_id: int, scopes: Scopes) -> Scopes:
+    """A service lead's services, or a commissioner's programmes and areas."""
+    require_admin(actor, "change what a user can see")
+    user = get_user(session, user_id)
+    if user.role == Role.SERVICE_LEAD and (scopes.programme_ids or scopes.area_ids):
+        raise InputError("scope: a service lead leads services, not programmes or areas")
+    if user.role == Role.COMMISSIONER and scopes.service_ids:
+        raise InputError("scope: a commissioner commissions programmes or areas, not single services")
+    if user.role in (Role.ADMIN, Role.REVIEWER) and scopes != Scopes():
+        raise InputError(f"scope: a {user.role} has no services, programmes or areas to set")
+    for model, ids, label in (
+        (Service, scopes.service_ids, "service"),
+        (Programme, scopes.programme_ids, "programme"),
+        (Area, scopes.area_ids, "area"),
+    ):
+        missing = sorted(set(ids) - set(session.exec(select(model.id).where(col(model.id).in_(ids)))))
+        if missing:
+            raise InputError(f"{label}: {missing} do not exist")
+    before = scopes_of(session, user_id)
+    if before == scopes:
+        return before
+    session.exec(delete(UserScope).where(col(UserScope.user_id) == user_id))  # type: ignore[call-overload]
+    session.add_all(UserScope(user_id=user_id, service_id=i) for i in scopes.service_ids)
+    session.add_all(UserScope(user_id=user_id, programme_id=i) for i in scopes.programme_ids)
+    session.add_all(UserScope(user_id=user_id, area_id=i) for i in scopes.area_ids)
+    session.flush()
+    record(
+        session,
+        actor=actor.name,
+        action="set_scope",
+        entity="user",
+        entity_id=user_id,
+        before=before.__dict__,
+        after=scopes.__dict__,
+    )
+    return scopes
+
+
+@dataclass(frozen=True)
+class SignIn:
+    actor: Actor | None
+    message: str = ""
+
+
+def sign_in(session: Session, *, username: str, password: str, now: datetime | None = None) -> SignIn:
+    """Check a username and password. Failures are logged and returned, not raised, so they commit."""
+    now = now or utc_now()
+    name = username.strip().lower()
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is not None:
+        wait = wait_before_next_try(user.failed_sign_ins, user.last_failed_at, now)
+        if wait:
+            record(session, actor=name, action="sign_in_throttled", entity="user", entity_id=user.id)
+            seconds = int(wait.total_seconds()) + 1
+            return SignIn(None, f"Too many failed sign-ins for this account. Try again in {seconds} seconds.")
+    matches = password_matches(user.password_hash if user else _UNKNOWN_USER_HASH, password)
+    if user is None or not matches or not user.is_active or not user.password_hash:
+        if user is not None and user.is_active:
+            user.failed_sign_ins += 1
+            user.last_failed_at = now
+            session.add(user)
+        record(
+            session,
+            actor=name[:120] or "(blank)",
+            action="sign_in_failed",
+            entity="user",
+            entity_id=user.id if user else "unknown",
+        )
+        return SignIn(None, "The username or password is not right, or the account is switched off.")
+    user.failed_sign_ins = 0
+    user.last_signed_in_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.add(user)
+    record(session, actor=user.username, action="sign_in", entity="user", entity_id=user.id)
+    return SignIn(actor_of(user))
+
+
+def sign_in_by_email(session: Session, *, email: str) -> SignIn:
+    """Single sign-on: the identity provider vouched for `email`; it must belong to an active account."""
+    user = session.exec(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+    if user is None or not user.is_active:
+        record(session, actor=email[:120], action="sign_in_failed", entity="user", entity_id="sso")
+        return SignIn(None, f"No active account has the email {email}. Ask an admin to add you.")
+    user.last_signed_in_at = utc_now()
+    session.add(user)
+    record(session, actor=user.username, action="sign_in_sso", entity="user", entity_id=user.id)
+    return SignIn(actor_of(user))
+
+
+def current_actor(session: Session, user_id: int) -> Actor | None:
+    """The signed-in user as they are now: a switched-off account or changed role takes effect at once."""
+    user = session.get(User, user_id)
+    return actor_of(user) if user is not None and user.is_active else None
+
+
+def sign_out(session: Session, *, actor: Actor) -> None:
+    record(session, actor=actor.name, action="sign_out", entity="user", entity_id=actor.user_id)
+
+
+def demo_logins(session: Session) -> list[tuple[str, str, str]]:
+    """(username, password, role) of the demo accounts; empty once the demo data is removed."""
+    rows = session.exec(select(User).where(User.is_demo, col(User.demo_password).is_not(None)).order_by(User.role))
+    return [(u.username, u.demo_password or "", u.role) for u in rows]

@@ -1,0 +1,115 @@
+"""The audit log: every create, update and delete with who, when, and the values before and after."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
+
+from fidelity.access import Actor, require_admin
+from fidelity.models import AuditEvent
+
+
+def snapshot(row: SQLModel) -> dict[str, Any]:
+    return row.model_dump(mode="json")
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    row: SQLModel | None = None,
+    entity: str | None = None,
+    entity_id: Any = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit event; `row` (already flushed) supplies entity, id and the after-values."""
+    if row is not None:
+        entity = entity or row.__tablename__  # type: ignore[attr-defined]
+        entity_id = entity_id if entity_id is not None else getattr(row, "id", None)
+        after = after if after is not None else snapshot(row)
+    session.add(
+        AuditEvent(actor=actor, action=action, entity=str(entity), entity_id=str(entity_id), before=before, after=after)
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    entity: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    entity_id: str | None = None
+    since: date | None = None
+    until: date | None = None  # inclusive
+
+
+def _filtered(query: Any, chosen: AuditFilter) -> Any:
+    if chosen.entity:
+        query = query.where(AuditEvent.entity == chosen.entity)
+    if chosen.actor:
+        query = query.where(func.lower(AuditEvent.actor).contains(chosen.actor.lower()))
+    if chosen.action:
+        query = query.where(AuditEvent.action == chosen.action)
+    if chosen.entity_id:
+        query = query.where(AuditEvent.entity_id == chosen.entity_id)
+    if chosen.since:
+        query = query.where(col(AuditEvent.at) >= datetime.combine(chosen.since, time.min))
+    if chosen.until:
+        query = query.where(col(AuditEvent.at) < datetime.combine(chosen.until + timedelta(days=1), time.min))
+    return query
+
+
+def list_audit(
+    session: Session, *, actor: Actor, chosen: AuditFilter = AuditFilter(), limit: int = 200, offset: int = 0
+) -> tuple[list[AuditEvent], int]:
+    """The newest matching events (a page of them), and how many match in all. Admins only."""
+    require_admin(actor, "read the audit log")
+    events = session.exec(
+        _filtered(select(AuditEvent), chosen).order_by(col(AuditEvent.id).desc()).offset(offset).limit(limit)
+    )
+    total = session.exec(_filtered(select(func.count()).select_from(AuditEvent), chosen)).one()
+    return list(events), int(total)
+
+
+def audit_choices(session: Session, *, actor: Actor) -> tuple[list[str], list[str]]:
+    """The entities and actions present, for the filters."""
+    require_admin(actor, "read the audit log")
+    entities = session.exec(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity))
+    actions = session.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    return list(entities), list(actions)
+
+
+def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, tuple[Any, Any]]:
+    """Field -> (before, after) for the fields that differ."""
+    before, after = before or {}, after or {}
+    return {k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+def export_csv(session: Session, *, actor: Actor, chosen: AuditFilter = AuditFilter()) -> bytes:
+    """Every matching event as CSV, oldest first, with before and after as JSON."""
+    require_admin(actor, "export the audit log")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "at", "actor", "action", "entity", "entity_id", "before", "after"])
+    for event in session.exec(_filtered(select(AuditEvent), chosen).order_by(col(AuditEvent.id))):
+        writer.writerow(
+            [
+                event.id,
+                event.at.isoformat(),
+                event.actor,
+                event.action,
+                event.entity,
+                event.entity_id,
+                json.dumps(event.before, sort_keys=True) if event.before is not None else "",
+                json.dumps(event.after, sort_keys=True) if event.after is not None else "",
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,264 @@
+"""Export the whole database to XLSX or to a ZIP of CSV files, and restore it into an empty database.
+
+Every table, every row, every column. Values are written as text a person can read (dates as
+ISO 8601, JSON columns as JSON). An empty cell is NULL; an empty string in a column that may be
+NULL is written `\\E`, and text that starts with a backslash gets one more, so a restore gives back
+exactly what was exported. In XLSX, text longer than a cell holds (or with characters Excel refuses)
+goes to the `_long` sheet in pieces.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from alembic.runtime.migration import MigrationContext
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Table, func, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from fidelity.access import Actor, require_admin
+from fidelity.errors import InputError
+
+FORMAT = "ips-fidelity-backup/1"
+EMPTY_TEXT = "\\E"
+XLSX_CELL_LIMIT = 30_000
+Progress = Callable[[float, str], None]
+
+
+def tables() -> list[Table]:
+    """Every table, parents before children (so a restore never breaks a foreign key)."""
+    return list(SQLModel.metadata.sorted_tables)
+
+
+def schema_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+# --- values to text and back ----------------------------------------------------------------------
+
+
+def _encode(value: Any, column: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, JSON):
+        value = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    elif isinstance(value, datetime | date):
+        return value.isoformat()
+    elif isinstance(value, bool | int | float):
+        return value
+    value = str(value)
+    if value == "":
+        return EMPTY_TEXT if column.nullable else None
+    return "\\" + value if value.startswith("\\") else value
+
+
+def _decode(value: Any, column: Any) -> Any:
+    if value is None or value == "":
+        return None if column.nullable else ""
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return value if isinstance(value, bool) else str(value).strip().lower() in {"true", "1"}
+    if isinstance(kind, Integer):
+        return int(value)
+    if isinstance(kind, Float):
+        return float(value)
+    if isinstance(kind, DateTime):
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return moment if moment.tzinfo or not kind.timezone else moment.replace(tzinfo=UTC)
+    if isinstance(kind, Date):
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+    value = str(value)
+    if value == EMPTY_TEXT:
+        return ""
+    if value.startswith("\\\\"):
+        value = value[1:]
+    return json.loads(value) if isinstance(kind, JSON) else value
+
+
+def _rows(connection: Connection, table: Table) -> Iterable[list[Any]]:
+    for row in connection.execute(select(table).order_by(*table.primary_key.columns)):
+        yield [_encode(value, column) for value, column in zip(row, table.columns, strict=True)]
+
+
+def _about(connection: Connection, counts: dict[str, int]) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "schema_revision": schema_revision(connection),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": counts,
+    }
+
+
+# --- export ---------------------------------------------------------------------------------------------
+
+
+def export_xlsx(engine: Engine, *, actor: Actor, progress: Progress | None = None) -> bytes:
+    """The whole database as one workbook: a sheet per table, `_about` and `_long`."""
+    require_admin(actor, "export the whole database")
+    book = Workbook(write_only=True)
+    long_sheet_rows: list[list[Any]] = []
+    counts: dict[str, int] = {}
+    with engine.connect() as connection:
+        all_tables = tables()
+        for index, table in enumerate(all_tables):
+            if progress:
+                progress(index / len(all_tables), f"Exporting {table.name}")
+            sheet = book.create_sheet(table.name)
+            sheet.append([c.name for c in table.columns])
+            counts[table.name] = 0
+            for row_number, values in enumerate(_rows(connection, table), start=2):
+                for position, value in enumerate(values):
+                    if isinstance(value, str) and (len(value) > XLSX_CELL_LIMIT or ILLEGAL_CHARACTERS_RE.search(value)):
+                        escaped = json.dumps(value)
+                        for part, start in enumerate(range(0, len(escaped), XLSX_CELL_LIMIT)):
+                            long_sheet_rows.append(
+                                [table.name, row_number, position, part, escaped[start : start + XLSX_CELL_LIMIT]]
+                            )
+                        values[position] = None
+                sheet.append(values)
+                counts[table.name] += 1
+        about = _about(connection, counts)
+    long_sheet = book.create_sheet("_long")
+    long_sheet.append(["table", "row", "column", "part", "json"])
+    for row in long_sheet_rows:
+        long_sheet.append(row)
+    about_sheet = book.create_sheet("_about")
+    for key, value in about.items():
+        about_sheet.append([key, json.dumps(value) if isinstance(value, dict) else value])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def export_csv_zip(engine: Engine, *, actor: Actor) -> bytes:
+    """The whole database as a ZIP: one CSV per table and about.json."""
+    require_admin(actor, "export the whole database")
+    buffer = io.BytesIO()
+    counts: dict[str, int] = {}
+    with engine.connect() as connection, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table in tables():
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow([c.name for c in table.columns])
+            counts[table.name] = 0
+            for values in _rows(connection, table):
+                writer.writerow(["" if v is None else v for v in values])
+                counts[table.name] += 1
+            archive.writestr(f"{table.name}.csv", out.getvalue())
+        archive.writestr("about.json", json.dumps(_about(connection, counts), indent=2))
+    return buffer.getvalue()
+
+
+# --- restore ------------------------------------------------------------------------------------------------
+
+
+def _read_xlsx(content: bytes) -> tuple[dict[str, Any], dict[str, list[list[Any]]]]:
+    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    if "_about" not in book.sheetnames:
+        raise InputError("file: this workbook is not an IPS Fidelity backup (no _about sheet)")
+    about = {str(k): v for k, v, *_ in book["_about"].iter_rows(values_only=True)}
+    about["rows"] = json.loads(about.get("rows") or "{}")
+    sheets = {
+        name: [list(row) for row in book[name].iter_rows(values_only=True)]
+        for name in book.sheetnames
+        if not name.startswith("_")
+    }
+    pieces: dict[tuple[str, int, int], list[tuple[int, str]]] = {}
+    for table, row, column, part, chunk in list(book["_long"].iter_rows(values_only=True))[1:]:
+        pieces.setdefault((str(table), int(row), int(column)), []).append((int(part), str(chunk)))
+    for (table, row, column), parts in pieces.items():
+        sheets[table][row - 1][column] = json.loads("".join(chunk for _, chunk in sorted(parts)))
+    return about, sheets
+
+
+def _read_csv_zip(content: bytes) -> tuple[dict[str, Any], dict[str, list[list[Any]]]]:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = set(archive.namelist())
+        if "about.json" not in names:
+            raise InputError("file: this ZIP is not an IPS Fidelity backup (no about.json)")
+        about = json.loads(archive.read("about.json"))
+        sheets = {}
+        for name in names - {"about.json"}:
+            reader = csv.reader(io.StringIO(archive.read(name).decode("utf-8"), newline=""))
+            sheets[name.removesuffix(".csv")] = [[cell if cell != "" else None for cell in row] for row in reader]
+    return about, sheets
+
+
+def read_backup(content: bytes, filename: str) -> tuple[dict[str, Any], dict[str, list[list[Any]]]]:
+    try:
+        if filename.lower().endswith(".xlsx"):
+            return _read_xlsx(content)
+        if filename.lower().endswith(".zip"):
+            return _read_csv_zip(content)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise InputError(f"file: {filename} cannot be read as a backup ({error})") from error
+    raise InputError(f"file: {filename} is neither an .xlsx nor a .zip backup")
+
+
+def is_empty(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return all(connection.execute(select(func.count()).select_from(t)).scalar_one() == 0 for t in tables())
+
+
+def restore(engine: Engine, content: bytes, filename: str, *, progress: Progress | None = None) -> dict[str, int]:
+    """Load a backup into an empty database at the same schema revision: all rows or none."""
+    about, sheets = read_backup(content, filename)
+    if about.get("format") != FORMAT:
+        raise InputError(f"file: unknown backup format {about.get('format')!r}; expected {FORMAT}")
+    counts: dict[str, int] = {}
+    with engine.begin() as connection:
+        revision = schema_revision(connection)
+        if about.get("schema_revision") != revision:
+            raise InputError(
+                f"file: the backup is of schema {about.get('schema_revision')}, this database is at {revision}; "
+                "restore with the app version that made it, or migrate first"
+            )
+        for table in tables():
+            if connection.execute(select(func.count()).select_from(table)).scalar_one():
+                raise InputError(f"database: table {table.name} is not empty; restore only into an empty database")
+        all_tables = tables()
+        for index, table in enumerate(all_tables):
+            if progress:
+                progress(index / len(all_tables), f"Restoring {table.name}")
+            rows = sheets.get(table.name)
+            if rows is None:
+                raise InputError(f"file: table {table.name} is missing from the backup")
+            header = [str(h) for h in rows[0]] if rows else []
+            expected = [c.name for c in table.columns]
+            if header != expected:
+                raise InputError(f"{table.name}: columns {header} do not match {expected}")
+            records = []
+            for row_number, row in enumerate(rows[1:], start=2):
+                try:
+                    records.append(
+                        {c.name: _decode(v, c) for c, v in zip(table.columns, list(row) + [None] * 99, strict=False)}
+                    )
+                except (ValueError, TypeError) as error:
+                    raise InputError(f"{table.name}: row {row_number}: {error}") from error
+            if records:
+                connection.execute(table.insert(), records)
+            counts[table.name] = len(records)
+            if counts[table.name] != about.get("rows", {}).get(table.name, counts[table.name]):
+                raise InputError(
+                    f"{table.name}: {counts[table.name]} rows read, the backup says {about['rows'][table.name]}"
+                )
+        if connection.dialect.name == "postgresql":
+            for table in all_tables:
+                key = list(table.primary_key.columns)
+                if len(key) == 1 and isinstance(key[0].type, Integer):
+                    name, key_name = table.name, key[0].name
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{name}\"', '{key_name}'), "
+                            f'COALESCE((SELECT MAX({key_name}) FROM "{name}"), 0) + 1, false)'
+                        )
+                    )
+    return counts

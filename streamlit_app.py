@@ -6,7 +6,7 @@ import streamlit as st
 from sqlalchemy.exc import OperationalError
 
 from fidelity.scales import ScaleFileError
-from fidelity.ui import navigation, resources
+from fidelity.ui import navigation, resources, signin
 from fidelity.ui.state import init_state
 
 FAVICON = Path(__file__).parent / "fidelity" / "ui" / "static" / "favicon.png"
@@ -23,4 +23,5 @@ except OperationalError as error:
     st.error(f"Cannot open the database. Check DATABASE_URL.\n\n{error.orig}", icon=":material/error:")
     st.stop()
 
-st.navigation(navigation.pages()).run()
+actor = signin.gate()
+st.navigation(navigation.pages(actor)).run()

@@ -141,3 +141,12 @@ def require_service_upkeep(session: Session, actor: Actor, service_id: int, what
         raise denied(actor, what)
     if not may_read_service(session, actor, service_id):
         raise PermissionDenied(f"not allowed: service {service_id} is not one of your services")
+
+
+def may_upkeep(session: Session, actor: Actor, service_id: int) -> bool:
+    """Whether the actor keeps this service's improvement plans and outcomes (for showing the forms)."""
+    try:
+        require_service_upkeep(session, actor, service_id, "keep plans and outcomes")
+    except PermissionDenied:
+        return False
+    return True

@@ -10,23 +10,27 @@ from sqlmodel import SQLModel
 Input = TypeVar("Input", bound=SQLModel)
 
 
-class InputError(ValueError):
+class Refused(Exception):
+    """Anything the data layer refuses with a message for the user; nothing was saved."""
+
+
+class InputError(Refused, ValueError):
     """Input a user can correct; the message names the field."""
 
 
-class NotFound(LookupError):
+class NotFound(Refused, LookupError):
     pass
 
 
-class ReviewLocked(ValueError):
+class ReviewLocked(Refused, ValueError):
     """A final review cannot change (correct it with an amendment)."""
 
 
-class PermissionDenied(PermissionError):
+class PermissionDenied(Refused, PermissionError):
     """The signed-in user's role or scope does not allow this; nothing was changed."""
 
 
-class Conflict(RuntimeError):
+class Conflict(Refused, RuntimeError):
     """Someone else saved the same thing first; nothing of this save was written."""
 
 

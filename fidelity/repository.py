@@ -18,7 +18,16 @@ from fidelity import access, imports, outcomes, plans, reports, scoring
 from fidelity.access import Actor, Role
 from fidelity.audit import record
 from fidelity.audit import snapshot as _snapshot
-from fidelity.errors import Conflict, InputError, NotFound, PermissionDenied, ReviewLocked, check_version, validated
+from fidelity.errors import (
+    Conflict,
+    InputError,
+    NotFound,
+    PermissionDenied,
+    Refused,
+    ReviewLocked,
+    check_version,
+    validated,
+)
 from fidelity.models import (
     ActionInput,
     ActionNote,
@@ -43,7 +52,7 @@ from fidelity.scales import DATA_SOURCE_LABELS, Scale
 
 Input = TypeVar("Input", bound=SQLModel)
 
-__all__ = ["Conflict", "InputError", "NotFound", "PermissionDenied", "ReviewLocked", "record", "validated"]
+__all__ = ["Conflict", "InputError", "NotFound", "PermissionDenied", "Refused", "ReviewLocked", "record", "validated"]
 
 
 def _get(session: Session, model: type[Input], row_id: int) -> Input:
@@ -375,14 +384,14 @@ def save_rating(
         )
     ).first()
     before = _snapshot(rating) if rating else None
-    if expected_version is not None and (rating.version if rating else 0) != expected_version:
-        check_version(rating or ItemRating(version=0), expected_version, what=f"item {item.number}")
     entered = rating_in.model_dump(exclude={"item_number"}, exclude_unset=True)
     if "checklist_ticked" in entered:
         entered["checklist_ticked"] = sorted(set(rating_in.checklist_ticked))
     stored = rating if rating is not None else RatingInput(item_number=rating_in.item_number)
     if all(getattr(stored, field) == value for field, value in entered.items()):
-        return rating  # nothing to save: no write, no audit entry
+        return rating  # nothing to save: no write, no audit entry (and no conflict: it is as the user wants)
+    if expected_version is not None and (rating.version if rating else 0) != expected_version:
+        check_version(rating or ItemRating(version=0), expected_version, what=f"item {item.number}")
     if rating is None:
         rating = ItemRating(review_id=review_id, item_number=rating_in.item_number, rater=rater)
     for field, value in entered.items():

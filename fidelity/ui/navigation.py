@@ -1,8 +1,10 @@
-"""The page list, in one place, so pages can link to each other by constant."""
+"""The page list, in one place, so pages can link to each other by constant. Each role sees its pages."""
 
 from __future__ import annotations
 
 import streamlit as st
+
+from fidelity.access import Actor, Role
 
 HOME = "fidelity/ui/pages/home.py"
 SERVICES = "fidelity/ui/pages/services.py"
@@ -15,23 +17,49 @@ HISTORY = "fidelity/ui/pages/service_history.py"
 IMPORT = "fidelity/ui/pages/import_reviews.py"
 OUTCOMES = "fidelity/ui/pages/outcomes.py"
 COMPARE = "fidelity/ui/pages/compare.py"
+USERS = "fidelity/ui/pages/users.py"
+AUDIT = "fidelity/ui/pages/audit_log.py"
+DATA = "fidelity/ui/pages/data.py"
+
+SCORERS = (Role.ADMIN, Role.REVIEWER)
+ADMINS = (Role.ADMIN,)
 
 
-def pages() -> dict[str, list[st.Page]]:
-    return {
-        "": [st.Page(HOME, title="Home", icon=":material/home:", url_path="home", default=True)],
+def pages(actor: Actor) -> dict[str, list[st.Page]]:
+    """The pages this user's role works with; the data layer refuses anything beyond them anyway."""
+
+    def shown(*roles: Role) -> bool:
+        return not roles or actor.role in roles
+
+    sections = {
+        "": [(HOME, "Home", ":material/home:", "home", ())],
         "Reviews": [
-            st.Page(WORKSPACE, title="Review workspace", icon=":material/edit_note:", url_path="workspace"),
-            st.Page(CONSENSUS, title="Consensus", icon=":material/handshake:", url_path="consensus"),
-            st.Page(SUMMARY, title="Review summary", icon=":material/summarize:", url_path="summary"),
-            st.Page(REPORT, title="Report", icon=":material/description:", url_path="report"),
-            st.Page(IMPORT, title="Import past reviews", icon=":material/upload_file:", url_path="import"),
+            (WORKSPACE, "Review workspace", ":material/edit_note:", "workspace", SCORERS),
+            (CONSENSUS, "Consensus", ":material/handshake:", "consensus", SCORERS),
+            (SUMMARY, "Review summary", ":material/summarize:", "summary", ()),
+            (REPORT, "Report", ":material/description:", "report", ()),
+            (IMPORT, "Import past reviews", ":material/upload_file:", "import", ADMINS),
         ],
         "Services": [
-            st.Page(SERVICES, title="Services", icon=":material/apartment:", url_path="services"),
-            st.Page(HISTORY, title="Service history", icon=":material/timeline:", url_path="history"),
-            st.Page(COMPARE, title="Compare sites", icon=":material/compare_arrows:", url_path="compare"),
-            st.Page(OUTCOMES, title="Outcomes", icon=":material/work:", url_path="outcomes"),
-            st.Page(PLAN, title="Improvement plan", icon=":material/checklist:", url_path="plan"),
+            (SERVICES, "Services", ":material/apartment:", "services", ()),
+            (HISTORY, "Service history", ":material/timeline:", "history", ()),
+            (COMPARE, "Compare sites", ":material/compare_arrows:", "compare", ()),
+            (OUTCOMES, "Outcomes", ":material/work:", "outcomes", ()),
+            (PLAN, "Improvement plan", ":material/checklist:", "plan", ()),
+        ],
+        "Administration": [
+            (USERS, "Users", ":material/group:", "users", ADMINS),
+            (AUDIT, "Audit log", ":material/history:", "audit", ADMINS),
+            (DATA, "Export and demo data", ":material/database:", "data", ADMINS),
         ],
     }
+    result = {}
+    for section, entries in sections.items():
+        visible = [
+            st.Page(path, title=title, icon=icon, url_path=url, default=path == HOME)
+            for path, title, icon, url, roles in entries
+            if shown(*roles)
+        ]
+        if visible:
+            result[section] = visible
+    return result

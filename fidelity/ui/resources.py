@@ -10,11 +10,15 @@ import streamlit as st
 from sqlmodel import Session
 
 from fidelity import db, repository
+from fidelity.access import Actor, Role
 from fidelity.scales import Scale, load_scales
 from fidelity.settings import Settings
+from fidelity.ui.state import Keys
 
-# Until sign-in arrives every change is recorded against this name in the audit log.
-ACTOR = "app user"
+
+def actor() -> Actor:
+    """The signed-in user, as the sign-in gate found them at the start of this run."""
+    return st.session_state[Keys.ACTOR]  # type: ignore[no-any-return]
 
 
 def settings() -> Settings:
@@ -56,10 +60,16 @@ def reading() -> Iterator[Session]:
         yield session
 
 
-@st.cache_data(ttl=600, show_spinner=False)
 def services_frame(url: str) -> pd.DataFrame:
+    """The services the signed-in user can see, with their latest totals (cached per user)."""
+    who = actor()
+    return _services_frame(url, who.name, str(who.role), who.user_id)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _services_frame(url: str, name: str, role: str, user_id: int | None) -> pd.DataFrame:
     with db.session_scope(db.make_engine(url)) as session:
-        rows = repository.list_services_overview(session)
+        rows = repository.list_services_overview(session, actor=Actor(name=name, role=Role(role), user_id=user_id))
     columns = [
         "id",
         "Area",
@@ -95,4 +105,4 @@ def services_frame(url: str) -> pd.DataFrame:
 
 
 def clear_cached_reads() -> None:
-    services_frame.clear()
+    _services_frame.clear()

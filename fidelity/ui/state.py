@@ -11,9 +11,11 @@ class Keys:
     SERVICE_ID = "selected_service_id"
     REVIEW_ID = "selected_review_id"
     FLASH = "flash_message"
+    USER_ID = "signed_in_user_id"
+    ACTOR = "signed_in_actor"
 
 
-DEFAULTS: dict[str, Any] = {Keys.SERVICE_ID: None, Keys.REVIEW_ID: None, Keys.FLASH: None}
+DEFAULTS: dict[str, Any] = {Keys.SERVICE_ID: None, Keys.REVIEW_ID: None, Keys.FLASH: None, Keys.USER_ID: None}
 
 
 def init_state() -> None:

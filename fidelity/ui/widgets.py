@@ -141,8 +141,8 @@ def finalise_section(review_id: int, *, confirm: str, key: str) -> None:
     if st.button("Finalise review", type="primary", disabled=not confirmed, key=f"{key}:finalise"):
         try:
             with resources.transaction() as session:
-                final = repository.finalise_review(session, actor=resources.ACTOR, review_id=review_id)
-        except (repository.InputError, repository.ReviewLocked) as error:
+                final = repository.finalise_review(session, actor=resources.actor(), review_id=review_id)
+        except repository.Refused as error:
             show_error(error)
         else:
             flash(f"Review finalised: total {final.total}, {final.band}. It is now locked.")
@@ -179,3 +179,16 @@ def md(text: object) -> str:
 
 def show_error(error: Exception) -> None:
     st.error(md(error), icon=":material/error:")
+
+
+def seen_version(key: str, current: int) -> int:
+    """The version of a row as this user last saw it drawn: what a save from this run must expect.
+
+    Pages call `mark_seen` after drawing (when nothing was submitted) and after their own saves, so a
+    conflict means someone else saved in between.
+    """
+    return int(st.session_state.get(f"_seen:{key}", current))
+
+
+def mark_seen(key: str, version: int) -> None:
+    st.session_state[f"_seen:{key}"] = version

@@ -9,7 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from fidelity import db
+from fidelity import accounts, db
+from fidelity.models import User
+from fidelity.ui.state import Keys
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "streamlit_app.py")
@@ -22,14 +24,32 @@ def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     st.cache_data.clear()
     st.cache_resource.clear()
     db.migrate(url)
+    with db.session_scope(db.make_engine(url)) as session:
+        accounts.create_first_admin(
+            session, {"username": "admin", "display_name": "Ada Admin", "password": "admin-password-1"}
+        )
     yield url
     st.cache_data.clear()
     st.cache_resource.clear()
     db.dispose_engine(url)
 
 
-def open_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
+def user_id(username: str) -> int:
+    """The id of an account in the app's database (DATABASE_URL)."""
+    import os
+
+    from sqlmodel import select
+
+    with db.session_scope(db.make_engine(os.environ["DATABASE_URL"])) as session:
+        return session.exec(select(User.id).where(User.username == username)).one()
+
+
+def open_app(page: str | None = None, *, as_user: str | None = "admin") -> AppTest:
+    """The app, signed in as `as_user` (None: not signed in), optionally switched to `page`."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if as_user is not None:
+        at.session_state[Keys.USER_ID] = user_id(as_user)
+    at.run()
     assert not at.exception, at.exception
     if page:
         at.switch_page(page).run()

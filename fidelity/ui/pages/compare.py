@@ -36,8 +36,10 @@ start, end = date(first_year, 1, 1), date(last_year, 12, 31)
 ids = [int(i) for i in chosen["id"]]
 names = dict(zip(ids, chosen["Service"], strict=True))
 with resources.reading() as session:
-    data = repository.comparison(session, service_ids=ids, start=start, end=end)
-    pairs_all = repository.fidelity_outcome_pairs(session, quarters_after=st.session_state.get("compare:after", 2))
+    data = repository.comparison(session, actor=resources.actor(), service_ids=ids, start=start, end=end)
+    pairs_all = repository.fidelity_outcome_pairs(
+        session, actor=resources.actor(), quarters_after=st.session_state.get("compare:after", 2)
+    )
 item_names = {item.number: f"{item.number}. {item.name}" for item in resources.scales()["ips-25"].items}
 bands = [b.label for b in resources.scales()["ips-25"].bands]
 

@@ -23,7 +23,11 @@ if st.session_state.get(ERROR):
 service_id = widgets.chosen_service(key="cs:service", prompt="Choose a service.")
 
 with resources.reading() as session:
-    reviews = [r for r in repository.list_reviews(session, service_id=service_id) if not r.single_reviewer]
+    reviews = [
+        r
+        for r in repository.list_reviews(session, actor=resources.actor(), service_id=service_id)
+        if not r.single_reviewer
+    ]
 if not reviews:
     st.info("This service has no two-reviewer review. Consensus is for reviews scored by two reviewers.")
     st.page_link(navigation.WORKSPACE, label="Go to the review workspace", icon=":material/edit_note:")
@@ -36,7 +40,7 @@ open_ids = [r.id for r in reviews if r.status != ReviewStatus.FINAL]
 review_id = widgets.chosen_review(labels, key=f"cs:review:{service_id}", default=(open_ids or list(labels))[0])
 
 with resources.reading() as session:
-    context = repository.review_context(session, review_id)
+    context = repository.review_context(session, review_id, actor=resources.actor())
 review, scale = context.review, context.scale
 if not review.consensus_open:
     waiting = [review.reviewer_name(r) for r in review.raters if not review.submitted(r)]
@@ -132,12 +136,19 @@ def _save(number: int) -> bool:
         return True
     try:
         with resources.transaction() as session:
-            repository.save_rating(
-                session, actor=resources.ACTOR, review_id=review_id, data=data, rater=Rater.CONSENSUS
+            saved = repository.save_rating(
+                session,
+                actor=resources.actor(),
+                review_id=review_id,
+                data=data,
+                rater=Rater.CONSENSUS,
+                expected_version=widgets.seen_version(_key(number, "version"), 0),
             )
-    except (repository.InputError, repository.ReviewLocked) as error:
+    except repository.Refused as error:
         st.session_state[ERROR] = f"Item {number} not saved: {error}"
         return False
+    if saved is not None:
+        widgets.mark_seen(_key(number, "version"), saved.version)
     return True
 
 
@@ -170,6 +181,7 @@ st.selectbox(
 )
 item = scale.item(number)
 saved = agreed_ratings.get(number)
+widgets.mark_seen(_key(number, "version"), saved.version if saved else 0)
 lead_rating, second_rating = (context.ratings.get(r, {}).get(number) for r in (Rater.LEAD, Rater.SECOND))
 st.markdown(f"### {widgets.item_title(item)}")
 left, right = st.columns(2)

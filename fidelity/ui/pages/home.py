@@ -4,9 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from fidelity import demo, repository
+from fidelity.access import Role
 from fidelity.models import ReviewStatus
 from fidelity.ui import navigation, resources
 from fidelity.ui.state import Keys, flash, show_flash
+
+actor = resources.actor()
 
 st.title("IPS Fidelity")
 st.caption(
@@ -19,9 +22,11 @@ with resources.reading() as session:
     has_services = repository.has_services(session)
     demo_present = demo.demo_loaded(session)
     open_reviews = repository.list_reviews_with_services(
-        session, statuses=(ReviewStatus.DRAFT, ReviewStatus.SCORING, ReviewStatus.CONSENSUS)
+        session, actor=actor, statuses=(ReviewStatus.DRAFT, ReviewStatus.SCORING, ReviewStatus.CONSENSUS)
     )
-    recent_final = repository.list_reviews_with_services(session, statuses=(ReviewStatus.FINAL,), limit=10)
+    recent_final = repository.list_reviews_with_services(
+        session, actor=resources.actor(), statuses=(ReviewStatus.FINAL,), limit=10
+    )
 
 
 def _load_demo() -> None:
@@ -31,7 +36,7 @@ def _load_demo() -> None:
             summary = demo.load_demo(
                 session,
                 scales=resources.scales(),
-                actor=resources.ACTOR,
+                actor=resources.actor(),
                 progress=lambda fraction, message: bar.progress(fraction, text=message),
             )
     except demo.DemoAlreadyLoaded as error:
@@ -41,16 +46,24 @@ def _load_demo() -> None:
     st.rerun()
 
 
-if not has_services:
+if not has_services and actor.role == Role.ADMIN:
     st.subheader("Welcome")
     st.write(
         "There are no services yet. Add your first service, or load the demo data to look around: "
-        "the twelve IPS in Primary Care areas with two or three made-up services each and reviews from 2023 on."
+        "the twelve IPS in Primary Care areas with two or three made-up services each and reviews from 2023 on, "
+        "with demo accounts for each role."
     )
     left, right = st.columns(2)
     if left.button("Load demo data", type="primary", key="home:load_demo", icon=":material/science:"):
         _load_demo()
     right.page_link(navigation.SERVICES, label="Add a service", icon=":material/add:")
+    st.stop()
+if resources.services_frame(resources.database_url()).empty:
+    st.info(
+        "No service is open to you yet. An admin assigns reviewers to reviews, service leads to their "
+        "services and commissioners to their programmes or areas.",
+        icon=":material/info:",
+    )
     st.stop()
 
 if demo_present:
@@ -61,8 +74,13 @@ if demo_present:
 
 st.subheader("Reviews in progress")
 if not open_reviews:
-    st.write("No review is in progress.")
-    st.page_link(navigation.WORKSPACE, label="Start a review", icon=":material/edit_note:")
+    st.write(
+        "No review is in progress."
+        if actor.role in (Role.ADMIN, Role.REVIEWER)
+        else "Reviews in progress are for their reviewers; you see reviews once they are final."
+    )
+    if actor.role == Role.ADMIN:
+        st.page_link(navigation.WORKSPACE, label="Start a review", icon=":material/edit_note:")
 else:
     st.dataframe(
         pd.DataFrame(

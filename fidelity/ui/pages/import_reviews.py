@@ -64,13 +64,13 @@ if st.button(f"Import {len(checked.reviews)} review(s)", type="primary", key="im
         with resources.transaction() as session:
             result = repository.import_past_reviews(
                 session,
-                actor=resources.ACTOR,
+                actor=resources.actor(),
                 scales=resources.scales(),
                 content=content,
                 filename=upload.name,
                 today=date.today(),
             )
-    except repository.InputError as error:
+    except repository.Refused as error:
         widgets.show_error(error)
     else:
         skipped = f" Skipped {len(result.already_present)} already in the app." if result.already_present else ""

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from fidelity import charts, plans, repository
+from fidelity import access, charts, plans, repository
 from fidelity.models import ReviewStatus
 from fidelity.plans import ActionDates, ActionStatus
 from fidelity.ui import navigation, resources, widgets
@@ -17,7 +17,9 @@ show_flash()
 service_id = widgets.chosen_service(key="plan:service", prompt="Choose a service.")
 
 with resources.reading() as session:
-    finals = repository.list_reviews(session, service_id=service_id, statuses=(ReviewStatus.FINAL,))
+    finals = repository.list_reviews(
+        session, actor=resources.actor(), service_id=service_id, statuses=(ReviewStatus.FINAL,)
+    )
 if not finals:
     st.info("An improvement plan follows a final review, and this service has none yet.")
     st.page_link(navigation.WORKSPACE, label="Go to the review workspace", icon=":material/edit_note:")
@@ -28,9 +30,10 @@ review_id = widgets.chosen_review(
 )
 
 with resources.reading() as session:
-    context = repository.review_context(session, review_id)
-    actions = repository.list_actions(session, review_id=review_id)
+    context = repository.review_context(session, review_id, actor=resources.actor())
+    actions = repository.list_actions(session, actor=resources.actor(), review_id=review_id)
     notes = repository.notes_of(session, [a.id for a in actions if a.id is not None])
+    may_edit = access.may_upkeep(session, resources.actor(), service_id)
 scale, scores = context.scale, context.counted_scores
 today = date.today()
 
@@ -42,7 +45,9 @@ def _item_label(number: int | None) -> str:
 low_items = [n for n, s in scores.items() if plans.needs_action(s)]
 covered = {a.item_number for a in actions}
 uncovered = [n for n in low_items if n not in covered]
-if uncovered:
+if not may_edit:
+    st.caption("Read only: the service's leads and admins keep its improvement plan.")
+if uncovered and may_edit:
     st.info(
         f"{len(uncovered)} item(s) scored {plans.ACTION_THRESHOLD} or below have no action yet: "
         + ", ".join(str(n) for n in sorted(uncovered)),
@@ -52,7 +57,7 @@ if uncovered:
         f"Create {len(uncovered)} draft action(s) from the recommendations", type="primary", key="plan:create"
     ):
         with resources.transaction() as session:
-            created = repository.create_plan_from_review(session, actor=resources.ACTOR, review_id=review_id)
+            created = repository.create_plan_from_review(session, actor=resources.actor(), review_id=review_id)
         flash(f"Created {len(created)} draft action(s), due {plans.PLAN_WEEKS} weeks after the report.")
         st.rerun()
 
@@ -118,10 +123,12 @@ else:
         )
         st.dataframe(pd.DataFrame(weeks), hide_index=True)
 
+if actions and may_edit:
     st.subheader("Update an action")
     action_labels = {a.id: f"{_item_label(a.item_number)} — {a.description[:60]}" for a in actions}
     action_id = st.selectbox("Action", list(action_labels), format_func=action_labels.__getitem__, key="plan:action")
     action = next(a for a in actions if a.id == action_id)
+    seen = widgets.seen_version(f"action:{action_id}", action.version)
     with st.form(f"edit_action:{action_id}"):
         description = st.text_area("Action", value=action.description, key=f"edit_action:{action_id}:description")
         owner_col, due_col, status_col = st.columns(3)
@@ -138,15 +145,17 @@ else:
                 with resources.transaction() as session:
                     repository.update_action(
                         session,
-                        actor=resources.ACTOR,
+                        actor=resources.actor(),
                         action_id=action_id,
                         data={"description": description, "owner": owner, "due_date": due, "status": status},
+                        expected_version=seen,
                     )
-            except repository.InputError as error:
+            except repository.Refused as error:
                 widgets.show_error(error)
             else:
                 flash("Action saved.")
                 st.rerun()
+    widgets.mark_seen(f"action:{action_id}", action.version)
     for note in notes.get(action_id, []):
         st.caption(f"{note.noted_on:%d %b %Y}: {widgets.md(note.text)}")
     with st.form(f"note:{action_id}", clear_on_submit=True):
@@ -156,14 +165,16 @@ else:
             try:
                 with resources.transaction() as session:
                     repository.add_action_note(
-                        session, actor=resources.ACTOR, action_id=action_id, noted_on=noted_on, text=note_text
+                        session, actor=resources.actor(), action_id=action_id, noted_on=noted_on, text=note_text
                     )
-            except repository.InputError as error:
+            except repository.Refused as error:
                 widgets.show_error(error)
             else:
                 flash("Note added.")
                 st.rerun()
 
+if not may_edit:
+    st.stop()
 st.subheader("Add an action")
 with st.form("add_action", clear_on_submit=True):
     item_options = [None] + [item.number for item in scale.items]
@@ -178,11 +189,11 @@ with st.form("add_action", clear_on_submit=True):
             with resources.transaction() as session:
                 repository.add_action(
                     session,
-                    actor=resources.ACTOR,
+                    actor=resources.actor(),
                     review_id=review_id,
                     data={"item_number": item_number, "description": description, "owner": owner, "due_date": due},
                 )
-        except repository.InputError as error:
+        except repository.Refused as error:
             widgets.show_error(error)
         else:
             flash("Action added.")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from fidelity import charts, outcomes, repository
+from fidelity import access, charts, outcomes, repository
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
 
@@ -12,7 +12,9 @@ show_flash()
 service_id = widgets.chosen_service(key="outcomes:service")
 
 with resources.reading() as session:
-    periods = repository.list_outcomes(session, service_id=service_id)
+    periods = repository.list_outcomes(session, actor=resources.actor(), service_id=service_id)
+    may_edit = access.may_upkeep(session, resources.actor(), service_id)
+versions = {p.quarter: p.version for p in periods}
 
 RATE_LABELS = {
     "employment_rate": "Employment rate (IPS Grow: out-of-work clients into work)",
@@ -66,8 +68,14 @@ if periods:
         key="outcomes:csv",
     )
 else:
-    st.info("No quarter has been entered for this service yet. Enter one below, or import a file.")
+    st.info(
+        "No quarter has been entered for this service yet."
+        + (" Enter one below, or import a file." if may_edit else "")
+    )
 
+if not may_edit:
+    st.caption("Read only: the service's leads and admins enter its outcomes.")
+    st.stop()
 st.subheader("Enter a quarter")
 with st.form("outcome_entry", clear_on_submit=False):
     quarter = st.text_input("Quarter", placeholder="2025-Q3", max_chars=7, key="outcome_entry:quarter")
@@ -84,21 +92,27 @@ with st.form("outcome_entry", clear_on_submit=False):
         )
     replace = st.checkbox("Correct a quarter already entered", key="outcome_entry:replace")
     if st.form_submit_button("Save quarter", type="primary"):
+        entered_quarter = (quarter or "").strip().upper()
+        seen = widgets.seen_version(f"outcome:{service_id}:{entered_quarter}", versions.get(entered_quarter, 0))
         try:
             with resources.transaction() as session:
                 saved = repository.save_outcome(
                     session,
-                    actor=resources.ACTOR,
+                    actor=resources.actor(),
                     service_id=service_id,
                     quarter=quarter,
                     figures=figures,
                     replace=replace,
+                    expected_version=seen if replace else None,
                 )
-        except repository.InputError as error:
+        except repository.Refused as error:
             widgets.show_error(error)
         else:
             flash(f"Saved {saved.quarter}.")
             st.rerun()
+
+for shown_quarter, version in versions.items():
+    widgets.mark_seen(f"outcome:{service_id}:{shown_quarter}", version)
 
 st.subheader("Import quarters")
 st.write("One row per service and quarter, for any services; a file with any problem imports nothing.")
@@ -109,12 +123,12 @@ if upload is not None and st.button("Import the file", key="outcomes:import"):
     try:
         with resources.transaction() as session:
             imported = repository.import_outcomes(
-                session, actor=resources.ACTOR, content=upload.getvalue(), filename=upload.name
+                session, actor=resources.actor(), content=upload.getvalue(), filename=upload.name
             )
     except repository.ImportRefused as refused:
         st.error(f"Nothing imported: {len(refused.problems)} problem(s).", icon=":material/error:")
         widgets.problems_table(refused.problems)
-    except repository.InputError as error:
+    except repository.Refused as error:
         widgets.show_error(error)
     else:
         flash(f"Imported {len(imported)} quarter(s).")

@@ -11,7 +11,7 @@ st.title("Fidelity report")
 
 service_id = widgets.chosen_service(key="report:service", prompt="Choose a service.")
 with resources.reading() as session:
-    reviews = repository.list_reviews(session, service_id=service_id)
+    reviews = repository.list_reviews(session, actor=resources.actor(), service_id=service_id)
 if not reviews:
     st.info("This service has no reviews yet.")
     st.stop()
@@ -24,7 +24,7 @@ finals = [r.id for r in reviews if r.status == ReviewStatus.FINAL]
 review_id = widgets.chosen_review(labels, key=f"report:review:{service_id}", default=(finals or list(labels))[0])
 
 with resources.reading() as session:
-    data = repository.report_data(session, review_id)
+    data = repository.report_data(session, review_id, actor=resources.actor())
 
 if not data.is_final:
     st.warning("This review is not final: the report is a draft and its scores may change.", icon=":material/edit:")

@@ -3,10 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from fidelity import charts, repository, scoring
+from fidelity import access, charts, repository, scoring
 from fidelity.models import ReviewStatus
+from fidelity.scales import SCORES
 from fidelity.ui import navigation, resources, widgets
-from fidelity.ui.state import show_flash
+from fidelity.ui.state import Keys, flash, show_flash
+
+actor = resources.actor()
 
 st.title("Review summary")
 show_flash()
@@ -14,7 +17,7 @@ show_flash()
 service_id = widgets.chosen_service(key="summary:service", prompt="Choose a service to see its reviews.")
 
 with resources.reading() as session:
-    reviews = repository.list_reviews(session, service_id=service_id)
+    reviews = repository.list_reviews(session, actor=resources.actor(), service_id=service_id)
 if not reviews:
     st.info("This service has no reviews yet.")
     st.page_link(navigation.WORKSPACE, label="Start a review in the workspace", icon=":material/edit_note:")
@@ -23,14 +26,14 @@ if not reviews:
 labels = {
     r.id: f"{r.visit_start:%d %b %Y} · {r.kind_label} · {r.scale_id}"
     + ("" if r.status == ReviewStatus.FINAL else f" ({r.status})")
+    + (f" · amendment {r.id}" if r.amends_id else "")
     for r in reviews
 }
-review_id = widgets.chosen_review(
-    labels, key=f"summary:review:{service_id}", default=next(iter(labels)), prompt="Choose a review."
-)
+PICKER = f"summary:review:{service_id}"
+review_id = widgets.chosen_review(labels, key=PICKER, default=next(iter(labels)), prompt="Choose a review.")
 
 with resources.reading() as session:
-    context = repository.review_context(session, review_id)
+    context = repository.review_context(session, review_id, actor=resources.actor())
 review, scale, scores = context.review, context.scale, context.counted_scores
 previous, previous_scores = context.previous, context.previous_scores
 summary = scoring.summarise(scale, scores)
@@ -52,6 +55,20 @@ if review.status != ReviewStatus.FINAL:
         f"This review is not final yet ({summary.completeness.scored} of {summary.completeness.of} items scored). "
         "Figures below may change.",
         icon=":material/edit:",
+    )
+if context.amended_by is not None:
+    later = context.amended_by
+    st.warning(
+        f"Amended on {later.finalised_at:%d %b %Y}: this final review was corrected by amendment {later.id} "
+        f"(“{widgets.md(later.amendment_reason)}”). It is kept as it was; the amendment counts from then on.",
+        icon=":material/history_edu:",
+    )
+if context.amendment_of is not None:
+    original = context.amendment_of
+    st.info(
+        f"Amendment {review.id} of the final review finalised {original.finalised_at:%d %b %Y} "
+        f"(total {original.total}, {original.band}). Reason: “{widgets.md(review.amendment_reason)}”.",
+        icon=":material/history_edu:",
     )
 widgets.provisional_warning(scale)
 
@@ -139,3 +156,74 @@ st.download_button(
     mime="text/csv",
     key="summary:download",
 )
+
+
+# --- corrections -----------------------------------------------------------------------------------------
+
+
+def _amend_form() -> None:
+    st.write(
+        "A final review never changes. To correct it, make an amendment: a new final review with the change and "
+        "your reason. Both stay visible; totals, history and comparisons use the amendment."
+    )
+    with st.form(f"amend:{review_id}"):
+        number = st.selectbox(
+            "Item",
+            [i.number for i in scale.items],
+            format_func=lambda n: f"{n}. {scale.item(n).name}",
+            key="amend:item",
+        )
+        score = st.radio("Corrected score", list(SCORES), horizontal=True, index=None, key="amend:score")
+        rationale = st.text_area("Rationale for the corrected score", key="amend:rationale")
+        reason = st.text_area("Why is the final review being corrected?", key="amend:reason")
+        confirmed = st.checkbox("I understand this records an amendment that everyone who sees the review sees.")
+        submitted = st.form_submit_button("Record the amendment", type="primary")
+    if not submitted:
+        return
+    if not confirmed:
+        st.error("Tick the box to confirm the amendment.", icon=":material/error:")
+        return
+    change: dict[str, object] = {}
+    if score is not None:
+        change["score"] = score
+    if rationale.strip():
+        change["rationale"] = rationale
+    if not change:
+        st.error(f"Item {number}: choose a corrected score or write a rationale.", icon=":material/error:")
+        return
+    try:
+        with resources.transaction() as session:
+            amendment = repository.amend_review(
+                session, actor=actor, review_id=review_id, reason=reason, changes={number: change}
+            )
+    except repository.Refused as error:
+        widgets.show_error(error)
+    else:
+        widgets.request_selection(PICKER, amendment.id)
+        st.session_state[Keys.REVIEW_ID] = amendment.id
+        flash(f"Amendment recorded: total {amendment.total}, {amendment.band}. The original review is kept.")
+        st.rerun()
+
+
+def _delete_draft() -> None:
+    st.write("Delete this review if it was started by mistake. Its scores go with it; the audit log keeps a copy.")
+    confirmed = st.checkbox("Yes, delete this review and its scores", key=f"delete:{review_id}:confirm")
+    if st.button("Delete review", disabled=not confirmed, key=f"delete:{review_id}", icon=":material/delete:"):
+        try:
+            with resources.transaction() as session:
+                repository.delete_draft_review(session, actor=actor, review_id=review_id)
+        except repository.Refused as error:
+            widgets.show_error(error)
+        else:
+            st.session_state[Keys.REVIEW_ID] = None
+            flash("Review deleted.")
+            st.rerun()
+
+
+can_edit = actor.is_admin or bool(access.assigned_raters(actor, review))
+if review.status == ReviewStatus.FINAL and context.amended_by is None and can_edit:
+    with st.expander("Correct this final review (amendment)", icon=":material/history_edu:"):
+        _amend_form()
+elif review.status != ReviewStatus.FINAL and actor.is_admin:
+    with st.expander("Delete this draft review", icon=":material/delete:"):
+        _delete_draft()

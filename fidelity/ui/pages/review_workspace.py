@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from fidelity import repository, scoring
+from fidelity import access, accounts, repository, scoring
 from fidelity.models import ItemRating, Rater, ReviewKind, ReviewStatus
 from fidelity.scales import DATA_SOURCE_LABELS, Item
 from fidelity.ui import navigation, resources, widgets
@@ -24,10 +24,11 @@ if st.session_state.get(ERROR):
     st.error(st.session_state.pop(ERROR), icon=":material/error:")
 
 scales = resources.scales()
+actor = resources.actor()
 service_id = widgets.chosen_service(key="ws:service", prompt="Choose the service under review.")
 
 with resources.reading() as session:
-    reviews = repository.list_reviews(session, service_id=service_id)
+    reviews = repository.list_reviews(session, actor=resources.actor(), service_id=service_id)
 
 
 def _review_label(review_id: int) -> str:
@@ -38,10 +39,13 @@ def _review_label(review_id: int) -> str:
     return f"{review.visit_start:%d %b %Y} · {review.kind} · {review.scale_id} (started {review.created_at:%d %b %Y})"
 
 
-options = [NEW_REVIEW] + [r.id for r in reviews if r.id is not None]
+options = ([NEW_REVIEW] if actor.is_admin else []) + [r.id for r in reviews if r.id is not None]
+if not options:
+    st.info("You are not assigned to a review of this service. An admin starts reviews and assigns reviewers.")
+    st.stop()
 wanted = st.session_state.get(Keys.REVIEW_ID)
 if wanted not in options:
-    wanted = next((r.id for r in reviews if r.status != ReviewStatus.FINAL), NEW_REVIEW)
+    wanted = next((r.id for r in reviews if r.status != ReviewStatus.FINAL), options[0])
 picker_key = f"ws:review_picker:{service_id}"
 review_id = widgets.remembered_select("Review", options, key=picker_key, wanted=wanted, format_func=_review_label)
 st.session_state[Keys.REVIEW_ID] = review_id or None
@@ -53,6 +57,8 @@ if review_id is None:
 
 if review_id == NEW_REVIEW:
     st.subheader("Start a new review")
+    with resources.reading() as session:
+        people = {u.id: f"{u.display_name} ({u.username})" for u in accounts.reviewer_accounts(session, actor=actor)}
     scale_ids = sorted(scales)
     with st.form("start_review"):
         scale_id = st.selectbox(
@@ -67,15 +73,24 @@ if review_id == NEW_REVIEW:
             "Last visit day (optional)", value=None, format="DD/MM/YYYY", key="start_review:end"
         )
         lead, second = st.columns(2)
-        lead_reviewer = lead.text_input("Lead reviewer", max_chars=120, key="start_review:lead")
-        second_reviewer = second.text_input("Second reviewer (optional)", max_chars=120, key="start_review:second")
+        lead_user = lead.selectbox(
+            "Lead reviewer", list(people), format_func=people.__getitem__, index=None, key="start_review:lead"
+        )
+        second_user = second.selectbox(
+            "Second reviewer (optional)",
+            list(people),
+            format_func=people.__getitem__,
+            index=None,
+            key="start_review:second",
+            help="With a second reviewer, each scores alone and then you agree the scores together (consensus).",
+        )
         submitted = st.form_submit_button("Start review", type="primary")
     if submitted:
         try:
             with resources.transaction() as session:
                 review = repository.start_review(
                     session,
-                    actor=resources.ACTOR,
+                    actor=resources.actor(),
                     scales=scales,
                     data={
                         "service_id": service_id,
@@ -83,11 +98,11 @@ if review_id == NEW_REVIEW:
                         "kind": kind,
                         "visit_start": visit_start,
                         "visit_end": visit_end,
-                        "lead_reviewer": lead_reviewer,
-                        "second_reviewer": second_reviewer,
+                        "lead_user_id": lead_user,
+                        "second_user_id": second_user,
                     },
                 )
-        except repository.InputError as error:
+        except repository.Refused as error:
             widgets.show_error(error)
         else:
             st.session_state[Keys.REVIEW_ID] = review.id
@@ -99,16 +114,20 @@ if review_id == NEW_REVIEW:
 # --- the review --------------------------------------------------------------------------------
 
 with resources.reading() as session:
-    context = repository.review_context(session, review_id)
+    context = repository.review_context(session, review_id, actor=resources.actor())
 review, scale = context.review, context.scale
 previous, previous_scores = context.previous, context.previous_scores
 
+own = [r for r in review.raters if r in access.assigned_raters(actor, review)]
 if review.single_reviewer:
     rater = Rater.LEAD
+elif len(own) == 1:
+    rater = own[0]
+    st.caption(f"Scoring as {widgets.md(review.reviewer_name(rater))} ({rater} reviewer).")
 else:
     rater = st.radio(
         "Scoring as",
-        list(review.raters),
+        own or list(review.raters),
         format_func=lambda r: f"{widgets.md(review.reviewer_name(r))} ({r} reviewer)",
         horizontal=True,
         key=f"ws:rater:{review_id}",
@@ -220,10 +239,19 @@ def _save(number: int) -> bool:
         if len(data) == 1:
             return True  # none of the item's widgets is on screen: nothing to save
         with resources.transaction() as session:
-            repository.save_rating(session, actor=resources.ACTOR, review_id=review_id, data=data, rater=rater)
-    except (repository.InputError, repository.ReviewLocked, scoring.ScoringError) as error:
+            saved = repository.save_rating(
+                session,
+                actor=actor,
+                review_id=review_id,
+                data=data,
+                rater=rater,
+                expected_version=widgets.seen_version(_key(number, "version"), 0),
+            )
+    except (repository.Refused, scoring.ScoringError) as error:
         st.session_state[ERROR] = f"Item {number} not saved: {error}"
         return False
+    if saved is not None:
+        widgets.mark_seen(_key(number, "version"), saved.version)
     return True
 
 
@@ -252,7 +280,7 @@ def _next_unscored(number: int) -> None:
     if not _save(number):
         return
     with resources.reading() as session:
-        saved = repository.scores_of(session, review_id, rater=rater)
+        saved = repository.review_context(session, review_id, actor=actor).scores(rater)
     remaining = [item.number for item in scoring.unscored_items(scale, saved)]
     following = next((n for n in remaining if n > number), remaining[0] if remaining else number)
     st.session_state[CURRENT] = following
@@ -282,6 +310,7 @@ nav_next.button(
 
 item = scale.item(number)
 saved: ItemRating | None = ratings.get(number)
+widgets.mark_seen(_key(number, "version"), saved.version if saved else 0)
 st.markdown(f"### {widgets.item_title(item)}")
 st.caption(
     f"Section: {scale.section(item.section).title} · Principles: "
@@ -454,8 +483,8 @@ else:
     if st.button("Submit my scores", type="primary", disabled=not confirmed, key="ws:submit"):
         try:
             with resources.transaction() as session:
-                submitted = repository.submit_scores(session, actor=resources.ACTOR, review_id=review_id, rater=rater)
-        except (repository.InputError, repository.ReviewLocked) as error:
+                submitted = repository.submit_scores(session, actor=resources.actor(), review_id=review_id, rater=rater)
+        except repository.Refused as error:
             widgets.show_error(error)
         else:
             opened = " Both have submitted: the consensus is open." if submitted.consensus_open else ""

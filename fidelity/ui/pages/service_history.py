@@ -11,7 +11,7 @@ st.title("Service history")
 service_id = widgets.chosen_service(key="history:service", prompt="Choose a service.")
 
 with resources.reading() as session:
-    history = repository.service_history(session, service_id)
+    history = repository.service_history(session, service_id, actor=resources.actor())
     scale = repository.review_scale(session, history[-1].review) if history else None
 if not history or scale is None:
     st.info("This service has no final review yet; its history starts with the first one.")

@@ -18,9 +18,13 @@ with resources.reading() as session:
     areas = {a.id: a.name for a in repository.list_areas(session)}
 services = resources.services_frame(resources.database_url())
 
-list_tab, add_tab, edit_tab, setup_tab = st.tabs(
-    ["All services", "Add a service", "Edit a service", "Programmes and areas"]
-)
+is_admin = resources.actor().is_admin
+if is_admin:
+    list_tab, add_tab, edit_tab, setup_tab = st.tabs(
+        ["All services", "Add a service", "Edit a service", "Programmes and areas"]
+    )
+else:
+    (list_tab,) = st.tabs(["Your services"])
 
 with list_tab:
     if services.empty:
@@ -96,7 +100,7 @@ def _submit_service(values: dict[str, object], save: Callable[[Session], Service
     try:
         with resources.transaction() as session:
             service = save(session)
-    except repository.InputError as error:
+    except repository.Refused as error:
         widgets.show_error(error)
         return
     st.session_state[Keys.SERVICE_ID] = service.id
@@ -104,6 +108,9 @@ def _submit_service(values: dict[str, object], save: Callable[[Session], Service
     flash(done.format(name=widgets.md(service.name)))
     st.rerun()
 
+
+if not is_admin:
+    st.stop()
 
 with add_tab:
     if not programmes or not areas:
@@ -113,7 +120,7 @@ with add_tab:
         if values is not None:
             _submit_service(
                 values,
-                lambda session: repository.create_service(session, actor=resources.ACTOR, data=values),
+                lambda session: repository.create_service(session, actor=resources.actor(), data=values),
                 "Added service “{name}”.",
             )
 
@@ -124,7 +131,8 @@ with edit_tab:
         service_id = widgets.service_picker(services, key="services:edit_picker")
         if service_id is not None:
             with resources.reading() as session:
-                current = repository.get_service(session, service_id)
+                current = repository.get_service(session, service_id, actor=resources.actor())
+            seen = widgets.seen_version(f"service:{service_id}", current.version)
             values = _service_form(
                 f"edit_service:{service_id}", defaults=current.model_dump(), submit_label="Save changes"
             )
@@ -132,10 +140,11 @@ with edit_tab:
                 _submit_service(
                     values,
                     lambda session: repository.update_service(
-                        session, actor=resources.ACTOR, service_id=service_id, data=values
+                        session, actor=resources.actor(), service_id=service_id, data=values, expected_version=seen
                     ),
                     "Saved changes to “{name}”.",
                 )
+            widgets.mark_seen(f"service:{service_id}", current.version)
 
 with setup_tab:
     st.write(
@@ -152,10 +161,10 @@ with setup_tab:
             if st.form_submit_button(f"Add {kind}"):
                 try:
                     with resources.transaction() as session:
-                        create(session, actor=resources.ACTOR, name=name)
+                        create(session, actor=resources.actor(), name=name)
                     flash(f"Added {kind} “{widgets.md(name.strip())}”.")
                     st.rerun()
-                except repository.InputError as error:
+                except repository.Refused as error:
                     widgets.show_error(error)
         names = programmes if kind == "programme" else areas
         column.caption(

@@ -45,10 +45,15 @@ def schema_revision(connection: Connection) -> str | None:
 # --- values to text and back ----------------------------------------------------------------------
 
 
+def _sql_type(column: Any) -> Any:
+    """The underlying SQL type (SQLModel wraps some, e.g. UTCDateTime around DateTime)."""
+    return getattr(column.type, "impl_instance", column.type)
+
+
 def _encode(value: Any, column: Any) -> Any:
     if value is None:
         return None
-    if isinstance(column.type, JSON):
+    if isinstance(_sql_type(column), JSON):
         value = json.dumps(value, sort_keys=True, ensure_ascii=False)
     elif isinstance(value, datetime | date):
         return value.isoformat()
@@ -63,7 +68,7 @@ def _encode(value: Any, column: Any) -> Any:
 def _decode(value: Any, column: Any) -> Any:
     if value is None or value == "":
         return None if column.nullable else ""
-    kind = column.type
+    kind = _sql_type(column)
     if isinstance(kind, Boolean):
         return value if isinstance(value, bool) else str(value).strip().lower() in {"true", "1"}
     if isinstance(kind, Integer):
@@ -72,7 +77,7 @@ def _decode(value: Any, column: Any) -> Any:
         return float(value)
     if isinstance(kind, DateTime):
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-        return moment if moment.tzinfo or not kind.timezone else moment.replace(tzinfo=UTC)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if isinstance(kind, Date):
         return value if isinstance(value, date) else date.fromisoformat(str(value))
     value = str(value)

@@ -1184,8 +1184,7 @@ def amend_review(
     session.add(amendment)
     session.flush()
     for row in session.exec(select(ItemRating).where(ItemRating.review_id == review_id)):
-        copy = ItemRating.model_validate(row.model_dump(exclude={"id", "review_id", "version"}))
-        copy.review_id = amendment.id or 0
+        copy = ItemRating.model_validate(row.model_dump(exclude={"id", "version"}) | {"review_id": amendment.id})
         if row.rater == original.counted_rater:
             for field, value in cleaned.get(row.item_number, {}).items():
                 setattr(copy, field, value)

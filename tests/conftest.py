@@ -130,3 +130,17 @@ def make_review(db_url: str, scales: dict[str, Scale]) -> Callable[..., Review]:
 
 def all_items(score: int = 4, n: int = 25) -> dict[int, int]:
     return dict.fromkeys(range(1, n + 1), score)
+
+
+def table_dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in primary-key order: compare two to prove nothing changed."""
+    from sqlalchemy import select as sa_select
+    from sqlmodel import SQLModel
+
+    with db.make_engine(url).connect() as connection:
+        return {
+            table.name: [
+                tuple(row) for row in connection.execute(sa_select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in SQLModel.metadata.sorted_tables
+        }

@@ -31,7 +31,7 @@ def read_score_csv(path: Path, scale: Scale) -> dict[int, int]:
             rows = list(csv.reader(handle))
     except FileNotFoundError as error:
         raise CliError(f"{path}: file not found") from error
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise CliError(f"{path}: cannot read the file ({error})") from error
     if not rows:
         raise CliError(f"{path}: the file is empty; expected a header row 'item,score'")

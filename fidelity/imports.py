@@ -79,7 +79,10 @@ def read_rows(
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise ImportFileError(f"{filename}: not UTF-8 text; save the CSV as UTF-8") from error
-        table = list(csv.reader(io.StringIO(text)))
+        try:
+            table = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as error:
+            raise ImportFileError(f"{filename}: not a readable CSV file ({error})") from error
     elif suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from playwright.sync_api import expect
 
-from fidelity import db, demo
+from fidelity import access, db, demo
 from fidelity.scales import load_scales
 
 from .conftest import ROOT, screenshot, wait_idle
@@ -15,7 +15,7 @@ from .conftest import ROOT, screenshot, wait_idle
 def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> None:
     db.migrate(e2e_db)
     with db.session_scope(db.make_engine(e2e_db)) as s:
-        demo.load_demo(s, actor=ACTOR, scales=load_scales(ROOT / "scales"), today=date(2026, 11, 22))
+        demo.load_demo(s, actor=access.operator("e2e"), scales=load_scales(ROOT / "scales"), today=date(2026, 11, 22))
     page.goto(app_url + "/compare")
     wait_idle(page)
     expect(page.get_by_role("heading", name="League table")).to_be_visible()

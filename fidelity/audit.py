@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -61,9 +61,9 @@ def _filtered(query: Any, chosen: AuditFilter) -> Any:
     if chosen.entity_id:
         query = query.where(AuditEvent.entity_id == chosen.entity_id)
     if chosen.since:
-        query = query.where(col(AuditEvent.at) >= datetime.combine(chosen.since, time.min))
+        query = query.where(col(AuditEvent.at) >= datetime.combine(chosen.since, time.min, tzinfo=UTC))
     if chosen.until:
-        query = query.where(col(AuditEvent.at) < datetime.combine(chosen.until + timedelta(days=1), time.min))
+        query = query.where(col(AuditEvent.at) < datetime.combine(chosen.until + timedelta(days=1), time.min, tzinfo=UTC))
     return query
 
 

@@ -25,41 +25,48 @@ SCORERS = (Role.ADMIN, Role.REVIEWER)
 ADMINS = (Role.ADMIN,)
 
 
-def pages(actor: Actor) -> dict[str, list[st.Page]]:
-    """The pages this user's role works with; the data layer refuses anything beyond them anyway."""
+# section -> (file, title, icon, url path, roles that see it; empty = everyone)
+SECTIONS: dict[str, list[tuple[str, str, str, str, tuple[Role, ...]]]] = {
+    "": [(HOME, "Home", ":material/home:", "home", ())],
+    "Reviews": [
+        (WORKSPACE, "Review workspace", ":material/edit_note:", "workspace", SCORERS),
+        (CONSENSUS, "Consensus", ":material/handshake:", "consensus", SCORERS),
+        (SUMMARY, "Review summary", ":material/summarize:", "summary", ()),
+        (REPORT, "Report", ":material/description:", "report", ()),
+        (IMPORT, "Import past reviews", ":material/upload_file:", "import", ADMINS),
+    ],
+    "Services": [
+        (SERVICES, "Services", ":material/apartment:", "services", ()),
+        (HISTORY, "Service history", ":material/timeline:", "history", ()),
+        (COMPARE, "Compare sites", ":material/compare_arrows:", "compare", ()),
+        (OUTCOMES, "Outcomes", ":material/work:", "outcomes", ()),
+        (PLAN, "Improvement plan", ":material/checklist:", "plan", ()),
+    ],
+    "Administration": [
+        (USERS, "Users", ":material/group:", "users", ADMINS),
+        (AUDIT, "Audit log", ":material/history:", "audit", ADMINS),
+        (DATA, "Export and demo data", ":material/database:", "data", ADMINS),
+    ],
+}
 
-    def shown(*roles: Role) -> bool:
-        return not roles or actor.role in roles
 
-    sections = {
-        "": [(HOME, "Home", ":material/home:", "home", ())],
-        "Reviews": [
-            (WORKSPACE, "Review workspace", ":material/edit_note:", "workspace", SCORERS),
-            (CONSENSUS, "Consensus", ":material/handshake:", "consensus", SCORERS),
-            (SUMMARY, "Review summary", ":material/summarize:", "summary", ()),
-            (REPORT, "Report", ":material/description:", "report", ()),
-            (IMPORT, "Import past reviews", ":material/upload_file:", "import", ADMINS),
-        ],
-        "Services": [
-            (SERVICES, "Services", ":material/apartment:", "services", ()),
-            (HISTORY, "Service history", ":material/timeline:", "history", ()),
-            (COMPARE, "Compare sites", ":material/compare_arrows:", "compare", ()),
-            (OUTCOMES, "Outcomes", ":material/work:", "outcomes", ()),
-            (PLAN, "Improvement plan", ":material/checklist:", "plan", ()),
-        ],
-        "Administration": [
-            (USERS, "Users", ":material/group:", "users", ADMINS),
-            (AUDIT, "Audit log", ":material/history:", "audit", ADMINS),
-            (DATA, "Export and demo data", ":material/database:", "data", ADMINS),
-        ],
+def titles(actor: Actor) -> dict[str, list[str]]:
+    """Section -> titles of the pages this user's role works with."""
+    return {
+        section: [title for _, title, _, _, roles in entries if not roles or actor.role in roles]
+        for section, entries in SECTIONS.items()
+        if any(not roles or actor.role in roles for *_, roles in entries)
     }
-    result = {}
-    for section, entries in sections.items():
-        visible = [
+
+
+def pages(actor: Actor) -> dict[str, list[st.Page]]:
+    """The pages for st.navigation; the data layer refuses anything beyond a role anyway."""
+    shown = titles(actor)
+    return {
+        section: [
             st.Page(path, title=title, icon=icon, url_path=url, default=path == HOME)
-            for path, title, icon, url, roles in entries
-            if shown(*roles)
+            for path, title, icon, url, _ in SECTIONS[section]
+            if title in shown[section]
         ]
-        if visible:
-            result[section] = visible
-    return result
+        for section in shown
+    }

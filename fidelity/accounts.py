@@ -26,7 +26,7 @@ from fidelity.models import Area, Programme, Service, User, UserScope, utc_now
 MIN_PASSWORD_LENGTH = 10
 FREE_TRIES = 3
 MAX_WAIT = timedelta(minutes=15)
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,79}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,79}$")
 
 _hasher = PasswordHasher()
 _UNKNOWN_USER_HASH = _hasher.hash(secrets.token_hex(16))  # same work for unknown names: no timing tell
@@ -71,7 +71,7 @@ class UserInput(SQLModel):
     def _username(cls, value: str) -> str:
         value = value.strip().lower()
         if not USERNAME.match(value):
-            raise ValueError("use 3-80 lower-case letters, digits and . _ @ - (starting with a letter or digit)")
+            raise ValueError("use 2-80 lower-case letters, digits and . _ @ - (starting with a letter or digit)")
         return value
 
     @field_validator("display_name")

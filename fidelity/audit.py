@@ -63,7 +63,9 @@ def _filtered(query: Any, chosen: AuditFilter) -> Any:
     if chosen.since:
         query = query.where(col(AuditEvent.at) >= datetime.combine(chosen.since, time.min, tzinfo=UTC))
     if chosen.until:
-        query = query.where(col(AuditEvent.at) < datetime.combine(chosen.until + timedelta(days=1), time.min, tzinfo=UTC))
+        query = query.where(
+            col(AuditEvent.at) < datetime.combine(chosen.until + timedelta(days=1), time.min, tzinfo=UTC)
+        )
     return query
 
 

@@ -45,8 +45,8 @@ def test_first_admin__hashed_with_argon2_and_only_once(db_url: str) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"username": "A b"}, "username: use 3-80"),
-        ({"username": "ab"}, "username: use 3-80"),
+        ({"username": "A b"}, "username: use 2-80"),
+        ({"username": "a"}, "username: use 2-80"),
         ({"password": "short"}, "password: must be at least 10 characters"),
         ({"display_name": "  "}, "display name: must not be empty"),
         ({"email": "not-an-email"}, "email: is not an email address"),

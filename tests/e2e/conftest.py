@@ -149,14 +149,56 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+PASSWORDS = {"admin": "admin-password-1", "ann": "ann-password-1", "bo": "bo-password-12", "lee": "lee-password-1"}
+
+
 def seed_service(url: str, name: str = "Norfolk IPS") -> None:
-    from fidelity import db, repository
+    """A service, an admin, two reviewers (Ann Lead, Bo Second) and the service's lead (Lee)."""
+    from fidelity import access, accounts, db, repository
 
     db.migrate(url)
+    operator = access.operator("e2e")
     with db.session_scope(db.make_engine(url)) as s:
-        programme = repository.create_programme(s, actor="e2e", name="IPSPC")
-        area = repository.create_area(s, actor="e2e", name="Norfolk")
-        repository.create_service(s, actor="e2e", data={"name": name, "programme_id": programme.id, "area_id": area.id})
+        programme = repository.create_programme(s, actor=operator, name="IPSPC")
+        area = repository.create_area(s, actor=operator, name="Norfolk")
+        service = repository.create_service(
+            s, actor=operator, data={"name": name, "programme_id": programme.id, "area_id": area.id}
+        )
+        for username, display, role in [
+            ("admin", "Ada Admin", "admin"),
+            ("ann", "Ann Lead", "reviewer"),
+            ("bo", "Bo Second", "reviewer"),
+            ("lee", "Lee Service-Lead", "service lead"),
+        ]:
+            data = {"username": username, "display_name": display, "role": role, "password": PASSWORDS[username]}
+            user = accounts.create_user(s, actor=operator, data=data)
+        accounts.set_scopes(s, actor=operator, user_id=user.id, scopes=accounts.Scopes(service_ids=(service.id,)))
+
+
+def sign_in(page, username: str) -> None:
+    """Fill the sign-in form (the page the app shows to anyone not signed in)."""
+    from playwright.sync_api import expect
+
+    wait_idle(page)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORDS[username])
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text(f"Signed in as {username}")).to_be_visible()
+    wait_idle(page)
+
+
+def sign_out(page) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    wait_idle(page)
+
+
+def choose(page, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option).click()
+    wait_idle(page)
 
 
 def go_to(page, title: str) -> None:
@@ -167,15 +209,15 @@ def go_to(page, title: str) -> None:
 
 
 def start_review(page, *, lead: str, second: str = "") -> None:
+    """As the admin: start a review of Norfolk IPS, assigning reviewer accounts by username."""
     from playwright.sync_api import expect
 
-    page.get_by_role("combobox", name="Service").click()
-    page.get_by_role("option", name="Norfolk IPS — Norfolk").click()
+    choose(page, "Service", "Norfolk IPS — Norfolk")
     expect(page.get_by_role("heading", name="Start a new review")).to_be_visible()
-    wait_idle(page)
-    page.get_by_label("Lead reviewer").fill(lead)
+    names = {"ann": "Ann Lead (ann)", "bo": "Bo Second (bo)", "admin": "Ada Admin (admin)"}
+    choose(page, "Lead reviewer", names[lead])
     if second:
-        page.get_by_label("Second reviewer (optional)").fill(second)
+        choose(page, "Second reviewer (optional)", names[second])
     page.get_by_role("button", name="Start review").click()
     expect(page.get_by_text("Review started on ips-25")).to_be_visible()
     wait_idle(page)

@@ -8,17 +8,22 @@ from sqlmodel import Session, select
 from fidelity import db, repository
 from fidelity.models import Review
 
-from .conftest import score_items, screenshot, seed_service, start_review, wait_idle
+from .conftest import choose, go_to, score_items, screenshot, seed_service, sign_in, sign_out, start_review, wait_idle
 
 SCORES = dict.fromkeys(range(1, 21), 4) | dict.fromkeys(range(21, 26), 5)  # total 105: Good
 
 
 def test_reviewer__scores_25_items_and_finalises__sees_total_and_band(app_url: str, page, e2e_db: str, ips25) -> None:
     seed_service(e2e_db)
-    page.goto(app_url + "/workspace")
-    wait_idle(page)
-    expect(page.get_by_role("heading", name="Review workspace")).to_be_visible()
-    start_review(page, lead="Ann Reviewer")
+    page.goto(app_url)
+    sign_in(page, "admin")
+    go_to(page, "Review workspace")
+    start_review(page, lead="ann")
+    sign_out(page)
+
+    sign_in(page, "ann")  # the assigned reviewer scores it
+    go_to(page, "Review workspace")
+    choose(page, "Service", "Norfolk IPS — Norfolk")
     score_items(page, ips25, SCORES)
 
     expect(page.get_by_text("25 of 25 items scored")).to_be_visible()

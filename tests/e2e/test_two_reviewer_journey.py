@@ -8,7 +8,18 @@ import io
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from .conftest import ARTIFACTS, go_to, score_items, screenshot, seed_service, start_review, wait_idle
+from .conftest import (
+    ARTIFACTS,
+    choose,
+    go_to,
+    score_items,
+    screenshot,
+    seed_service,
+    sign_in,
+    sign_out,
+    start_review,
+    wait_idle,
+)
 
 LEAD = dict.fromkeys(range(1, 26), 4)
 SECOND = LEAD | {3: 3}
@@ -17,13 +28,17 @@ RECOMMENDATION = "Hand every phase of support to one specialist"
 
 def test_two_reviewers__consensus_report_and_plan(app_url: str, page, e2e_db: str, ips25) -> None:
     seed_service(e2e_db)
-    page.goto(app_url + "/workspace")
-    wait_idle(page)
-    start_review(page, lead="Ann Lead", second="Bo Second")
+    page.goto(app_url)
+    sign_in(page, "admin")
+    go_to(page, "Review workspace")
+    start_review(page, lead="ann", second="bo")
 
-    for name, rater, scores in (("Ann Lead", "lead", LEAD), ("Bo Second", "second", SECOND)):
-        page.get_by_text(f"{name} ({rater} reviewer)").click()
-        wait_idle(page)
+    for username, name, rater, scores in (("ann", "Ann Lead", "lead", LEAD), ("bo", "Bo Second", "second", SECOND)):
+        sign_out(page)
+        sign_in(page, username)
+        go_to(page, "Review workspace")
+        choose(page, "Service", "Norfolk IPS — Norfolk")
+        expect(page.get_by_text(f"Scoring as {name} ({rater} reviewer).")).to_be_visible()
         expect(page.get_by_text(f"{name}'s scores")).to_be_visible()
         expect(page.get_by_text("0 of 25 items scored")).to_be_visible()  # the other's scores are never shown
         score_items(page, ips25, scores)
@@ -59,7 +74,10 @@ def test_two_reviewers__consensus_report_and_plan(app_url: str, page, e2e_db: st
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "99 of 125" in text and RECOMMENDATION in text and "Ann Lead (lead) and Bo Second" in text
 
+    sign_out(page)
+    sign_in(page, "lee")  # the service lead keeps the plan
     go_to(page, "Improvement plan")
+    choose(page, "Service", "Norfolk IPS — Norfolk")
     page.get_by_role("button", name="Create 1 draft action(s) from the recommendations").click()
     expect(page.get_by_text("Created 1 draft action(s), due 6 weeks after the report.")).to_be_visible()
     wait_idle(page)

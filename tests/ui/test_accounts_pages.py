@@ -92,7 +92,7 @@ def test_users__admin_adds_a_service_lead_and_sets_their_service(app_db: str) ->
     at.text_input(key="add_user:username").input("Bad Name")
     at.text_input(key="add_user:name").input("Lee")
     at.button(key="FormSubmitter:add_user-Add user").click().run()
-    assert "username: use 3-80" in shown(at.error[0].value)
+    assert "username: use 2-80" in shown(at.error[0].value)
     at.text_input(key="add_user:username").input("lee")
     at.text_input(key="add_user:name").input("Lee Lead")
     at.selectbox(key="add_user:role").set_value("service lead")

@@ -231,3 +231,29 @@ def test_non_admins__cannot_start_reviews_or_see_others(app_db: str, role: str) 
     at = open_app(as_user="someone")
     assert not at.exception, at.exception
     assert "No service is open to you yet" in at.info[0].value
+
+
+def test_plan__someone_else_saved_first__conflict_shown_and_nothing_overwritten(app_db: str) -> None:
+    from .test_pages import _final_single
+
+    service = _service(app_db)
+    review = _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 4))
+    with db.session_scope(db.make_engine(app_db)) as s:
+        action = repository.add_action(
+            s,
+            actor=ACTOR,
+            review_id=review.id,
+            data={"description": "Weekly supervision", "due_date": date(2026, 6, 1)},
+        )
+    at = open_app(navigation.PLAN)
+    at.selectbox(key="plan:service").set_value(service.id).run()
+    at.text_input(key=f"edit_action:{action.id}:owner").input("Me")  # I am typing...
+    with db.session_scope(db.make_engine(app_db)) as s:  # ...while a colleague saves the same action
+        repository.update_action(s, actor=ACTOR, action_id=action.id, data={"owner": "Colleague"})
+    at.button(key=f"FormSubmitter:edit_action:{action.id}-Save action").click().run()
+    assert "was changed by someone else" in shown(at.error[0].value)
+    assert at.text_input(key=f"edit_action:{action.id}:owner").value == "Me"  # my entry is still there
+    with Session(db.make_engine(app_db)) as s:
+        assert repository.list_actions(s, actor=ACTOR, review_id=review.id)[0].owner == "Colleague"
+    at.button(key=f"FormSubmitter:edit_action:{action.id}-Save action").click().run()  # having checked, save again
+    assert at.success[0].value == "Action saved."

@@ -321,10 +321,15 @@ def test_restore__bad_files_refused(tmp_path, content: bytes, name: str, message
     assert backup.is_empty(db.make_engine(url))
 
 
-def test_cli_export_restore__round_trip(tmp_path, make_service, db_url: str) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the CLI round trip runs once, on SQLite")
-    make_service("Exported IPS")
+def test_cli_export_restore__round_trip(tmp_path) -> None:
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    db.migrate(source)
+    with _write(source) as s:
+        programme = repository.create_programme(s, actor=ACTOR, name="P")
+        area = repository.create_area(s, actor=ACTOR, name="A")
+        repository.create_service(
+            s, actor=ACTOR, data={"name": "Exported IPS", "programme_id": programme.id, "area_id": area.id}
+        )
     out = tmp_path / "backup.xlsx"
     run = lambda *args, url: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "fidelity", *args],
@@ -334,11 +339,11 @@ def test_cli_export_restore__round_trip(tmp_path, make_service, db_url: str) -> 
         env={**os.environ, "DATABASE_URL": url},
         check=False,
     )
-    exported = run("export", str(out), url=db_url)
+    exported = run("export", str(out), url=source)
     assert exported.returncode == 0 and "exported the database" in exported.stdout, exported.stderr
     target = f"sqlite:///{tmp_path / 'restored.db'}"
     restored = run("restore", str(out), url=target)
     assert restored.returncode == 0 and "restored" in restored.stdout, restored.stderr
-    assert table_dump(target) == table_dump(db_url)
+    assert table_dump(target) == table_dump(source)
     again = run("restore", str(out), url=target)
     assert again.returncode == 2 and "is not empty" in again.stderr

@@ -121,8 +121,11 @@ def chosen_service(*, key: str, prompt: str = "Choose a service.") -> int:
 
     services = resources.services_frame(resources.database_url())
     if services.empty:
-        st.info("There are no services yet. Add a service first, or load the demo data from Home.")
-        st.page_link(navigation.SERVICES, label="Go to services", icon=":material/apartment:")
+        if resources.actor().is_admin:
+            st.info("There are no services yet. Add a service first, or load the demo data from Home.")
+            st.page_link(navigation.SERVICES, label="Go to services", icon=":material/apartment:")
+        else:
+            st.info("No service is open to you yet. An admin gives you access to your services or reviews.")
         st.stop()
     service_id = service_picker(services, key=key)
     if service_id is None:

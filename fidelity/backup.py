@@ -20,10 +20,11 @@ from typing import Any
 from alembic.runtime.migration import MigrationContext
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Table, func, select, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Table, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
+from fidelity import db
 from fidelity.access import Actor, require_admin
 from fidelity.errors import InputError
 
@@ -256,14 +257,5 @@ def restore(engine: Engine, content: bytes, filename: str, *, progress: Progress
                     f"{table.name}: {counts[table.name]} rows read, the backup says {about['rows'][table.name]}"
                 )
         if connection.dialect.name == "postgresql":
-            for table in all_tables:
-                key = list(table.primary_key.columns)
-                if len(key) == 1 and isinstance(key[0].type, Integer):
-                    name, key_name = table.name, key[0].name
-                    connection.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('\"{name}\"', '{key_name}'), "
-                            f'COALESCE((SELECT MAX({key_name}) FROM "{name}"), 0) + 1, false)'
-                        )
-                    )
+            db.reset_sequences(connection)
     return counts

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from fidelity import access, accounts, backup, db, demo, repository, scoring
+from fidelity import access, accounts, backup, db, demo, national_demo, repository, scoring
 from fidelity.scales import Scale, ScaleFileError, load_scales
 from fidelity.settings import Settings
 
@@ -167,7 +167,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     quarters.add_argument("file", type=Path, help="columns: service, quarter, and the figures of the template")
     commands.add_parser("migrate", help="create or upgrade the database schema")
-    commands.add_parser("demo", help="load clearly labelled synthetic demo data")
+    demo_command = commands.add_parser("demo", help="load clearly labelled synthetic demo data")
+    demo_command.add_argument(
+        "--scale",
+        choices=["small", "national"],
+        default="small",
+        help="small: the twelve IPSPC areas (about 30 services); national: hundreds of services over ten years",
+    )
+    demo_command.add_argument("--services", type=int, default=600, help="national only: how many services")
+    demo_command.add_argument("--quarters", type=int, default=40, help="national only: how many quarters")
     user = commands.add_parser("create-user", help="add an account (the first one must be an admin)")
     user.add_argument("username")
     user.add_argument("--role", required=True, choices=[str(r) for r in access.Role])
@@ -190,6 +198,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "migrate":
             db.migrate(settings.database_url)
             print(f"database is up to date ({_safe_url(settings.database_url)})")
+        elif args.command == "demo" and args.scale == "national":
+            db.migrate(settings.database_url)
+            national = national_demo.load_national(
+                db.make_engine(settings.database_url),
+                scales=scales,
+                actor=access.operator(),
+                services=args.services,
+                quarters=args.quarters,
+                progress=lambda _fraction, message: print(message, file=sys.stderr),
+            )
+            print(
+                f"loaded national demo data in {national.seconds} s: {national.services} services, "
+                f"{national.reviews} reviews, {national.ratings} item ratings, {national.actions} improvement actions, "
+                f"{national.quarters} quarters of outcomes"
+            )
         elif args.command == "demo":
             db.migrate(settings.database_url)
             with db.session_scope(db.make_engine(settings.database_url)) as session:

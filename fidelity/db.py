@@ -10,10 +10,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy import Integer, event, inspect, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from fidelity import models  # noqa: F401  -- registers the tables on SQLModel.metadata
 from fidelity.errors import Conflict
@@ -86,3 +86,17 @@ def migrate(url: str) -> None:
 
 def schema_ready(url: str) -> bool:
     return inspect(make_engine(url)).has_table("alembic_version")
+
+
+def reset_sequences(connection: Connection) -> None:
+    """After inserts with explicit ids, PostgreSQL's id sequences must continue after the largest id."""
+    for table in SQLModel.metadata.sorted_tables:
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and isinstance(key[0].type, Integer):
+            name, column = table.name, key[0].name
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{name}\"', '{column}'), "
+                    f'COALESCE((SELECT MAX({column}) FROM "{name}"), 0) + 1, false)'
+                )
+            )

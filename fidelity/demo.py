@@ -11,7 +11,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from fidelity import accounts, plans, repository, scoring
@@ -370,29 +372,32 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
     Reviews, plans and outcomes someone added to a demo service go with it: it is demo data.
     """
     require_admin(actor, "remove the demo data")
-    service_ids = list(session.exec(select(Service.id).where(Service.is_demo == True)))  # noqa: E712
-    review_ids = list(session.exec(select(Review.id).where(col(Review.service_id).in_(service_ids))))
-    action_ids = list(
-        session.exec(select(ImprovementAction.id).where(col(ImprovementAction.review_id).in_(review_ids)))
-    )
-    user_ids = list(session.exec(select(User.id).where(User.is_demo == True)))  # noqa: E712
-    if not service_ids and not user_ids:
+    demo_services = select(Service.id).where(Service.is_demo == True)  # noqa: E712
+    demo_users = select(User.id).where(User.is_demo == True)  # noqa: E712
+    reviews = select(Review.id).where(col(Review.service_id).in_(demo_services))
+    actions = select(ImprovementAction.id).where(col(ImprovementAction.review_id).in_(reviews))
+    counts = {
+        "services": session.exec(select(func.count()).select_from(demo_services.subquery())).one(),
+        "reviews": session.exec(select(func.count()).select_from(reviews.subquery())).one(),
+        "accounts": session.exec(select(func.count()).select_from(demo_users.subquery())).one(),
+    }
+    if not counts["services"] and not counts["accounts"]:
         return 0
-    assigned = col(Review.lead_user_id).in_(user_ids) | col(Review.second_user_id).in_(user_ids)
-    if session.exec(select(Review.id).where(assigned, col(Review.service_id).not_in(service_ids))).first():
+    assigned = col(Review.lead_user_id).in_(demo_users) | col(Review.second_user_id).in_(demo_users)
+    if session.exec(select(Review.id).where(assigned, col(Review.service_id).not_in(demo_services))).first():
         raise repository.InputError("demo: a demo account is assigned to a real review; reassign it first")
     statements = [
-        delete(ActionNote).where(col(ActionNote.action_id).in_(action_ids)),
-        delete(ImprovementAction).where(col(ImprovementAction.id).in_(action_ids)),
-        delete(ItemRating).where(col(ItemRating.review_id).in_(review_ids)),
-        delete(OutcomePeriod).where(col(OutcomePeriod.service_id).in_(service_ids)),
-        delete(UserScope).where(col(UserScope.user_id).in_(user_ids) | col(UserScope.service_id).in_(service_ids)),
+        delete(ActionNote).where(col(ActionNote.action_id).in_(actions)),
+        delete(ImprovementAction).where(col(ImprovementAction.review_id).in_(reviews)),
+        delete(ItemRating).where(col(ItemRating.review_id).in_(reviews)),
+        delete(OutcomePeriod).where(col(OutcomePeriod.service_id).in_(demo_services)),
+        delete(UserScope).where(col(UserScope.user_id).in_(demo_users) | col(UserScope.service_id).in_(demo_services)),
     ]
     for statement in statements:
         session.exec(statement)  # type: ignore[call-overload]
-    _delete_reviews(session, review_ids)
-    session.exec(delete(Service).where(col(Service.id).in_(service_ids)))  # type: ignore[call-overload]
-    session.exec(delete(User).where(col(User.id).in_(user_ids)))  # type: ignore[call-overload]
+    _delete_reviews(session, demo_services)
+    session.exec(delete(Service).where(col(Service.id).in_(demo_services)))  # type: ignore[call-overload]
+    session.exec(delete(User).where(col(User.id).in_(demo_users)))  # type: ignore[call-overload]
     demo_areas = select(Area.id).where(Area.is_demo == True)  # noqa: E712
     used = select(Service.area_id)
     session.exec(delete(Area).where(col(Area.id).in_(demo_areas), col(Area.id).not_in(used)))  # type: ignore[call-overload]
@@ -401,21 +406,17 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
     session.exec(delete(Programme).where(col(Programme.id).in_(demo_programmes), col(Programme.id).not_in(in_use)))  # type: ignore[call-overload]
     session.flush()
     repository.record(
-        session,
-        actor=actor.name,
-        action="remove_demo",
-        entity="demo",
-        entity_id=DEMO_PROGRAMME,
-        before={"services": len(service_ids), "reviews": len(review_ids), "accounts": len(user_ids)},
+        session, actor=actor.name, action="remove_demo", entity="demo", entity_id=DEMO_PROGRAMME, before=counts
     )
-    return len(service_ids)
+    return int(counts["services"])
 
 
-def _delete_reviews(session: Session, review_ids: list[int]) -> None:
-    """Amendments refer to the reviews they correct, so remove the latest of each chain first."""
-    remaining = set(review_ids)
-    while remaining:
-        referenced = set(session.exec(select(Review.amends_id).where(col(Review.id).in_(remaining))))
-        leaves = remaining - referenced
-        session.exec(delete(Review).where(col(Review.id).in_(leaves)))  # type: ignore[call-overload]
-        remaining -= leaves
+def _delete_reviews(session: Session, services: Any) -> None:
+    """The services' reviews; amendments refer to the reviews they correct, so the latest go first."""
+    while True:
+        corrected = select(Review.amends_id).where(col(Review.amends_id).is_not(None))
+        result = session.exec(  # type: ignore[call-overload]
+            delete(Review).where(col(Review.service_id).in_(services), col(Review.id).not_in(corrected))
+        )
+        if not result.rowcount:
+            return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import plotly.graph_objects as go
 
 from fidelity.stats import XmR
@@ -109,6 +110,44 @@ def plan_progress_figure(weeks: list[dict[str, object]], *, title: str) -> go.Fi
     return figure
 
 
+def _band(
+    figure: go.Figure, low: float, high: float, *, fill: str, label: str, opacity: float = 1.0, where: str = "left"
+) -> None:
+    """A shaded horizontal band across the plot, named at its side (plain layout shapes: add_hrect is slow)."""
+    figure.add_shape(
+        type="rect",
+        xref="paper",
+        x0=0,
+        x1=1,
+        y0=low,
+        y1=high,
+        fillcolor=fill,
+        opacity=opacity,
+        line_width=0,
+        layer="below",
+    )
+    figure.add_annotation(
+        xref="paper",
+        x=0 if where == "left" else 1,
+        xanchor="right",
+        y=high,
+        yanchor="top",
+        text=label,
+        showarrow=False,
+        font={"size": 10},
+    )
+
+
+def _level(figure: go.Figure, y: float, *, label: str, dash: str = "dash", colour: str = "#555555") -> None:
+    """A horizontal reference line, named at its left end."""
+    figure.add_shape(
+        type="line", xref="paper", x0=0, x1=1, y0=y, y1=y, line={"color": colour, "dash": dash, "width": 1}
+    )
+    figure.add_annotation(
+        xref="paper", x=0, xanchor="left", y=y, yanchor="bottom", text=label, showarrow=False, font={"size": 10}
+    )
+
+
 BAND_FILLS = {"Exemplary": "#CDE3F5", "Good": "#D5EFE3", "Fair": "#FBEBC8", "Not IPS": "#F6D5CB"}
 
 
@@ -118,15 +157,7 @@ def fidelity_over_time_figure(
     """Total fidelity score per review over time, on the four band zones (label, min, max)."""
     figure = go.Figure()
     for label, low, high in bands:
-        figure.add_hrect(
-            y0=low - 0.5,
-            y1=high + 0.5,
-            fillcolor=BAND_FILLS.get(label, "#EEEEEE"),
-            line_width=0,
-            layer="below",
-            annotation_text=label,
-            annotation_position="left",
-        )
+        _band(figure, low - 0.5, high + 0.5, fill=BAND_FILLS.get(label, "#EEEEEE"), label=label)
     figure.add_trace(
         go.Scatter(
             x=[p["date"] for p in points],
@@ -162,17 +193,7 @@ def outcome_rates_figure(
     """Rates per quarter (as %) with benchmark lines and shaded comparison ranges, each named by source."""
     figure = go.Figure()
     for label, low, high in bands:
-        figure.add_hrect(
-            y0=low * 100,
-            y1=high * 100,
-            fillcolor="#DDDDDD",
-            opacity=0.45,
-            line_width=0,
-            layer="below",
-            annotation_text=label,
-            annotation_position="top right",
-            annotation_font_size=10,
-        )
+        _band(figure, low * 100, high * 100, fill="#DDDDDD", opacity=0.45, label=label, where="right")
     for (label, values), colour in zip(rates.items(), PALETTE, strict=False):
         figure.add_trace(
             go.Scatter(
@@ -184,14 +205,7 @@ def outcome_rates_figure(
             )
         )
     for (label, level), dash in zip(benchmarks, ("dash", "dot", "dot", "dot"), strict=False):
-        figure.add_hline(
-            y=level * 100,
-            line_dash=dash,
-            line_color="#555555",
-            annotation_text=label,
-            annotation_position="bottom left",
-            annotation_font_size=10,
-        )
+        _level(figure, level * 100, label=label, dash=dash)
     figure.update_layout(
         title={"text": title},
         xaxis_title="Quarter",
@@ -202,23 +216,32 @@ def outcome_rates_figure(
     return figure
 
 
+LEGEND_LIMIT = 12
+
+
 def fidelity_outcome_scatter(
     points: list[dict[str, object]], *, line: tuple[float, float] | None, summary: str, title: str
 ) -> go.Figure:
     """Fidelity total (x) against employment rate (y, %), one point per review, with the fitted line."""
     figure = go.Figure()
     services = sorted({str(p["service"]) for p in points})
-    for index, service in enumerate(services):
-        mine = [p for p in points if p["service"] == service]
+    if len(services) <= LEGEND_LIMIT:  # one coloured trace per service, named in the legend
+        groups = [
+            (s, [p for p in points if p["service"] == s], PALETTE[i % len(PALETTE)]) for i, s in enumerate(services)
+        ]
+    else:  # too many to tell apart by colour: one trace, the service named on hover
+        groups = [("Reviews", points, PALETTE[0])]
+    for name, mine, colour in groups:
         figure.add_trace(
             go.Scatter(
                 x=[p["total"] for p in mine],
                 y=[round(float(p["rate"]) * 100, 1) for p in mine],
+                text=[str(p["service"]) for p in mine],
                 mode="markers",
-                name=service,
-                marker={"color": PALETTE[index % len(PALETTE)], "size": 8},
-                showlegend=len(services) <= 12,
-                hovertemplate=service + "<br>total %{x}, employment %{y}%<extra></extra>",
+                name=name,
+                marker={"color": colour, "size": 8, "opacity": 0.8 if len(groups) > 1 else 0.5},
+                showlegend=len(groups) > 1,
+                hovertemplate="%{text}<br>total %{x}, employment %{y}%<extra></extra>",
             )
         )
     if line and points:
@@ -246,7 +269,7 @@ def item_heatmap_figure(
     """Latest agreed score per item (columns) and service (rows), 1-5; low scores dark."""
     figure = go.Figure(
         go.Heatmap(
-            z=scores,
+            z=np.array([[np.nan if v is None else v for v in row] for row in scores], dtype=float),
             x=items,
             y=services,
             zmin=1,
@@ -257,7 +280,11 @@ def item_heatmap_figure(
         )
     )
     figure.update_layout(
-        title={"text": title}, xaxis_title="Item", yaxis_title="Service", height=max(400, 26 * len(services) + 180)
+        title={"text": title},
+        xaxis_title="Item",
+        yaxis_title="Service",
+        height=min(1400, max(400, 26 * len(services) + 180)),
+        yaxis={"showticklabels": len(services) <= 50},  # beyond that, names would overlap: hover shows them
     )
     return figure
 
@@ -299,13 +326,7 @@ def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: s
         ]
     )
     for level, label in ((mean, "mean"), (upper, "upper process limit"), (max(lower, 0), "lower process limit")):
-        figure.add_hline(
-            y=level,
-            line_dash="solid" if label == "mean" else "dash",
-            line_color="#555555",
-            annotation_text=f"{label} {level:.1f}%",
-            annotation_font_size=10,
-        )
+        _level(figure, level, label=f"{label} {level:.1f}%", dash="solid" if label == "mean" else "dash")
     figure.update_layout(title={"text": title}, xaxis_title="Quarter", yaxis_title="Employment rate (%)")
     return figure
 
@@ -332,7 +353,7 @@ def funnel_figure(
                 line={"color": "#777777", "dash": dash},
             )
         )
-    figure.add_hline(y=target * 100, line_color="#000000", annotation_text=f"pooled rate {target:.1%}")
+    _level(figure, target * 100, label=f"pooled rate {target:.1%}", dash="solid", colour="#000000")
     figure.add_trace(
         go.Scatter(
             x=[u["n"] for u in units],

@@ -6,11 +6,12 @@ saved together or not at all.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, delete, select
 
@@ -149,7 +150,10 @@ def get_service(session: Session, service_id: int, *, actor: Actor) -> Service:
 def _in_force() -> Any:
     """A final review that no amendment has replaced: the one that counts."""
     amendment = aliased(Review)
-    return and_(Review.status == ReviewStatus.FINAL, ~exists().where(amendment.amends_id == Review.id))
+    corrected = select(amendment.amends_id).where(col(amendment.amends_id).is_not(None))
+    # NOT IN an uncorrelated list (computed once) rather than NOT EXISTS per row: with almost every
+    # amends_id NULL, SQLite's planner would otherwise scan the table for each review.
+    return and_(Review.status == ReviewStatus.FINAL, col(Review.id).not_in(corrected))
 
 
 def _visible(query: Any, session: Session, actor: Actor, service_column: Any) -> Any:
@@ -901,32 +905,96 @@ class FidelityOutcome:
     out_of_work: int  # the rate's denominator (n)
 
 
+@dataclass(frozen=True)
+class FinalRow:
+    """A final review in force, as comparisons need it (no ORM object: thousands are read at once)."""
+
+    review_id: int
+    service_id: int
+    service: str
+    visit_start: date
+    total: int
+    band: str | None
+    kind_label: str
+
+
+@dataclass(frozen=True)
+class QuarterRow:
+    service_id: int
+    quarter: str
+    quarter_start: date
+    out_of_work: int
+    first_job_starts: int
+    starts: int
+    sustained_26_weeks: int
+
+
+def _final_rows(session: Session, actor: Actor, *conditions: Any) -> list[FinalRow]:
+    query = (
+        select(
+            Review.id,
+            Review.service_id,
+            Service.name,
+            Review.visit_start,
+            Review.total,
+            Review.band,
+            Review.kind,
+            Review.second_reviewer,
+        )
+        .join(Service, col(Review.service_id) == Service.id)
+        .where(_in_force(), *conditions)
+        .order_by(col(Review.visit_start), col(Review.id))
+    )
+    return [
+        FinalRow(
+            review_id=review_id,
+            service_id=service_id,
+            service=name,
+            visit_start=visit,
+            total=total or 0,
+            band=band,
+            kind_label=kind if second else f"{kind} (single reviewer)",
+        )
+        for review_id, service_id, name, visit, total, band, kind, second in session.exec(
+            _visible(query, session, actor, Review.service_id)
+        )
+    ]
+
+
+def _quarter_rows(session: Session, actor: Actor, *conditions: Any) -> list[QuarterRow]:
+    query = (
+        select(
+            OutcomePeriod.service_id,
+            OutcomePeriod.quarter,
+            OutcomePeriod.quarter_start,
+            OutcomePeriod.out_of_work,
+            OutcomePeriod.first_job_starts,
+            OutcomePeriod.starts,
+            OutcomePeriod.sustained_26_weeks,
+        )
+        .where(*conditions)
+        .order_by(col(OutcomePeriod.service_id), col(OutcomePeriod.quarter_start))
+    )
+    return [QuarterRow(*row) for row in session.exec(_visible(query, session, actor, OutcomePeriod.service_id))]
+
+
 def fidelity_outcome_pairs(session: Session, *, actor: Actor, quarters_after: int = 2) -> list[FidelityOutcome]:
     """One point per final review in force: its total, and the employment rate over the next `quarters_after`
     quarters. Only services the actor can see; reviews with no outcome quarter after them are left out.
     """
-    finals = session.exec(
-        _visible(
-            select(Review, Service.name).join(Service, col(Review.service_id) == Service.id).where(_in_force()),
-            session,
-            actor,
-            Review.service_id,
-        )
-    ).all()
-    periods: dict[int, list[OutcomePeriod]] = {}
-    query = _visible(
-        select(OutcomePeriod).order_by(OutcomePeriod.quarter_start), session, actor, OutcomePeriod.service_id
-    )
-    for period in session.exec(query):
+    periods: dict[int, list[QuarterRow]] = {}
+    for period in _quarter_rows(session, actor):
         periods.setdefault(period.service_id, []).append(period)
     pairs = []
-    for review, name in finals:
-        after = [p for p in periods.get(review.service_id, []) if p.quarter_start > review.visit_start][:quarters_after]
+    for review in _final_rows(session, actor):
+        service_periods = periods.get(review.service_id, [])
+        first = bisect.bisect_right([p.quarter_start for p in service_periods], review.visit_start)
+        after = service_periods[first : first + quarters_after]
         out_of_work = sum(p.out_of_work for p in after)
-        if after and out_of_work > 0 and review.total is not None:
+        if after and out_of_work > 0:
             pairs.append(
                 FidelityOutcome(
-                    service=name,
+                    service=review.service,
                     review_date=review.visit_start,
                     total=review.total,
                     employment_rate=sum(p.first_job_starts for p in after) / out_of_work,
@@ -940,49 +1008,36 @@ def fidelity_outcome_pairs(session: Session, *, actor: Actor, quarters_after: in
 class Comparison:
     """What the Compare sites page shows for a set of services and a period."""
 
-    finals: list[tuple[Review, str]]  # final reviews in the period, with service name
+    finals: list[FinalRow]  # final reviews in force in the period, oldest first
     latest_scores: dict[int, dict[int, int]]  # service id -> item scores of its latest final review
-    periods: list[OutcomePeriod]  # outcome quarters in the period
+    periods: list[QuarterRow]  # outcome quarters in the period
 
 
 def comparison(session: Session, *, actor: Actor, service_ids: list[int], start: date, end: date) -> Comparison:
     """Final reviews in force and outcome quarters of the chosen services (those the actor can see) between
-    `start` and `end`."""
-    visible = access.visible_service_ids(session, actor)
-    if visible is not None:
-        service_ids = [i for i in service_ids if i in visible]
-    finals = list(
-        session.exec(
-            select(Review, Service.name)
-            .join(Service, col(Review.service_id) == Service.id)
-            .where(
-                col(Review.service_id).in_(service_ids),
-                _in_force(),
-                col(Review.visit_start) >= start,
-                col(Review.visit_start) <= end,
-            )
-            .order_by(col(Review.visit_start), col(Review.id))
-        ).all()
-    )
-    latest: dict[int, Review] = {}
-    for review, _ in finals:
-        latest[review.service_id] = review
-    counted = {r.id: r.counted_rater for r in latest.values()}
+    `start` and `end`: three queries, reading columns rather than whole rows."""
+    chosen = col(Review.service_id).in_(service_ids)
+    finals = _final_rows(session, actor, chosen, col(Review.visit_start) >= start, col(Review.visit_start) <= end)
+    latest = {row.service_id: row.review_id for row in finals}
+    by_review = {review_id: service_id for service_id, review_id in latest.items()}
     scores: dict[int, dict[int, int]] = {service_id: {} for service_id in latest}
-    by_review = {r.id: r.service_id for r in latest.values()}
-    for rating in session.exec(select(ItemRating).where(col(ItemRating.review_id).in_(list(counted)))):
-        if rating.rater == counted[rating.review_id] and rating.score is not None:
-            scores[by_review[rating.review_id]][rating.item_number] = rating.score
-    periods = list(
-        session.exec(
-            select(OutcomePeriod)
-            .where(
-                col(OutcomePeriod.service_id).in_(service_ids),
-                col(OutcomePeriod.quarter_start) >= start,
-                col(OutcomePeriod.quarter_start) <= end,
+    if by_review:
+        rows = session.exec(
+            select(
+                ItemRating.review_id, ItemRating.item_number, ItemRating.score, ItemRating.rater, Review.second_reviewer
             )
-            .order_by(col(OutcomePeriod.service_id), col(OutcomePeriod.quarter_start))
+            .join(Review, col(ItemRating.review_id) == Review.id)
+            .where(col(ItemRating.review_id).in_(list(by_review)), col(ItemRating.score).is_not(None))
         )
+        for review_id, number, score, rater, second in rows:
+            if rater == (Rater.CONSENSUS if second else Rater.LEAD):
+                scores[by_review[review_id]][number] = score
+    periods = _quarter_rows(
+        session,
+        actor,
+        col(OutcomePeriod.service_id).in_(service_ids),
+        col(OutcomePeriod.quarter_start) >= start,
+        col(OutcomePeriod.quarter_start) <= end,
     )
     return Comparison(finals=finals, latest_scores=scores, periods=periods)
 

@@ -239,7 +239,7 @@ def test_visibility__each_role_lists_only_its_services(world: World) -> None:
             start=date(2020, 1, 1),
             end=date(2030, 1, 1),
         )
-        assert {r.service_id for r, _ in comparison.finals} == {world.services["north"]}
+        assert {r.service_id for r in comparison.finals} == {world.services["north"]}
         assert {p.service_id for p in comparison.periods} == {world.services["north"]}
 
 

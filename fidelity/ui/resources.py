@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -62,8 +64,7 @@ def reading() -> Iterator[Session]:
 
 def services_frame(url: str) -> pd.DataFrame:
     """The services the signed-in user can see, with their latest totals (cached per user)."""
-    who = actor()
-    return _services_frame(url, who.name, str(who.role), who.user_id)
+    return _services_frame(url, *_actor_key())
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -104,5 +105,36 @@ def _services_frame(url: str, name: str, role: str, user_id: int | None) -> pd.D
     )
 
 
+def _actor_key() -> tuple[str, str, int | None]:
+    who = actor()
+    return who.name, str(who.role), who.user_id
+
+
+def _actor_of(key: tuple[str, str, int | None]) -> Actor:
+    return Actor(name=key[0], role=Role(key[1]), user_id=key[2])
+
+
+@st.cache_data(ttl=600, show_spinner="Reading reviews and outcomes…", max_entries=64)
+def _comparison(url: str, who: tuple[str, str, int | None], ids: tuple[int, ...], start: date, end: date) -> Any:
+    with db.session_scope(db.make_engine(url)) as session:
+        return repository.comparison(session, actor=_actor_of(who), service_ids=list(ids), start=start, end=end)
+
+
+def comparison(ids: tuple[int, ...], start: date, end: date) -> repository.Comparison:
+    """The Compare page's reviews and quarters (cached per user and filters; cleared on every write)."""
+    return _comparison(database_url(), _actor_key(), ids, start, end)  # type: ignore[no-any-return]
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=16)
+def _pairs(url: str, who: tuple[str, str, int | None], quarters_after: int) -> Any:
+    with db.session_scope(db.make_engine(url)) as session:
+        return repository.fidelity_outcome_pairs(session, actor=_actor_of(who), quarters_after=quarters_after)
+
+
+def fidelity_outcome_pairs(quarters_after: int) -> list[repository.FidelityOutcome]:
+    return _pairs(database_url(), _actor_key(), quarters_after)  # type: ignore[no-any-return]
+
+
 def clear_cached_reads() -> None:
-    _services_frame.clear()
+    """After any write: every cached read, for every user (a change can show on any page)."""
+    st.cache_data.clear()

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from fidelity import charts, outcomes, repository, stats
+from fidelity import charts, outcomes, stats
 from fidelity.ui import resources
 
 st.title("Compare sites")
@@ -35,11 +35,8 @@ if chosen.empty:
 start, end = date(first_year, 1, 1), date(last_year, 12, 31)
 ids = [int(i) for i in chosen["id"]]
 names = dict(zip(ids, chosen["Service"], strict=True))
-with resources.reading() as session:
-    data = repository.comparison(session, actor=resources.actor(), service_ids=ids, start=start, end=end)
-    pairs_all = repository.fidelity_outcome_pairs(
-        session, actor=resources.actor(), quarters_after=st.session_state.get("compare:after", 2)
-    )
+data = resources.comparison(tuple(ids), start, end)
+pairs_all = resources.fidelity_outcome_pairs(st.session_state.get("compare:after", 2))
 item_names = {item.number: f"{item.number}. {item.name}" for item in resources.scales()["ips-25"].items}
 bands = [b.label for b in resources.scales()["ips-25"].bands]
 
@@ -60,16 +57,17 @@ def show(figure: go.Figure, table: pd.DataFrame, key: str) -> None:
 
 # --- league table ----------------------------------------------------------------------------------
 totals: dict[int, list[int]] = {}
-for review, _ in data.finals:
-    totals.setdefault(review.service_id, []).append(review.total or 0)
-last_band = {review.service_id: review.band for review, _ in data.finals}
-last_date = {review.service_id: review.visit_start for review, _ in data.finals}
+for row in data.finals:
+    totals.setdefault(row.service_id, []).append(row.total)
+last_band = {row.service_id: row.band for row in data.finals}
+last_date = {row.service_id: row.visit_start for row in data.finals}
 latest_quarter = {p.service_id: p for p in data.periods}  # periods are ordered, so the last one wins
+area_of = dict(zip(ids, chosen["Area"], strict=True))
 league = pd.DataFrame(
     [
         {
             "Service": names[i],
-            "Area": chosen.loc[chosen["id"] == i, "Area"].iloc[0],
+            "Area": area_of[i],
             "Latest review": last_date.get(i),
             "Total": (totals.get(i) or [None])[-1],
             "Band": last_band.get(i),
@@ -163,9 +161,7 @@ with heat_tab:
         st.info("No final review in this period.")
 
 with band_tab:
-    band_rows = [
-        {"year": review.visit_start.year, "band": review.band, "service": name} for review, name in data.finals
-    ]
+    band_rows = [{"year": row.visit_start.year, "band": row.band, "service": row.service} for row in data.finals]
     if band_rows:
         show(
             charts.band_distribution_figure(band_rows, bands, title="Final reviews by band and year"),
@@ -177,7 +173,7 @@ with band_tab:
 
 with service_tab:
     one = st.selectbox("Service", ids, format_func=names.__getitem__, key="compare:one")
-    mine = [review for review, _ in data.finals if review.service_id == one]
+    mine = [row for row in data.finals if row.service_id == one]
     if mine:
         timeline = [{"date": r.visit_start, "total": r.total, "kind": r.kind_label, "band": r.band} for r in mine]
         show(

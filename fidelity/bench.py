@@ -1,0 +1,251 @@
+"""The benchmark: how fast each page runs on the database at DATABASE_URL (python -m fidelity bench).
+
+For each page it measures, in this process with Streamlit's AppTest (signed in as an admin, a service
+and its latest review chosen):
+- cold: the page's first run with empty data caches (the server already running);
+- warm: the median of later runs (what a user waits for on each click);
+- SQL: the same SQL statements the cold run sent, replayed bare on one connection with every row
+  fetched, and how many there were;
+then the time to save one item rating (median of 20 saves, each its own transaction) and the peak
+memory of the process.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event, func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from fidelity import access, accounts, db, repository
+from fidelity.models import Rater, Review, ReviewStatus, User
+from fidelity.settings import PROJECT_ROOT
+
+PAGES = {
+    "Home": "fidelity/ui/pages/home.py",
+    "Services": "fidelity/ui/pages/services.py",
+    "Review workspace": "fidelity/ui/pages/review_workspace.py",
+    "Consensus": "fidelity/ui/pages/consensus.py",
+    "Review summary": "fidelity/ui/pages/review_summary.py",
+    "Report": "fidelity/ui/pages/report.py",
+    "Service history": "fidelity/ui/pages/service_history.py",
+    "Compare sites": "fidelity/ui/pages/compare.py",
+    "Outcomes": "fidelity/ui/pages/outcomes.py",
+    "Improvement plan": "fidelity/ui/pages/improvement_plan.py",
+    "Users": "fidelity/ui/pages/users.py",
+    "Audit log": "fidelity/ui/pages/audit_log.py",
+}
+TARGET_WARM_MS, TARGET_COLD_MS, TARGET_RATIO, TARGET_SAVE_MS, TARGET_MEMORY_MB = 300, 2000, 3, 50, 500
+
+
+@dataclass
+class PageTiming:
+    page: str
+    cold_ms: float
+    warm_ms: float
+    sql_ms: float
+    queries: int
+
+    @property
+    def ratio(self) -> float:
+        return self.warm_ms / self.sql_ms if self.sql_ms else float("inf")
+
+
+@dataclass
+class BenchResult:
+    database: str
+    rows: dict[str, int]
+    pages: list[PageTiming] = field(default_factory=list)
+    save_ms: float = 0.0
+    peak_mb: float = 0.0
+
+    def table(self) -> str:
+        lines = [
+            f"Database: {self.database}; " + ", ".join(f"{n:,} {t}" for t, n in self.rows.items()),
+            "",
+            "| page | cold ms | warm ms | SQL ms (queries) | warm / SQL |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for p in self.pages:
+            lines.append(
+                f"| {p.page} | {p.cold_ms:.0f} | {p.warm_ms:.0f} | {p.sql_ms:.0f} ({p.queries}) | {p.ratio:.1f} |"
+            )
+        lines += [
+            "",
+            f"Save one item rating: {self.save_ms:.1f} ms. Peak memory of the process: {self.peak_mb:.0f} MB.",
+        ]
+        return "\n".join(lines)
+
+    def misses(self) -> list[str]:
+        """Targets not met, in words."""
+        found = []
+        for p in self.pages:
+            if p.warm_ms >= TARGET_WARM_MS:
+                found.append(f"{p.page}: warm {p.warm_ms:.0f} ms (target under {TARGET_WARM_MS})")
+            if p.cold_ms >= TARGET_COLD_MS:
+                found.append(f"{p.page}: cold {p.cold_ms:.0f} ms (target under {TARGET_COLD_MS})")
+            if p.ratio > TARGET_RATIO:
+                found.append(f"{p.page}: warm is {p.ratio:.1f} x its SQL (target within {TARGET_RATIO})")
+        if self.save_ms >= TARGET_SAVE_MS:
+            found.append(f"saving a rating: {self.save_ms:.1f} ms (target under {TARGET_SAVE_MS})")
+        if self.peak_mb >= TARGET_MEMORY_MB:
+            found.append(f"peak memory {self.peak_mb:.0f} MB (target under {TARGET_MEMORY_MB})")
+        return found
+
+
+class _SqlRecorder:
+    """Collects every statement an engine runs while `on`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.on = False
+        self.statements: list[tuple[str, Any]] = []
+        event.listen(engine, "before_cursor_execute", self._before)
+
+    def _before(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
+        if self.on and not many:
+            self.statements.append((statement, parameters))
+
+
+def _replay(engine: Engine, statements: list[tuple[str, Any]]) -> float:
+    """Seconds to run the statements bare on one connection, fetching every row (best of three)."""
+    best = float("inf")
+    for _ in range(3):
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            started = time.perf_counter()
+            for statement, parameters in statements:
+                cursor.execute(statement, parameters)
+                if cursor.description:
+                    cursor.fetchall()
+            best = min(best, time.perf_counter() - started)
+            raw.rollback()
+        finally:
+            raw.close()
+    return best
+
+
+def _bench_admin(url: str) -> int:
+    with db.session_scope(db.make_engine(url)) as session:
+        admin = session.exec(select(User.id).where(User.role == access.Role.ADMIN, User.is_active)).first()
+        if admin is not None:
+            return int(admin)
+        user = accounts.create_user(
+            session,
+            actor=access.operator("bench"),
+            data={"username": "bench.admin", "display_name": "Benchmark admin", "role": "admin"},
+            is_demo=True,
+        )
+        return int(user.id or 0)
+
+
+def _choices(url: str) -> dict[str, int]:
+    """The service with an open review (else the first), its latest final review and the open one."""
+    with Session(db.make_engine(url)) as session:
+        open_review = session.exec(
+            select(Review).where(Review.status != ReviewStatus.FINAL).order_by(Review.id).limit(1)
+        ).first()
+        service_id = open_review.service_id if open_review else session.exec(select(Review.service_id)).first()
+        final = session.exec(
+            select(Review.id)
+            .where(Review.service_id == service_id, Review.status == ReviewStatus.FINAL)
+            .order_by(Review.visit_start.desc())  # type: ignore[attr-defined]
+        ).first()
+    return {
+        "service": int(service_id or 0),
+        "final": int(final or 0),
+        "open": int(open_review.id if open_review else 0),
+    }
+
+
+def run(
+    url: str, *, repeats: int = 5, pages: list[str] | None = None, progress: Callable[[str], None] | None = None
+) -> BenchResult:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from fidelity.ui.state import Keys
+
+    os.environ["DATABASE_URL"] = url
+    db.migrate(url)
+    engine = db.make_engine(url)
+    admin_id = _bench_admin(url)
+    chosen = _choices(url)
+    with Session(engine) as session:
+        rows = {
+            name: int(session.exec(select(func.count()).select_from(model)).one())
+            for name, model in (
+                ("services", repository.Service),
+                ("reviews", Review),
+                ("item ratings", repository.ItemRating),
+            )
+        }
+    result = BenchResult(database=engine.url.render_as_string(hide_password=True), rows=rows)
+    recorder = _SqlRecorder(engine)
+    app = str(PROJECT_ROOT / "streamlit_app.py")
+    for title, path in PAGES.items():
+        if pages and title not in pages:
+            continue
+        if progress:
+            progress(title)
+        st.cache_data.clear()
+        at = AppTest.from_file(app, default_timeout=120)
+        at.session_state[Keys.USER_ID] = admin_id
+        at.session_state[Keys.SERVICE_ID] = chosen["service"]
+        open_pages = ("Review workspace", "Consensus")
+        at.session_state[Keys.REVIEW_ID] = chosen["open"] if title in open_pages else chosen["final"]
+        at.run()  # sign-in gate and Home: the server is up and the user signed in
+        at.switch_page(path)
+        recorder.statements.clear()
+        recorder.on = True
+        started = time.perf_counter()
+        at.run()
+        cold = time.perf_counter() - started
+        recorder.on = False
+        if at.exception:
+            raise RuntimeError(f"{title}: {at.exception[0].message}")
+        statements = list(recorder.statements)
+        warm = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - started)
+        result.pages.append(
+            PageTiming(
+                page=title,
+                cold_ms=cold * 1000,
+                warm_ms=statistics.median(warm) * 1000,
+                sql_ms=_replay(engine, statements) * 1000,
+                queries=len(statements),
+            )
+        )
+    result.save_ms = _save_time(url, chosen["open"]) * 1000
+    result.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def _save_time(url: str, review_id: int) -> float:
+    """Median seconds to save one item rating, each save its own transaction, as the app does."""
+    if not review_id:
+        return float("nan")
+    engine = db.make_engine(url)
+    times = []
+    for attempt in range(20):
+        started = time.perf_counter()
+        with db.session_scope(engine) as session:
+            repository.save_rating(
+                session,
+                actor=access.operator("bench"),
+                review_id=review_id,
+                data={"item_number": 1 + attempt % 25, "evidence": f"benchmark save {attempt} {time.time()}"},
+                rater=Rater.LEAD,
+            )
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)

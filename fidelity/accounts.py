@@ -237,6 +237,19 @@ def scopes_of(session: Session, user_id: int) -> Scopes:
     )
 
 
+def all_scopes(session: Session, *, actor: Actor) -> dict[int, Scopes]:
+    """Every user's scopes in one query (the Users page lists them all)."""
+    require_admin(actor, "see the user accounts")
+    found: dict[int, dict[str, list[int]]] = {}
+    for row in session.exec(select(UserScope).order_by(UserScope.id)):
+        mine = found.setdefault(row.user_id, {"service_ids": [], "programme_ids": [], "area_ids": []})
+        for field in mine:
+            value = getattr(row, field.removesuffix("s"))
+            if value is not None:
+                mine[field].append(value)
+    return {user: Scopes(**{k: tuple(sorted(v)) for k, v in fields.items()}) for user, fields in found.items()}
+
+
 def set_scopes(session: Session, *, actor: Actor, user_id: int, scopes: Scopes) -> Scopes:
     """A service lead's services, or a commissioner's programmes and areas."""
     require_admin(actor, "change what a user can see")

@@ -65,6 +65,7 @@ class BenchResult:
     pages: list[PageTiming] = field(default_factory=list)
     save_ms: float = 0.0
     peak_mb: float = 0.0
+    floor_ms: float = 0.0  # Streamlit's own cost of one run of an app that only writes a title
 
     def table(self) -> str:
         lines = [
@@ -79,7 +80,8 @@ class BenchResult:
             )
         lines += [
             "",
-            f"Save one item rating: {self.save_ms:.1f} ms. Peak memory of the process: {self.peak_mb:.0f} MB.",
+            f"Save one item rating: {self.save_ms:.1f} ms. Peak memory of the process: {self.peak_mb:.0f} MB. "
+            f"Streamlit's own cost of a run (an app that only writes a title): {self.floor_ms:.0f} ms.",
         ]
         return "\n".join(lines)
 
@@ -227,8 +229,22 @@ def run(
             )
         )
     result.save_ms = _save_time(url, chosen["open"]) * 1000
+    result.floor_ms = _floor() * 1000
     result.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
+
+
+def _floor() -> float:
+    """Median seconds for AppTest to run a script that only writes a title: the cost no page can avoid."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string("import streamlit as st\nst.title('floor')").run()
+    times = []
+    for _ in range(10):
+        started = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def _save_time(url: str, review_id: int) -> float:

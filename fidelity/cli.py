@@ -181,6 +181,9 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--role", required=True, choices=[str(r) for r in access.Role])
     user.add_argument("--name", help="display name (defaults to the username)")
     user.add_argument("--email", help="for single sign-on: the email the identity provider gives")
+    timing = commands.add_parser("bench", help="time every page on the database at DATABASE_URL (see README)")
+    timing.add_argument("--repeats", type=int, default=5, help="warm runs per page (the median is shown)")
+    timing.add_argument("--page", action="append", help="only this page (repeatable), e.g. 'Compare sites'")
     export = commands.add_parser("export", help="export the whole database to .xlsx or .zip (CSV files)")
     export.add_argument("file", type=Path)
     restore = commands.add_parser("restore", help="restore an export into an empty database")
@@ -232,6 +235,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(import_outcomes_command(settings.database_url, args.file))
         elif args.command == "create-user":
             print(create_user_command(settings.database_url, args))
+        elif args.command == "bench":
+            from fidelity import bench
+
+            result = bench.run(
+                settings.database_url,
+                repeats=args.repeats,
+                pages=args.page,
+                progress=lambda page: print(f"timing {page}", file=sys.stderr),
+            )
+            print(result.table())
+            misses = result.misses()
+            print("\nTargets: " + ("all met." if not misses else "not met:\n- " + "\n- ".join(misses)))
         elif args.command == "export":
             print(export_command(settings.database_url, args.file))
         elif args.command == "restore":

@@ -33,6 +33,7 @@ from fidelity.models import (
     ActionInput,
     ActionNote,
     Area,
+    AuditEvent,
     ImprovementAction,
     ItemRating,
     NamedCreate,
@@ -240,6 +241,11 @@ def list_services_overview(session: Session, *, actor: Actor) -> list[ServiceOve
             )
         )
     return rows
+
+
+def data_version(session: Session) -> int:
+    """Grows with every write (each write adds an audit event): a cheap key for cached reads."""
+    return int(session.exec(select(func.max(AuditEvent.id))).one() or 0)
 
 
 def has_services(session: Session) -> bool:

@@ -64,11 +64,11 @@ def reading() -> Iterator[Session]:
 
 def services_frame(url: str) -> pd.DataFrame:
     """The services the signed-in user can see, with their latest totals (cached per user)."""
-    return _services_frame(url, *_actor_key())
+    return _services_frame(url, data_version(), *_actor_key())
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _services_frame(url: str, name: str, role: str, user_id: int | None) -> pd.DataFrame:
+def _services_frame(url: str, version: int, name: str, role: str, user_id: int | None) -> pd.DataFrame:
     with db.session_scope(db.make_engine(url)) as session:
         rows = repository.list_services_overview(session, actor=Actor(name=name, role=Role(role), user_id=user_id))
     columns = [
@@ -115,24 +115,33 @@ def _actor_of(key: tuple[str, str, int | None]) -> Actor:
 
 
 @st.cache_data(ttl=600, show_spinner="Reading reviews and outcomes…", max_entries=64)
-def _comparison(url: str, who: tuple[str, str, int | None], ids: tuple[int, ...], start: date, end: date) -> Any:
+def _comparison(
+    url: str, version: int, who: tuple[str, str, int | None], ids: tuple[int, ...], start: date, end: date
+) -> Any:
     with db.session_scope(db.make_engine(url)) as session:
         return repository.comparison(session, actor=_actor_of(who), service_ids=list(ids), start=start, end=end)
 
 
 def comparison(ids: tuple[int, ...], start: date, end: date) -> repository.Comparison:
     """The Compare page's reviews and quarters (cached per user and filters; cleared on every write)."""
-    return _comparison(database_url(), _actor_key(), ids, start, end)  # type: ignore[no-any-return]
+    return _comparison(database_url(), data_version(), _actor_key(), ids, start, end)  # type: ignore[no-any-return]
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=16)
-def _pairs(url: str, who: tuple[str, str, int | None], quarters_after: int) -> Any:
+def _pairs(url: str, version: int, who: tuple[str, str, int | None], quarters_after: int) -> Any:
     with db.session_scope(db.make_engine(url)) as session:
         return repository.fidelity_outcome_pairs(session, actor=_actor_of(who), quarters_after=quarters_after)
 
 
 def fidelity_outcome_pairs(quarters_after: int) -> list[repository.FidelityOutcome]:
-    return _pairs(database_url(), _actor_key(), quarters_after)  # type: ignore[no-any-return]
+    return _pairs(database_url(), data_version(), _actor_key(), quarters_after)  # type: ignore[no-any-return]
+
+
+def data_version() -> int:
+    """The newest audit event's id: every write adds one, in any app process, so cached reads keyed on
+    it are never stale even when several processes share one database (one indexed lookup per call)."""
+    with reading() as session:
+        return repository.data_version(session)
 
 
 def clear_cached_reads() -> None:

@@ -14,7 +14,7 @@ actor = resources.actor()
 
 with resources.reading() as session:
     users = accounts.list_users(session, actor=actor)
-    scopes = {u.id: accounts.scopes_of(session, u.id or 0) for u in users}
+    scopes = accounts.all_scopes(session, actor=actor)
     programmes = {p.id: p.name for p in repository.list_programmes(session)}
     areas = {a.id: a.name for a in repository.list_areas(session)}
 services = resources.services_frame(resources.database_url())
@@ -113,7 +113,7 @@ with edit_tab:
     widgets.mark_seen(f"user:{user_id}", user.version)
 
     if user.role in (Role.SERVICE_LEAD, Role.COMMISSIONER):
-        scope = scopes[user_id]
+        scope = scopes.get(user_id, accounts.Scopes())
         with st.form(f"scope:{user_id}"):
             if user.role == Role.SERVICE_LEAD:
                 chosen_services = st.multiselect(

@@ -24,4 +24,4 @@ except OperationalError as error:
     st.stop()
 
 actor = signin.gate()
-st.navigation(navigation.pages(actor)).run()
+st.navigation(navigation.pages(actor), expanded=True).run()

@@ -27,6 +27,10 @@ def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> No
     expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Review workspace")).to_have_count(0)
     go_to(page, "Compare sites")
     expect(page.get_by_role("heading", name="League table")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the league table (CSV)").click()
+    league = download.value.path().read_text()
+    assert league.startswith("Service,Area,Latest review,Total,Band") and league.count("\n") == 33  # 32 services
     for tab, charts in (
         ("Fidelity and employment", 1),
         ("Items across sites", 1),

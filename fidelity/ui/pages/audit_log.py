@@ -47,7 +47,8 @@ if not events:
 
 def _changes(before: dict | None, after: dict | None) -> str:
     changed = audit.changed_fields(before, after)
-    shown = [f"{field}: {old!r} → {new!r}" for field, (old, new) in changed.items() if field != "updated_at"]
+    bookkeeping = {"created_at", "updated_at", "version"}
+    shown = [f"{field}: {old!r} → {new!r}" for field, (old, new) in changed.items() if field not in bookkeeping]
     return "; ".join(shown)[:500]
 
 

@@ -236,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "create-user":
             print(create_user_command(settings.database_url, args))
         elif args.command == "bench":
-            from fidelity import bench
+            from fidelity.ui import bench
 
             result = bench.run(
                 settings.database_url,

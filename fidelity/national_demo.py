@@ -9,7 +9,7 @@ and 24,000 outcome quarters load in well under two minutes on SQLite. Every row 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 from fidelity import accounts, db, plans, scoring
 from fidelity.access import Actor, Role, require_admin
-from fidelity.demo import ITEM_EASE, DemoAlreadyLoaded, _independent
+from fidelity.demo import ITEM_EASE, DemoAlreadyLoaded, Progress, _independent
 from fidelity.models import (
     Area,
     AuditEvent,
@@ -41,7 +41,6 @@ from fidelity.scales import Scale
 
 PROGRAMMES = ["Demo national: Connect to Work", "Demo national: IPS in Primary Care"]
 BATCH = 20_000
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)

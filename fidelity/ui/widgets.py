@@ -184,6 +184,22 @@ def show_error(error: Exception) -> None:
     st.error(md(error), icon=":material/error:")
 
 
+def save_then_rerun(write: Callable[[Any], Any], done: str) -> None:
+    """Run `write(session)` in one transaction; on success show `done` on the next run, else the refusal."""
+    from fidelity import repository
+    from fidelity.ui import resources
+    from fidelity.ui.state import flash
+
+    try:
+        with resources.transaction() as session:
+            write(session)
+    except repository.Refused as error:
+        show_error(error)
+    else:
+        flash(done)
+        st.rerun()
+
+
 def seen_version(key: str, current: int) -> int:
     """The version of a row as this user last saw it drawn: what a save from this run must expect.
 

@@ -96,20 +96,16 @@ with edit_tab:
         active = right.checkbox("May sign in", value=user.is_active, key=f"edit_user:{user_id}:active")
         saved = st.form_submit_button("Save user", type="primary")
     if saved:
-        try:
-            with resources.transaction() as session:
-                accounts.update_user(
-                    session,
-                    actor=actor,
-                    user_id=user_id,
-                    data={"display_name": name, "email": email, "role": role, "is_active": active},
-                    expected_version=seen,
-                )
-        except repository.Refused as error:
-            widgets.show_error(error)
-        else:
-            flash(f"Saved {widgets.md(user.username)}.")
-            st.rerun()
+        widgets.save_then_rerun(
+            lambda session: accounts.update_user(
+                session,
+                actor=actor,
+                user_id=user_id,
+                data={"display_name": name, "email": email, "role": role, "is_active": active},
+                expected_version=seen,
+            ),
+            f"Saved {widgets.md(user.username)}.",
+        )
     widgets.mark_seen(f"user:{user_id}", user.version)
 
     if user.role in (Role.SERVICE_LEAD, Role.COMMISSIONER):
@@ -143,23 +139,15 @@ with edit_tab:
                     programme_ids=tuple(sorted(chosen_programmes)), area_ids=tuple(sorted(chosen_areas))
                 )
             if st.form_submit_button("Save what they see"):
-                try:
-                    with resources.transaction() as session:
-                        accounts.set_scopes(session, actor=actor, user_id=user_id, scopes=chosen)
-                except repository.Refused as error:
-                    widgets.show_error(error)
-                else:
-                    flash(f"Saved what {widgets.md(user.username)} sees.")
-                    st.rerun()
+                widgets.save_then_rerun(
+                    lambda session: accounts.set_scopes(session, actor=actor, user_id=user_id, scopes=chosen),
+                    f"Saved what {widgets.md(user.username)} sees.",
+                )
 
     with st.form(f"password:{user_id}", clear_on_submit=True):
         new_password = st.text_input(f"New password for {user.username}", type="password", key=f"password:{user_id}")
         if st.form_submit_button("Set password"):
-            try:
-                with resources.transaction() as session:
-                    accounts.set_password(session, actor=actor, user_id=user_id, password=new_password)
-            except repository.Refused as error:
-                widgets.show_error(error)
-            else:
-                flash(f"Password set for {widgets.md(user.username)}.")
-                st.rerun()
+            widgets.save_then_rerun(
+                lambda session: accounts.set_password(session, actor=actor, user_id=user_id, password=new_password),
+                f"Password set for {widgets.md(user.username)}.",
+            )

@@ -18,7 +18,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from fidelity import accounts, db, plans, scoring
+from fidelity import db, plans, scoring
 from fidelity.access import Actor, Role, require_admin
 from fidelity.demo import ITEM_EASE, DemoAlreadyLoaded, Progress, _independent
 from fidelity.models import (
@@ -127,7 +127,7 @@ def load_national(
             for i in range(area_count)
         ]
         reviewer_count = max(4, services // 15)
-        password_hash = accounts.hash_password(f"national-{seed}")  # national demo accounts are for load tests
+        password_hash = ""  # national demo accounts cannot sign in: they exist to own reviews in load tests
         users = [
             {
                 "id": ids[User] + i,

@@ -103,7 +103,7 @@ def demo_loaded(session: Session) -> bool:
     return session.exec(select(Programme.id).where(Programme.is_demo == True)).first() is not None  # noqa: E712
 
 
-def _item_scores(rng: random.Random, level: float, n_items: int) -> dict[int, int]:
+def item_scores(rng: random.Random, level: float, n_items: int) -> dict[int, int]:
     """Item scores around a service's level (its mean item score), with per-item ease and noise."""
     return {n: min(5, max(1, round(level + ITEM_EASE.get(n, 0.0) + rng.gauss(0, 0.55)))) for n in range(1, n_items + 1)}
 
@@ -118,7 +118,7 @@ def _review_dates(rng: random.Random, first: date, until: date) -> list[date]:
     return dates
 
 
-def _independent(rng: random.Random, agreed: int) -> int:
+def independent_score(rng: random.Random, agreed: int) -> int:
     """One reviewer's own score: usually the agreed one, sometimes a point either side."""
     return min(5, max(1, agreed + rng.choice((0, 0, 0, 0, 0, 0, 0, 1, -1))))
 
@@ -131,9 +131,9 @@ def _ratings(
     for number, score in scores.items():
         item = scale.item(number)
         sources = list(item.data_sources[:2])
-        own = {Rater.LEAD: _independent(rng, score) if agreed else score}
+        own = {Rater.LEAD: independent_score(rng, score) if agreed else score}
         if agreed:
-            own[Rater.SECOND] = _independent(rng, score)
+            own[Rater.SECOND] = independent_score(rng, score)
         rows += [
             ItemRating(
                 review_id=review_id,
@@ -210,31 +210,43 @@ def _outcomes(rng: random.Random, service_id: int, start: date, today: date, ses
     for quarter in _quarters(start, today):
         known = [total for visit, total in sorted(finals) if visit <= quarter and total is not None]
         fidelity = known[-1] if known else (min(finals)[1] if finals else 90)
-        rate = min(0.75, max(0.05, 0.33 + 0.0028 * ((fidelity or 90) - 95) + rng.gauss(0, 0.09)))
-        out_of_work = rng.randint(25, 70)
-        in_work = round(out_of_work * rng.uniform(0.04, 0.15))
-        first = round(rate * out_of_work)
-        sustained_13 = round(first * rng.uniform(0.4, 0.75))
         rows.append(
             OutcomePeriod(
                 service_id=service_id,
-                quarter=f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}",
+                quarter=quarter_label(quarter),
                 quarter_start=quarter,
-                specialist_fte=round((out_of_work + in_work) / rng.uniform(17, 30), 1),
-                active_caseload=out_of_work + in_work + rng.randint(0, 4),
-                referrals=rng.randint(12, 45),
-                starts=rng.randint(max(first, 15), 45),
-                out_of_work=out_of_work,
-                in_work=in_work,
-                first_job_starts=first,
-                total_job_starts=first + rng.randint(0, 3),
-                retention_successes=rng.randint(0, in_work),
-                sustained_13_weeks=sustained_13,
-                sustained_26_weeks=round(sustained_13 * rng.uniform(0.5, 0.9)),
-                employer_contacts=rng.randint(50, 220),
+                **quarter_figures(rng, fidelity or 90),
             )
         )
     return rows
+
+
+def quarter_label(start: date) -> str:
+    """ "2024-Q2" for a quarter starting on `start`."""
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def quarter_figures(rng: random.Random, fidelity: int) -> dict[str, Any]:
+    """One quarter's outcome figures; the employment rate follows the fidelity total only loosely (r about 0.3)."""
+    rate = min(0.75, max(0.05, 0.33 + 0.0028 * (fidelity - 95) + rng.gauss(0, 0.09)))
+    out_of_work = rng.randint(25, 70)
+    in_work = round(out_of_work * rng.uniform(0.04, 0.15))
+    first = round(rate * out_of_work)
+    sustained_13 = round(first * rng.uniform(0.4, 0.75))
+    return {
+        "specialist_fte": round((out_of_work + in_work) / rng.uniform(17, 30), 1),
+        "active_caseload": out_of_work + in_work + rng.randint(0, 4),
+        "referrals": rng.randint(12, 45),
+        "starts": rng.randint(max(first, 15), max(first, 45)),  # never fewer starts than first jobs
+        "out_of_work": out_of_work,
+        "in_work": in_work,
+        "first_job_starts": first,
+        "total_job_starts": first + rng.randint(0, 3),
+        "retention_successes": rng.randint(0, in_work),
+        "sustained_13_weeks": sustained_13,
+        "sustained_26_weeks": round(sustained_13 * rng.uniform(0.5, 0.9)),
+        "employer_contacts": rng.randint(50, 220),
+    }
 
 
 def _moment(day: date) -> datetime:
@@ -295,7 +307,7 @@ def load_demo(
             visits = _review_dates(rng, start + timedelta(days=rng.randint(60, 200)), today)
             for position, visit in enumerate(visits):
                 last_and_open = position == len(visits) - 1 and visit > today - timedelta(days=45)
-                scores = _item_scores(rng, level, len(scale.items))
+                scores = item_scores(rng, level, len(scale.items))
                 if last_and_open:
                     scores = dict(list(scores.items())[: rng.randint(8, 18)])
                 lead, second = rng.sample(REVIEWERS, 2)

@@ -42,6 +42,16 @@ def version_column() -> Column[int]:
     return Column("version", Integer, nullable=False, server_default="1")
 
 
+def counted_rater_of(second_reviewer: str | None) -> Rater:
+    """Whose scores make a review's total: the agreed ones, or the only reviewer's."""
+    return Rater.CONSENSUS if second_reviewer else Rater.LEAD
+
+
+def kind_label_of(kind: str, second_reviewer: str | None) -> str:
+    """A review's kind as shown everywhere, saying when one reviewer scored alone."""
+    return kind if second_reviewer else f"{kind} (single reviewer)"
+
+
 def _clean_text(value: str) -> str:
     value = value.strip()
     if not value:
@@ -217,7 +227,7 @@ class Review(SQLModel, table=True):
     @property
     def counted_rater(self) -> Rater:
         """Whose scores make the total: the agreed (consensus) ones, or the only reviewer's."""
-        return Rater.LEAD if self.single_reviewer else Rater.CONSENSUS
+        return counted_rater_of(self.second_reviewer)
 
     @property
     def raters(self) -> tuple[Rater, ...]:
@@ -236,7 +246,7 @@ class Review(SQLModel, table=True):
     @property
     def kind_label(self) -> str:
         """The kind as shown everywhere, saying when one reviewer scored alone."""
-        return f"{self.kind} (single reviewer)" if self.single_reviewer else self.kind
+        return kind_label_of(self.kind, self.second_reviewer)
 
 
 class RatingInput(SQLModel):

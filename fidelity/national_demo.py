@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 from fidelity import db, plans, scoring
 from fidelity.access import Actor, Role, require_admin
-from fidelity.demo import ITEM_EASE, DemoAlreadyLoaded, Progress, _independent
+from fidelity.demo import DemoAlreadyLoaded, Progress, independent_score, item_scores, quarter_figures, quarter_label
 from fidelity.models import (
     Area,
     AuditEvent,
@@ -169,7 +169,7 @@ def load_national(
             position = 0
             while visit < today:
                 open_now = visit > today - timedelta(days=60)
-                scores = {n: min(5, max(1, round(level + ITEM_EASE.get(n, 0) + rng.gauss(0, 0.55)))) for n in items}
+                scores = item_scores(rng, level, len(items))
                 total = sum(scores.values())
                 lead, second = rng.sample(users, 2)
                 finalised = None if open_now else _moment(visit + timedelta(days=rng.randint(7, 27)))
@@ -206,7 +206,10 @@ def load_national(
                     }
                     base |= {"updated_at": now, "version": 1, "metric_numerator": None, "metric_denominator": None}
                     base |= {"metric_value": None, "rationale": "", "strength": "", "recommendation": ""}
-                    raters = [(Rater.LEAD, _independent(rng, score)), (Rater.SECOND, _independent(rng, score))]
+                    raters = [
+                        (Rater.LEAD, independent_score(rng, score)),
+                        (Rater.SECOND, independent_score(rng, score)),
+                    ]
                     if not open_now:
                         raters.append((Rater.CONSENSUS, score))
                     for rater, value in raters:
@@ -241,28 +244,12 @@ def load_national(
             for quarter in quarter_days:
                 known = [t for day, t in totals_by_day if day <= quarter]
                 fidelity = known[-1] if known else 85
-                rate = min(0.75, max(0.05, 0.33 + 0.0028 * (fidelity - 95) + rng.gauss(0, 0.09)))
-                out_of_work = rng.randint(25, 70)
-                in_work = round(out_of_work * rng.uniform(0.04, 0.15))
-                first = round(rate * out_of_work)
-                sustained_13 = round(first * rng.uniform(0.4, 0.75))
                 outcome_rows.append(
                     {
                         "service_id": service_id,
-                        "quarter": f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}",
+                        "quarter": quarter_label(quarter),
                         "quarter_start": quarter,
-                        "specialist_fte": round((out_of_work + in_work) / rng.uniform(17, 30), 1),
-                        "active_caseload": out_of_work + in_work,
-                        "referrals": rng.randint(12, 45),
-                        "starts": rng.randint(max(first, 15), 45),
-                        "out_of_work": out_of_work,
-                        "in_work": in_work,
-                        "first_job_starts": first,
-                        "total_job_starts": first + rng.randint(0, 3),
-                        "retention_successes": rng.randint(0, in_work),
-                        "sustained_13_weeks": sustained_13,
-                        "sustained_26_weeks": round(sustained_13 * rng.uniform(0.5, 0.9)),
-                        "employer_contacts": rng.randint(50, 220),
+                        **quarter_figures(rng, fidelity),
                         "created_at": now,
                         "updated_at": now,
                         "version": 1,

@@ -48,6 +48,8 @@ from fidelity.models import (
     Service,
     ServiceCreate,
     User,
+    counted_rater_of,
+    kind_label_of,
     utc_now,
 )
 from fidelity.scales import DATA_SOURCE_LABELS, Scale
@@ -400,7 +402,7 @@ def save_rating(
     stored = rating if rating is not None else RatingInput(item_number=rating_in.item_number)
     if all(getattr(stored, field) == value for field, value in entered.items()):
         return rating  # nothing to save: no write, no audit entry (and no conflict: it is as the user wants)
-    if expected_version is not None and (rating.version if rating else 0) != expected_version:
+    if expected_version is not None:  # a rating not yet saved counts as version 0
         check_version(rating or ItemRating(version=0), expected_version, what=f"item {item.number}")
     if rating is None:
         rating = ItemRating(review_id=review_id, item_number=rating_in.item_number, rater=rater)
@@ -959,7 +961,7 @@ def _final_rows(session: Session, actor: Actor, *conditions: Any) -> list[FinalR
             visit_start=visit,
             total=total or 0,
             band=band,
-            kind_label=kind if second else f"{kind} (single reviewer)",
+            kind_label=kind_label_of(kind, second),
         )
         for review_id, service_id, name, visit, total, band, kind, second in session.exec(
             _visible(query, session, actor, Review.service_id)
@@ -1036,7 +1038,7 @@ def comparison(session: Session, *, actor: Actor, service_ids: list[int], start:
             .where(col(ItemRating.review_id).in_(list(by_review)), col(ItemRating.score).is_not(None))
         )
         for review_id, number, score, rater, second in rows:
-            if rater == (Rater.CONSENSUS if second else Rater.LEAD):
+            if rater == counted_rater_of(second):
                 scores[by_review[review_id]][number] = score
     periods = _quarter_rows(
         session,

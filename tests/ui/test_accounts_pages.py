@@ -16,7 +16,7 @@ from fidelity.ui import navigation
 
 from ..conftest import ACTOR, SCALES_DIR, all_items
 from .conftest import APP, open_app, user_id
-from .test_pages import _service, shown
+from .test_pages import _final_single, _service, shown
 
 
 def _pages(role: Role) -> set[str]:
@@ -127,21 +127,7 @@ def test_audit_log__filters_shows_changes_and_exports(app_db: str) -> None:
 
 def test_summary__amend_a_final_review__both_shown(app_db: str) -> None:
     service = _service(app_db)
-    with db.session_scope(db.make_engine(app_db)) as s:
-        review = repository.start_review(
-            s,
-            actor=ACTOR,
-            scales=load_scales(SCALES_DIR),
-            data={
-                "service_id": service.id,
-                "scale_id": "ips-25",
-                "visit_start": date(2026, 3, 1),
-                "lead_reviewer": "Ann",
-            },
-        )
-        for number, score in all_items(4).items():
-            repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score})
-        repository.finalise_review(s, actor=ACTOR, review_id=review.id)
+    review = _final_single(app_db, service.id, all_items(4))
     at = open_app(navigation.SUMMARY)
     at.selectbox(key="summary:service").set_value(service.id).run()
     at.selectbox(key="amend:item").set_value(7)

@@ -159,8 +159,8 @@ def _in_force() -> Any:
     return and_(Review.status == ReviewStatus.FINAL, col(Review.id).not_in(corrected))
 
 
-def _visible(query: Any, session: Session, actor: Actor, service_column: Any) -> Any:
-    visible = access.visible_service_ids(session, actor)
+def _visible(query: Any, visible: set[int] | None, service_column: Any) -> Any:
+    """Limit a query to the services in `visible` (from access.visible_service_ids; None is every service)."""
     return query if visible is None else query.where(col(service_column).in_(visible))
 
 
@@ -187,14 +187,14 @@ class ServiceOverview:
 
 def list_services_overview(session: Session, *, actor: Actor) -> list[ServiceOverview]:
     """Every service the actor can see, with its latest and previous final totals, in three queries."""
+    visible = access.visible_service_ids(session, actor)
     services = session.exec(
         _visible(
             select(Service, Programme.name, Area.name)
             .join(Programme, col(Service.programme_id) == Programme.id)
             .join(Area, col(Service.area_id) == Area.id)
             .order_by(Area.name, Service.name),
-            session,
-            actor,
+            visible,
             Service.id,
         )
     ).all()
@@ -203,8 +203,7 @@ def list_services_overview(session: Session, *, actor: Actor) -> list[ServiceOve
             select(Review.service_id, Review.visit_start, Review.total, Review.band)
             .where(_in_force())
             .order_by(col(Review.service_id), col(Review.visit_start).desc(), col(Review.id).desc()),
-            session,
-            actor,
+            visible,
             Review.service_id,
         )
     ).all()
@@ -214,8 +213,8 @@ def list_services_overview(session: Session, *, actor: Actor) -> list[ServiceOve
                 select(Review.service_id, func.count())
                 .where(Review.status != ReviewStatus.FINAL)
                 .group_by(Review.service_id),
-                session,
                 actor,
+                visible,
             )
         ).all()
     )
@@ -320,13 +319,13 @@ def get_review(session: Session, review_id: int, *, actor: Actor) -> Review:
     return review
 
 
-def _reviews_readable(query: Any, session: Session, actor: Actor) -> Any:
-    """Limit a query on Review to what the actor may read (see access.may_read_review)."""
+def _reviews_readable(query: Any, actor: Actor, visible: set[int] | None) -> Any:
+    """Limit a query on Review to what the actor may read (see access.may_read_review); `visible` as in _visible."""
     if actor.is_admin:
         return query
     assigned = or_(Review.lead_user_id == actor.user_id, Review.second_user_id == actor.user_id)
-    visible = access.visible_service_ids(session, actor) or set()
-    return query.where(or_(assigned, and_(Review.status == ReviewStatus.FINAL, col(Review.service_id).in_(visible))))
+    finals = and_(Review.status == ReviewStatus.FINAL, col(Review.service_id).in_(visible or set()))
+    return query.where(or_(assigned, finals))
 
 
 def list_reviews(
@@ -337,7 +336,7 @@ def list_reviews(
         query = query.where(Review.service_id == service_id)
     if statuses:
         query = query.where(col(Review.status).in_(statuses))
-    return list(session.exec(_reviews_readable(query, session, actor)))
+    return list(session.exec(_reviews_readable(query, actor, access.visible_service_ids(session, actor))))
 
 
 def _writable(review: Review) -> None:
@@ -677,8 +676,8 @@ def list_reviews_with_services(
             .where(col(Review.status).in_(statuses))
             .order_by(col(Review.visit_start).desc(), col(Review.id).desc())
             .limit(limit),
-            session,
             actor,
+            access.visible_service_ids(session, actor),
         )
     ).all()
     counts = scored_counts(session, [review.id for review, _ in rows if review.id is not None])
@@ -937,7 +936,7 @@ class QuarterRow:
     sustained_26_weeks: int
 
 
-def _final_rows(session: Session, actor: Actor, *conditions: Any) -> list[FinalRow]:
+def _final_rows(session: Session, visible: set[int] | None, *conditions: Any) -> list[FinalRow]:
     query = (
         select(
             Review.id,
@@ -964,12 +963,12 @@ def _final_rows(session: Session, actor: Actor, *conditions: Any) -> list[FinalR
             kind_label=kind_label_of(kind, second),
         )
         for review_id, service_id, name, visit, total, band, kind, second in session.exec(
-            _visible(query, session, actor, Review.service_id)
+            _visible(query, visible, Review.service_id)
         )
     ]
 
 
-def _quarter_rows(session: Session, actor: Actor, *conditions: Any) -> list[QuarterRow]:
+def _quarter_rows(session: Session, visible: set[int] | None, *conditions: Any) -> list[QuarterRow]:
     query = (
         select(
             OutcomePeriod.service_id,
@@ -983,18 +982,19 @@ def _quarter_rows(session: Session, actor: Actor, *conditions: Any) -> list[Quar
         .where(*conditions)
         .order_by(col(OutcomePeriod.service_id), col(OutcomePeriod.quarter_start))
     )
-    return [QuarterRow(*row) for row in session.exec(_visible(query, session, actor, OutcomePeriod.service_id))]
+    return [QuarterRow(*row) for row in session.exec(_visible(query, visible, OutcomePeriod.service_id))]
 
 
 def fidelity_outcome_pairs(session: Session, *, actor: Actor, quarters_after: int = 2) -> list[FidelityOutcome]:
     """One point per final review in force: its total, and the employment rate over the next `quarters_after`
     quarters. Only services the actor can see; reviews with no outcome quarter after them are left out.
     """
+    visible = access.visible_service_ids(session, actor)
     periods: dict[int, list[QuarterRow]] = {}
-    for period in _quarter_rows(session, actor):
+    for period in _quarter_rows(session, visible):
         periods.setdefault(period.service_id, []).append(period)
     pairs = []
-    for review in _final_rows(session, actor):
+    for review in _final_rows(session, visible):
         service_periods = periods.get(review.service_id, [])
         first = bisect.bisect_right([p.quarter_start for p in service_periods], review.visit_start)
         after = service_periods[first : first + quarters_after]
@@ -1024,8 +1024,9 @@ class Comparison:
 def comparison(session: Session, *, actor: Actor, service_ids: list[int], start: date, end: date) -> Comparison:
     """Final reviews in force and outcome quarters of the chosen services (those the actor can see) between
     `start` and `end`: three queries, reading columns rather than whole rows."""
+    visible = access.visible_service_ids(session, actor)
     chosen = col(Review.service_id).in_(service_ids)
-    finals = _final_rows(session, actor, chosen, col(Review.visit_start) >= start, col(Review.visit_start) <= end)
+    finals = _final_rows(session, visible, chosen, col(Review.visit_start) >= start, col(Review.visit_start) <= end)
     latest = {row.service_id: row.review_id for row in finals}
     by_review = {review_id: service_id for service_id, review_id in latest.items()}
     scores: dict[int, dict[int, int]] = {service_id: {} for service_id in latest}
@@ -1042,7 +1043,7 @@ def comparison(session: Session, *, actor: Actor, service_ids: list[int], start:
                 scores[by_review[review_id]][number] = score
     periods = _quarter_rows(
         session,
-        actor,
+        visible,
         col(OutcomePeriod.service_id).in_(service_ids),
         col(OutcomePeriod.quarter_start) >= start,
         col(OutcomePeriod.quarter_start) <= end,

@@ -705,11 +705,13 @@ def service_history(session: Session, service_id: int, *, actor: Actor) -> list[
     counted = {review.id: review.counted_rater for review in finals}
     scores: dict[int, dict[int, int]] = {review.id or 0: {} for review in finals}
     rows = session.exec(
-        select(ItemRating).where(col(ItemRating.review_id).in_(list(counted)), col(ItemRating.score).is_not(None))
+        select(ItemRating.review_id, ItemRating.rater, ItemRating.item_number, ItemRating.score).where(
+            col(ItemRating.review_id).in_(list(counted)), col(ItemRating.score).is_not(None)
+        )
     )
-    for rating in rows:
-        if rating.rater == counted[rating.review_id] and rating.score is not None:
-            scores[rating.review_id][rating.item_number] = rating.score
+    for review_id, rater, item_number, score in rows:
+        if rater == counted[review_id] and score is not None:
+            scores[review_id][item_number] = score
     return [HistoryEntry(review=review, scores=scores[review.id or 0]) for review in finals]
 
 

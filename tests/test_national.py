@@ -98,3 +98,28 @@ def test_cli_demo_national_then_bench(tmp_path) -> None:
     cold, warm = (float(cell) for cell in rows[0].split("|")[2:4])
     assert warm > 0 and cold > 0
     assert "Save one item rating:" in bench.stdout and "Targets:" in bench.stdout
+
+
+def test_bench__compiles_each_script_once_as_a_server_does(monkeypatch) -> None:
+    """AppTest recompiles the script on every run; the benchmark must not time that (a server does not)."""
+    from streamlit.runtime.scriptrunner import magic
+    from streamlit.testing.v1 import AppTest
+
+    from fidelity.ui import bench
+
+    compiled: list[str] = []
+    rewrite = magic.add_magic
+    monkeypatch.setattr(magic, "add_magic", lambda code, path: compiled.append(path) or rewrite(code, path))
+    script = "import streamlit as st\nst.title('x')"
+
+    at = AppTest.from_string(script)
+    for _ in range(3):
+        at.run()
+    assert len(compiled) == 3  # AppTest on its own: every run
+
+    compiled.clear()
+    with bench.compiled_once():
+        at = AppTest.from_string(script)
+        for _ in range(3):
+            at.run()
+    assert len(compiled) == 1

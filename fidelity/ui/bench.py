@@ -77,12 +77,12 @@ class BenchResult:
         ]
         for p in self.pages:
             lines.append(
-                f"| {p.page} | {p.cold_ms:.0f} | {p.warm_ms:.0f} | {p.sql_ms:.0f} ({p.queries}) | {p.ratio:.1f} |"
+                f"| {p.page} | {p.cold_ms:.0f} | {p.warm_ms:.0f} | {p.sql_ms:.2f} ({p.queries}) | {p.ratio:.1f} |"
             )
         lines += [
             "",
             f"Save one item rating: {self.save_ms:.1f} ms. Peak memory of the process: {self.peak_mb:.0f} MB. "
-            f"Streamlit's own cost of a run (an app that only writes a title): {self.floor_ms:.0f} ms.",
+            f"Streamlit's own cost of a run (an app that only writes a title): {self.floor_ms:.1f} ms.",
         ]
         return "\n".join(lines)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -19,13 +20,13 @@ def principle_profile_figure(
     """Mean item score (1-5) per IPS principle as a radar; the previous review as a dashed outline."""
     names = list(profile)
     axis_labels = [_wrap(name) for name in names]
-    figure = go.Figure()
     series = [("This review", profile, "solid", PALETTE[0])]
     if previous:
         series.insert(0, ("Previous final review", previous, "dash", PALETTE[1]))
+    traces = []
     for label, values, dash, colour in series:
         scores = [values.get(name) for name in names]
-        figure.add_trace(
+        traces.append(
             go.Scatterpolar(
                 r=[*scores, scores[0]],
                 theta=[*axis_labels, axis_labels[0]],
@@ -37,14 +38,15 @@ def principle_profile_figure(
                 hovertemplate="%{customdata}: %{r:.2f} (mean item score)<extra>" + label + "</extra>",
             )
         )
-    figure.update_layout(
+    return _figure(
+        traces,
+        [],
         title={"text": title},
         polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5]}},
         showlegend=True,
         legend={"orientation": "h", "y": -0.15},
         margin={"l": 110, "r": 110, "t": 130, "b": 60},
     )
-    return figure
 
 
 def _wrap(text: str, width: int = 18) -> str:
@@ -61,7 +63,7 @@ def _wrap(text: str, width: int = 18) -> str:
 def section_subtotals_figure(subtotals: Mapping[str, int], maxima: Mapping[str, int], *, title: str) -> go.Figure:
     """Section subtotals as bars against each section's maximum."""
     names = list(subtotals)
-    figure = go.Figure(
+    return _figure(
         [
             go.Bar(x=names, y=[maxima[n] for n in names], name="Maximum possible", marker_color="#D9D9D9"),
             go.Bar(
@@ -72,17 +74,18 @@ def section_subtotals_figure(subtotals: Mapping[str, int], maxima: Mapping[str, 
                 text=[subtotals[n] for n in names],
                 textposition="outside",
             ),
-        ]
+        ],
+        [],
+        title={"text": title},
+        barmode="overlay",
+        xaxis_title="Section",
+        yaxis_title="Points (sum of item scores)",
     )
-    figure.update_layout(
-        title={"text": title}, barmode="overlay", xaxis_title="Section", yaxis_title="Points (sum of item scores)"
-    )
-    return figure
 
 
 def plan_progress_figure(weeks: list[dict[str, object]], *, title: str) -> go.Figure:
     """Actions in the plan and actions done, week by week."""
-    figure = go.Figure(
+    return _figure(
         [
             go.Scatter(
                 x=[w["week"] for w in weeks],
@@ -99,15 +102,13 @@ def plan_progress_figure(weeks: list[dict[str, object]], *, title: str) -> go.Fi
                 line={"color": PALETTE[2]},
                 fill="tozeroy",
             ),
-        ]
-    )
-    figure.update_layout(
+        ],
+        [],
         title={"text": title},
         xaxis_title="Week starting",
         yaxis_title="Number of actions",
         legend={"orientation": "h", "y": -0.2},
     )
-    return figure
 
 
 Mark = tuple[dict[str, object], dict[str, object]]  # a layout shape and the annotation naming it
@@ -155,11 +156,12 @@ def _level(y: float, *, label: str, dash: str = "dash", colour: str = "#555555")
     return shape, {**name, "font": {"size": 10}}
 
 
-def _marked(figure: go.Figure, marks: list[Mark], **layout: object) -> go.Figure:
-    """Set the layout and every band and line in one update: plotly's add_shape/add_annotation re-check
-    every shape already there on each call, which made a chart with a dozen marks take 10-20 ms."""
-    figure.update_layout(shapes=[m[0] for m in marks], annotations=[m[1] for m in marks], **layout)
-    return figure
+def _figure(data: list[Any], marks: list[Mark], **layout: object) -> go.Figure:
+    """A figure built whole, layout and every band and line with it. Plotly's add_shape re-checks every
+    shape already there, and update_layout copies the layout: building a chart that way took 5-20 ms."""
+    if marks:
+        layout |= {"shapes": [m[0] for m in marks], "annotations": [m[1] for m in marks]}
+    return go.Figure(data=data, layout=layout)
 
 
 BAND_FILLS = {"Exemplary": "#CDE3F5", "Good": "#D5EFE3", "Fair": "#FBEBC8", "Not IPS": "#F6D5CB"}
@@ -169,11 +171,11 @@ def fidelity_over_time_figure(
     points: list[dict[str, object]], bands: list[tuple[str, int, int]], *, title: str
 ) -> go.Figure:
     """Total fidelity score per review over time, on the four band zones (label, min, max)."""
-    figure = go.Figure()
+    traces = []
     marks = [
         _band(low - 0.5, high + 0.5, fill=BAND_FILLS.get(label, "#EEEEEE"), label=label) for label, low, high in bands
     ]
-    figure.add_trace(
+    traces.append(
         go.Scatter(
             x=[p["date"] for p in points],
             y=[p["total"] for p in points],
@@ -186,8 +188,8 @@ def fidelity_over_time_figure(
             hovertemplate="%{x|%d %b %Y}: %{y} (%{customdata})<extra></extra>",
         )
     )
-    return _marked(
-        figure,
+    return _figure(
+        traces,
         marks,
         title={"text": title},
         xaxis_title="Review visit date",
@@ -207,13 +209,13 @@ def outcome_rates_figure(
     title: str,
 ) -> go.Figure:
     """Rates per quarter (as %) with benchmark lines and shaded comparison ranges, each named by source."""
-    figure = go.Figure()
+    traces = []
     marks = [
         _band(low * 100, high * 100, fill="#DDDDDD", opacity=0.45, label=label, where="right")
         for label, low, high in bands
     ]
     for (label, values), colour in zip(rates.items(), PALETTE, strict=False):
-        figure.add_trace(
+        traces.append(
             go.Scatter(
                 x=quarters,
                 y=[None if v is None else round(v * 100, 1) for v in values],
@@ -224,8 +226,8 @@ def outcome_rates_figure(
         )
     for (label, level), dash in zip(benchmarks, ("dash", "dot", "dot", "dot"), strict=False):
         marks.append(_level(level * 100, label=label, dash=dash))
-    return _marked(
-        figure,
+    return _figure(
+        traces,
         marks,
         title={"text": title},
         xaxis_title="Quarter",
@@ -242,7 +244,7 @@ def fidelity_outcome_scatter(
     points: list[dict[str, object]], *, line: tuple[float, float] | None, summary: str, title: str
 ) -> go.Figure:
     """Fidelity total (x) against employment rate (y, %), one point per review, with the fitted line."""
-    figure = go.Figure()
+    traces = []
     services = sorted({str(p["service"]) for p in points})
     if len(services) <= LEGEND_LIMIT:  # one coloured trace per service, named in the legend
         groups = [
@@ -251,7 +253,7 @@ def fidelity_outcome_scatter(
     else:  # too many to tell apart by colour: one trace, the service named on hover
         groups = [("Reviews", points, PALETTE[0])]
     for name, mine, colour in groups:
-        figure.add_trace(
+        traces.append(
             go.Scatter(
                 x=[p["total"] for p in mine],
                 y=[round(float(p["rate"]) * 100, 1) for p in mine],
@@ -265,7 +267,7 @@ def fidelity_outcome_scatter(
         )
     if line and points:
         xs = [min(float(p["total"]) for p in points), max(float(p["total"]) for p in points)]
-        figure.add_trace(
+        traces.append(
             go.Scatter(
                 x=xs,
                 y=[round((line[1] + line[0] * x) * 100, 2) for x in xs],
@@ -274,45 +276,46 @@ def fidelity_outcome_scatter(
                 line={"color": "#000000", "dash": "dash"},
             )
         )
-    figure.update_layout(
+    return _figure(
+        traces,
+        [],
         title={"text": f"{title}<br><sup>{summary}</sup>"},
         xaxis_title="Fidelity total (25-125)",
         yaxis_title="Employment rate in the following quarters (%)",
     )
-    return figure
 
 
 def item_heatmap_figure(
     services: list[str], items: list[str], scores: list[list[int | None]], *, title: str
 ) -> go.Figure:
     """Latest agreed score per item (columns) and service (rows), 1-5; low scores dark."""
-    figure = go.Figure(
-        go.Heatmap(
-            z=np.array([[np.nan if v is None else v for v in row] for row in scores], dtype=float),
-            x=items,
-            y=services,
-            zmin=1,
-            zmax=5,
-            colorscale="Cividis",
-            colorbar={"title": {"text": "score"}},
-            hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
-        )
-    )
-    figure.update_layout(
+    return _figure(
+        [
+            go.Heatmap(
+                z=np.array([[np.nan if v is None else v for v in row] for row in scores], dtype=float),
+                x=items,
+                y=services,
+                zmin=1,
+                zmax=5,
+                colorscale="Cividis",
+                colorbar={"title": {"text": "score"}},
+                hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
+            )
+        ],
+        [],
         title={"text": title},
         xaxis_title="Item",
         yaxis_title="Service",
         height=min(1400, max(400, 26 * len(services) + 180)),
         yaxis={"showticklabels": len(services) <= 50},  # beyond that, names would overlap: hover shows them
     )
-    return figure
 
 
 def band_distribution_figure(rows: list[dict[str, object]], bands: list[str], *, title: str) -> go.Figure:
     """Number of final reviews in each band, per year."""
     years = sorted({str(r["year"]) for r in rows})
     colours = {"Exemplary": PALETTE[0], "Good": PALETTE[2], "Fair": PALETTE[1], "Not IPS": PALETTE[5]}
-    figure = go.Figure(
+    return _figure(
         [
             go.Bar(
                 x=years,
@@ -321,41 +324,40 @@ def band_distribution_figure(rows: list[dict[str, object]], bands: list[str], *,
                 marker_color=colours.get(band),
             )
             for band in bands
-        ]
+        ],
+        [],
+        title={"text": title},
+        barmode="stack",
+        xaxis_title="Year of review",
+        yaxis_title="Final reviews",
     )
-    figure.update_layout(
-        title={"text": title}, barmode="stack", xaxis_title="Year of review", yaxis_title="Final reviews"
-    )
-    return figure
 
 
 def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: str) -> go.Figure:
     """Employment rate (%) per quarter with mean, process limits, and special-cause points marked."""
     mean, lower, upper, flags = chart.mean, chart.lower, chart.upper, chart.special_cause
-    figure = go.Figure(
-        [
-            go.Scatter(x=quarters, y=values, mode="lines+markers", name="Employment rate", line={"color": PALETTE[4]}),
-            go.Scatter(
-                x=[q for q, f in zip(quarters, flags, strict=True) if f],
-                y=[v for v, f in zip(values, flags, strict=True) if f],
-                mode="markers",
-                name="Special cause",
-                marker={"color": PALETTE[1], "size": 13, "symbol": "diamond"},
-            ),
-        ]
-    )
+    traces = [
+        go.Scatter(x=quarters, y=values, mode="lines+markers", name="Employment rate", line={"color": PALETTE[4]}),
+        go.Scatter(
+            x=[q for q, f in zip(quarters, flags, strict=True) if f],
+            y=[v for v, f in zip(values, flags, strict=True) if f],
+            mode="markers",
+            name="Special cause",
+            marker={"color": PALETTE[1], "size": 13, "symbol": "diamond"},
+        ),
+    ]
     marks = [
         _level(level, label=f"{label} {level:.1f}%", dash="solid" if label == "mean" else "dash")
         for level, label in ((mean, "mean"), (upper, "upper process limit"), (max(lower, 0), "lower process limit"))
     ]
-    return _marked(figure, marks, title={"text": title}, xaxis_title="Quarter", yaxis_title="Employment rate (%)")
+    return _figure(traces, marks, title={"text": title}, xaxis_title="Quarter", yaxis_title="Employment rate (%)")
 
 
 def funnel_figure(
     units: list[dict[str, object]], curve: list[dict[str, float]], target: float, *, title: str
 ) -> go.Figure:
     """Employment rate (%) against number of out-of-work clients, with 95% and 99.8% funnel limits."""
-    figure = go.Figure()
+    traces = []
     ns = [c["n"] for c in curve]
     for key, name, dash in (
         ("low998", "99.8% limits", "dot"),
@@ -363,7 +365,7 @@ def funnel_figure(
         ("low95", "95% limits", "dash"),
         ("high95", None, "dash"),
     ):
-        figure.add_trace(
+        traces.append(
             go.Scatter(
                 x=ns,
                 y=[c[key] * 100 for c in curve],
@@ -373,7 +375,7 @@ def funnel_figure(
                 line={"color": "#777777", "dash": dash},
             )
         )
-    figure.add_trace(
+    traces.append(
         go.Scatter(
             x=[u["n"] for u in units],
             y=[round(float(u["rate"]) * 100, 1) for u in units],
@@ -384,8 +386,8 @@ def funnel_figure(
             hovertemplate="%{text}<br>n %{x}, %{y}%<extra></extra>",
         )
     )
-    return _marked(
-        figure,
+    return _figure(
+        traces,
         [_level(target * 100, label=f"pooled rate {target:.1%}", dash="solid", colour="#000000")],
         title={"text": title},
         xaxis_title="Out-of-work clients in the period (n)",

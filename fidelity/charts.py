@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,6 @@ def principle_profile_figure(
         )
     return _figure(
         traces,
-        [],
         title={"text": title},
         polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5]}},
         showlegend=True,
@@ -75,7 +74,6 @@ def section_subtotals_figure(subtotals: Mapping[str, int], maxima: Mapping[str, 
                 textposition="outside",
             ),
         ],
-        [],
         title={"text": title},
         barmode="overlay",
         xaxis_title="Section",
@@ -103,7 +101,6 @@ def plan_progress_figure(weeks: list[dict[str, object]], *, title: str) -> go.Fi
                 fill="tozeroy",
             ),
         ],
-        [],
         title={"text": title},
         xaxis_title="Week starting",
         yaxis_title="Number of actions",
@@ -152,11 +149,20 @@ def _level(y: float, *, label: str, dash: str = "dash", colour: str = "#555555")
         "y1": y,
         "line": {"color": colour, "dash": dash, "width": 1},
     }
-    name = {"xref": "paper", "x": 0, "xanchor": "left", "y": y, "yanchor": "bottom", "text": label, "showarrow": False}
-    return shape, {**name, "font": {"size": 10}}
+    name = {
+        "xref": "paper",
+        "x": 0,
+        "xanchor": "left",
+        "y": y,
+        "yanchor": "bottom",
+        "text": label,
+        "showarrow": False,
+        "font": {"size": 10},
+    }
+    return shape, name
 
 
-def _figure(data: list[Any], marks: list[Mark], **layout: object) -> go.Figure:
+def _figure(data: list[Any], marks: Sequence[Mark] = (), **layout: object) -> go.Figure:
     """A figure built whole, layout and every band and line with it. Plotly's add_shape re-checks every
     shape already there, and update_layout copies the layout: building a chart that way took 5-20 ms."""
     if marks:
@@ -278,7 +284,6 @@ def fidelity_outcome_scatter(
         )
     return _figure(
         traces,
-        [],
         title={"text": f"{title}<br><sup>{summary}</sup>"},
         xaxis_title="Fidelity total (25-125)",
         yaxis_title="Employment rate in the following quarters (%)",
@@ -302,7 +307,6 @@ def item_heatmap_figure(
                 hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
             )
         ],
-        [],
         title={"text": title},
         xaxis_title="Item",
         yaxis_title="Service",
@@ -325,7 +329,6 @@ def band_distribution_figure(rows: list[dict[str, object]], bands: list[str], *,
             )
             for band in bands
         ],
-        [],
         title={"text": title},
         barmode="stack",
         xaxis_title="Year of review",

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
 from fidelity.scales import SCORES, Item, Scale
 from fidelity.ui.state import Keys
+
+if TYPE_CHECKING:
+    from fidelity.demo import DemoSummary
 
 PROVISIONAL = "Provisional"
 
@@ -150,6 +153,25 @@ def finalise_section(review_id: int, *, confirm: str, key: str) -> None:
         else:
             flash(f"Review finalised: total {final.total}, {final.band}. It is now locked.")
             st.rerun()
+
+
+def load_demo_data() -> DemoSummary | None:
+    """Load the demo data with a progress bar; its summary, or None (and a note) when it is already loaded."""
+    from fidelity import demo
+    from fidelity.ui import resources
+
+    bar = st.progress(0.0, text="Loading demo data…")
+    try:
+        with resources.transaction() as session:
+            return demo.load_demo(
+                session,
+                scales=resources.scales(),
+                actor=resources.actor(),
+                progress=lambda fraction, message: bar.progress(fraction, text=message),
+            )
+    except demo.DemoAlreadyLoaded as error:
+        st.info(str(error).capitalize() + ".")
+        return None
 
 
 def upload_with_template(label: str, template: bytes, template_name: str, *, key: str) -> Any:

@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from fidelity import backup, db, demo
-from fidelity.ui import resources
+from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
 
 st.title("Export and demo data")
@@ -50,18 +50,8 @@ with resources.reading() as session:
 if not loaded:
     st.write("Load synthetic demo services, reviews, plans, outcomes and one demo account per role.")
     if st.button("Load demo data", key="data:load_demo", icon=":material/science:"):
-        bar = st.progress(0.0, text="Loading demo data…")
-        try:
-            with resources.transaction() as session:
-                summary = demo.load_demo(
-                    session,
-                    scales=resources.scales(),
-                    actor=actor,
-                    progress=lambda fraction, message: bar.progress(fraction, text=message),
-                )
-        except demo.DemoAlreadyLoaded as error:
-            st.info(str(error).capitalize() + ".")
-        else:
+        summary = widgets.load_demo_data()
+        if summary is not None:
             flash(f"Demo data loaded: {summary.services} services and the demo accounts (see the sign-in page).")
             st.rerun()
 else:

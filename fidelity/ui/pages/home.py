@@ -6,7 +6,7 @@ import streamlit as st
 from fidelity import demo, repository
 from fidelity.access import Role
 from fidelity.models import ReviewStatus
-from fidelity.ui import navigation, resources
+from fidelity.ui import navigation, resources, widgets
 from fidelity.ui.state import Keys, flash, show_flash
 
 actor = resources.actor()
@@ -30,20 +30,12 @@ with resources.reading() as session:
 
 
 def _load_demo() -> None:
-    bar = st.progress(0.0, text="Loading demo data…")
-    try:
-        with resources.transaction() as session:
-            summary = demo.load_demo(
-                session,
-                scales=resources.scales(),
-                actor=resources.actor(),
-                progress=lambda fraction, message: bar.progress(fraction, text=message),
-            )
-    except demo.DemoAlreadyLoaded as error:
-        st.info(str(error).capitalize() + ".")
-        return
-    flash(f"Demo data loaded: {summary.services} services, {summary.reviews} reviews, {summary.ratings} item ratings.")
-    st.rerun()
+    summary = widgets.load_demo_data()
+    if summary is not None:
+        flash(
+            f"Demo data loaded: {summary.services} services, {summary.reviews} reviews, {summary.ratings} item ratings."
+        )
+        st.rerun()
 
 
 if not has_services and actor.role == Role.ADMIN:

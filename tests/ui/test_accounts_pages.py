@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from fidelity import accounts, db, demo, repository
 from fidelity.access import Actor, Role
-from fidelity.models import AuditEvent, Review, User
+from fidelity.models import AuditEvent, Review, Service, User
 from fidelity.scales import load_scales
 from fidelity.ui import navigation
 
@@ -151,6 +151,20 @@ def test_export_page__prepares_a_download(app_db: str) -> None:
     at.button(key="data:csv").click().run()
     assert not at.exception, at.exception
     assert at.get("download_button")[0].proto.label.startswith("Download the export")
+
+
+def test_data_page__loads_demo_beside_real_services(app_db: str) -> None:
+    _service(app_db)
+    at = open_app(navigation.DATA)
+    at.button(key="data:load_demo").click().run()
+    assert not at.exception, at.exception
+    with Session(db.make_engine(app_db)) as s:
+        demo_services = len(s.exec(select(Service.id).where(Service.is_demo)).all())
+    assert demo_services >= 24  # the twelve IPSPC areas, two or three services each
+    assert at.success[0].value == (
+        f"Demo data loaded: {demo_services} services and the demo accounts (see the sign-in page)."
+    )
+    assert at.button(key="data:remove_demo")  # the page now offers removal instead
 
 
 def test_demo_accounts__shown_while_loaded_and_gone_after_removal(app_db: str) -> None:

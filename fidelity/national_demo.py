@@ -81,6 +81,24 @@ def _batched(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield rows[start : start + BATCH]
 
 
+def _account(user_id: int, username: str, name: str, role: Role, now: datetime) -> dict[str, Any]:
+    """A national demo account row. It has no password: these accounts own reviews for load tests and
+    cannot sign in."""
+    return {
+        "id": user_id,
+        "username": f"demo.national.{username}",
+        "display_name": f"Demo national {name}",
+        "role": str(role),
+        "password_hash": "",
+        "is_active": True,
+        "is_demo": True,
+        "failed_sign_ins": 0,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
 def load_national(
     engine: Engine,
     *,
@@ -127,21 +145,8 @@ def load_national(
             for i in range(area_count)
         ]
         reviewer_count = max(4, services // 15)
-        password_hash = ""  # national demo accounts cannot sign in: they exist to own reviews in load tests
         users = [
-            {
-                "id": ids[User] + i,
-                "username": f"demo.national.reviewer{i + 1:03d}",
-                "display_name": f"Demo national reviewer {i + 1:03d}",
-                "role": str(Role.REVIEWER),
-                "password_hash": password_hash,
-                "is_active": True,
-                "is_demo": True,
-                "failed_sign_ins": 0,
-                "created_at": now,
-                "updated_at": now,
-                "version": 1,
-            }
+            _account(ids[User] + i, f"reviewer{i + 1:03d}", f"reviewer {i + 1:03d}", Role.REVIEWER, now)
             for i in range(reviewer_count)
         ]
         service_rows, review_rows, rating_rows, action_rows, outcome_rows = [], [], [], [], []
@@ -275,22 +280,7 @@ def load_national(
                     progress(0.6 + 0.4 * written / total_rows, f"Writing {model.__tablename__}")  # type: ignore[attr-defined]
         commissioner_id = ids[User] + len(users)
         connection.execute(
-            insert(_table(User)),
-            [
-                {
-                    "id": commissioner_id,
-                    "username": "demo.national.commissioner",
-                    "display_name": "Demo national commissioner",
-                    "role": str(Role.COMMISSIONER),
-                    "password_hash": password_hash,
-                    "is_active": True,
-                    "is_demo": True,
-                    "failed_sign_ins": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                }
-            ],
+            insert(_table(User)), [_account(commissioner_id, "commissioner", "commissioner", Role.COMMISSIONER, now)]
         )
         connection.execute(
             insert(_table(UserScope)), [{"user_id": commissioner_id, "programme_id": p["id"]} for p in programmes]

@@ -98,6 +98,18 @@ def make_service(db_url: str) -> Callable[..., Service]:
     return make
 
 
+def sqlite_with_service(path: Path, name: str = "North IPS") -> str:
+    """The URL of a new, migrated SQLite file database holding one service (programme "P", area "A"):
+    for tests of commands that open the database themselves."""
+    url = f"sqlite:///{path}"
+    db.migrate(url)
+    with db.session_scope(db.make_engine(url)) as s:
+        programme = repository.create_programme(s, actor=ACTOR, name="P")
+        area = repository.create_area(s, actor=ACTOR, name="A")
+        repository.create_service(s, actor=ACTOR, data={"name": name, "programme_id": programme.id, "area_id": area.id})
+    return url
+
+
 @pytest.fixture
 def make_review(db_url: str, scales: dict[str, Scale]) -> Callable[..., Review]:
     """Start a review and, optionally, score it (`scores`: item -> score) and finalise it."""

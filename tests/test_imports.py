@@ -15,7 +15,7 @@ from fidelity import db, imports, repository
 from fidelity.cli import main
 from fidelity.models import Review
 
-from .conftest import ACTOR
+from .conftest import ACTOR, sqlite_with_service
 
 TODAY = date(2026, 11, 22)
 HEADER = [
@@ -165,15 +165,8 @@ def test_template__has_every_column_and_checks_clean(scales) -> None:
 
 
 def test_cli_import_reviews__good_then_bad(tmp_path: Path, monkeypatch, capsys, scales) -> None:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = sqlite_with_service(tmp_path / "cli.db")
     monkeypatch.setenv("DATABASE_URL", url)
-    db.migrate(url)
-    with db.session_scope(db.make_engine(url)) as s:
-        programme = repository.create_programme(s, actor=ACTOR, name="P")
-        area = repository.create_area(s, actor=ACTOR, name="A")
-        repository.create_service(
-            s, actor=ACTOR, data={"name": "North IPS", "programme_id": programme.id, "area_id": area.id}
-        )
     good = tmp_path / "good.csv"
     good.write_bytes(_csv([_row()]))
     assert main(["import-reviews", str(good)]) == 0

@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 from fidelity import db, repository
 from fidelity.models import OutcomePeriod
 
-from .conftest import ACTOR
+from .conftest import ACTOR, sqlite_with_service
 from .test_outcomes import GOOD
 
 FIELDS = list(GOOD)
@@ -115,15 +115,8 @@ def test_outcomes_template__imports_once_its_service_exists(db_url: str, make_se
 def test_cli_import_outcomes__good_then_refused(tmp_path, monkeypatch, capsys) -> None:
     from fidelity.cli import main
 
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = sqlite_with_service(tmp_path / "cli.db")
     monkeypatch.setenv("DATABASE_URL", url)
-    db.migrate(url)
-    with _write(url) as s:
-        programme = repository.create_programme(s, actor=ACTOR, name="P")
-        area = repository.create_area(s, actor=ACTOR, name="A")
-        repository.create_service(
-            s, actor=ACTOR, data={"name": "North IPS", "programme_id": programme.id, "area_id": area.id}
-        )
     path = tmp_path / "q.csv"
     path.write_bytes(_csv(_row(), _row(quarter="2025-Q2")))
     assert main(["import-outcomes", str(path)]) == 0

@@ -16,7 +16,7 @@ from fidelity.models import ActionInput, RatingInput, ReviewCreate, ServiceCreat
 from fidelity.outcomes import FIELD_LABELS
 from fidelity.scales import ScaleFileError, load_scale, load_scales
 
-from .conftest import ACTOR, SCALES_DIR, table_dump
+from .conftest import ACTOR, SCALES_DIR, sqlite_with_service, table_dump
 
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -103,15 +103,7 @@ any_bytes = st.one_of(csv_files, st.binary(max_size=300), st.text(max_size=200).
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'props.db'}"
-    db.migrate(url)
-    with db.session_scope(db.make_engine(url)) as s:
-        programme = repository.create_programme(s, actor=ACTOR, name="P")
-        area = repository.create_area(s, actor=ACTOR, name="A")
-        repository.create_service(
-            s, actor=ACTOR, data={"name": "North IPS", "programme_id": programme.id, "area_id": area.id}
-        )
-    return url
+    return sqlite_with_service(tmp_path / "props.db")
 
 
 @SETTINGS

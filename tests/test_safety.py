@@ -19,7 +19,7 @@ from fidelity import accounts, backup, db, demo, repository
 from fidelity.errors import Conflict, InputError
 from fidelity.models import AuditEvent, ItemRating, Review
 
-from .conftest import ACTOR, ROOT, all_items, reset_postgres, table_dump
+from .conftest import ACTOR, ROOT, all_items, reset_postgres, sqlite_with_service, table_dump
 
 
 def _write(url: str):  # type: ignore[no-untyped-def]
@@ -322,14 +322,7 @@ def test_restore__bad_files_refused(tmp_path, content: bytes, name: str, message
 
 
 def test_cli_export_restore__round_trip(tmp_path) -> None:
-    source = f"sqlite:///{tmp_path / 'source.db'}"
-    db.migrate(source)
-    with _write(source) as s:
-        programme = repository.create_programme(s, actor=ACTOR, name="P")
-        area = repository.create_area(s, actor=ACTOR, name="A")
-        repository.create_service(
-            s, actor=ACTOR, data={"name": "Exported IPS", "programme_id": programme.id, "area_id": area.id}
-        )
+    source = sqlite_with_service(tmp_path / "source.db", "Exported IPS")
     out = tmp_path / "backup.xlsx"
     run = lambda *args, url: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "fidelity", *args],

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from fidelity import access, accounts, backup, db, demo, national_demo, repository, scoring
+from fidelity import db, demo, errors, national_demo, scoring
 from fidelity.scales import Scale, ScaleFileError, load_scales
 from fidelity.settings import Settings
+from fidelity.store import access, accounts, backup, outcomes, past_reviews
 
 
 class CliError(Exception):
@@ -86,7 +87,7 @@ def import_reviews_command(url: str, scales: dict[str, Scale], path: Path) -> st
     content = _read(path)
     db.migrate(url)
     with db.session_scope(db.make_engine(url)) as session:
-        result = repository.import_past_reviews(
+        result = past_reviews.import_past_reviews(
             session, actor=access.operator(), scales=scales, content=content, filename=path.name, today=date.today()
         )
     return f"imported {len(result.imported)} review(s)" + (
@@ -107,7 +108,7 @@ def import_outcomes_command(url: str, path: Path) -> str:
     content = _read(path)
     db.migrate(url)
     with db.session_scope(db.make_engine(url)) as session:
-        rows = repository.import_outcomes(session, actor=access.operator(), content=content, filename=path.name)
+        rows = outcomes.import_outcomes(session, actor=access.operator(), content=content, filename=path.name)
     return f"imported {len(rows)} quarter(s)"
 
 
@@ -251,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(export_command(settings.database_url, args.file))
         elif args.command == "restore":
             print(restore_command(settings.database_url, args.file))
-    except repository.ImportRefused as error:
+    except errors.ImportRefused as error:
         print(f"error: {args.file}: nothing imported; {len(error.problems)} problem(s):", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
@@ -260,8 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         CliError,
         ScaleFileError,
         demo.DemoAlreadyLoaded,
-        repository.InputError,
-        repository.PermissionDenied,
+        errors.InputError,
+        errors.PermissionDenied,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from fidelity import accounts, plans, repository, scoring
-from fidelity.access import Actor, Role, require_admin
+from fidelity import errors, plans, scoring
 from fidelity.models import (
     ActionNote,
     Area,
@@ -34,6 +33,8 @@ from fidelity.models import (
     UserScope,
 )
 from fidelity.scales import Scale
+from fidelity.store import accounts, audit, shared
+from fidelity.store.access import Actor, Role, require_admin
 
 DEMO_PROGRAMME = "Demo: IPS in Primary Care (IPSPC)"
 # domain.md section 0: six areas from April 2023, six more from the June 2023 expansion.
@@ -271,7 +272,7 @@ def load_demo(
     today = today or date.today()
     rng = random.Random(SEED)
     scale = scales["ipspc"]
-    snapshot = repository.pin_scale(session, scale)
+    snapshot = shared.pin_scale(session, scale)
     programme = Programme(name=DEMO_PROGRAMME, is_demo=True)
     session.add(programme)
     session.flush()
@@ -347,7 +348,7 @@ def load_demo(
             session.add_all(outcome_rows)
             quarters += len(outcome_rows)
     summary = DemoSummary(services=services, reviews=reviews, ratings=ratings, quarters=quarters)
-    repository.record(
+    audit.record(
         session,
         actor=actor.name,
         action="load_demo",
@@ -397,7 +398,7 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
         return 0
     assigned = col(Review.lead_user_id).in_(demo_users) | col(Review.second_user_id).in_(demo_users)
     if session.exec(select(Review.id).where(assigned, col(Review.service_id).not_in(demo_services))).first():
-        raise repository.InputError("demo: a demo account is assigned to a real review; reassign it first")
+        raise errors.InputError("demo: a demo account is assigned to a real review; reassign it first")
     statements = [
         delete(ActionNote).where(col(ActionNote.action_id).in_(actions)),
         delete(ImprovementAction).where(col(ImprovementAction.review_id).in_(reviews)),
@@ -417,7 +418,7 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
     in_use = select(Service.programme_id)
     session.exec(delete(Programme).where(col(Programme.id).in_(demo_programmes), col(Programme.id).not_in(in_use)))  # type: ignore[call-overload]
     session.flush()
-    repository.record(
+    audit.record(
         session, actor=actor.name, action="remove_demo", entity="demo", entity_id=DEMO_PROGRAMME, before=counts
     )
     return int(counts["services"])

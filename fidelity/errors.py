@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 from sqlmodel import SQLModel
+
+if TYPE_CHECKING:
+    from fidelity.imports import Problem
 
 Input = TypeVar("Input", bound=SQLModel)
 
@@ -16,6 +19,16 @@ class Refused(Exception):
 
 class InputError(Refused, ValueError):
     """Input a user can correct; the message names the field."""
+
+
+class ImportRefused(InputError):
+    """A file with problems; nothing was imported. `problems` names each row and column."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "; ".join(str(p) for p in problems[:10])
+        more = f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        super().__init__(f"nothing imported: {len(problems)} problem(s): {shown}{more}")
 
 
 class NotFound(Refused, LookupError):

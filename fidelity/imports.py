@@ -1,4 +1,4 @@
-"""Reading and checking files of past reviews (CSV or XLSX). No database: the repository applies them.
+"""Reading and checking files of past reviews (CSV or XLSX). No database: `fidelity.store.past_reviews` saves them.
 
 Every problem is reported with its row (the header is row 1) and column; a file with any problem
 imports nothing.

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from fidelity import db, plans, scoring
-from fidelity.access import Actor, Role, require_admin
 from fidelity.demo import DemoAlreadyLoaded, Progress, independent_score, item_scores, quarter_figures, quarter_label
 from fidelity.models import (
     Area,
@@ -38,6 +37,7 @@ from fidelity.models import (
     UserScope,
 )
 from fidelity.scales import Scale
+from fidelity.store.access import Actor, Role, require_admin
 
 PROGRAMMES = ["Demo national: Connect to Work", "Demo national: IPS in Primary Care"]
 BATCH = 20_000

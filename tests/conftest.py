@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from fidelity import access, db, repository
+from fidelity import db
 from fidelity.models import Review, Service
 from fidelity.scales import Scale, load_scales
+from fidelity.store import access, ratings, reviews, services
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALES_DIR = ROOT / "scales"
@@ -81,9 +82,9 @@ def make_service(db_url: str) -> Callable[..., Service]:
     def make(name: str | None = None, **extra: Any) -> Service:
         n = next(counter)
         with db.session_scope(db.make_engine(db_url)) as s:
-            programme = repository.create_programme(s, actor=ACTOR, name=f"Programme {n}")
-            area = repository.create_area(s, actor=ACTOR, name=f"Area {n}")
-            return repository.create_service(
+            programme = services.create_programme(s, actor=ACTOR, name=f"Programme {n}")
+            area = services.create_area(s, actor=ACTOR, name=f"Area {n}")
+            return services.create_service(
                 s,
                 actor=ACTOR,
                 data={
@@ -104,9 +105,9 @@ def sqlite_with_service(path: Path, name: str = "North IPS") -> str:
     url = f"sqlite:///{path}"
     db.migrate(url)
     with db.session_scope(db.make_engine(url)) as s:
-        programme = repository.create_programme(s, actor=ACTOR, name="P")
-        area = repository.create_area(s, actor=ACTOR, name="A")
-        repository.create_service(s, actor=ACTOR, data={"name": name, "programme_id": programme.id, "area_id": area.id})
+        programme = services.create_programme(s, actor=ACTOR, name="P")
+        area = services.create_area(s, actor=ACTOR, name="A")
+        services.create_service(s, actor=ACTOR, data={"name": name, "programme_id": programme.id, "area_id": area.id})
     return url
 
 
@@ -123,18 +124,16 @@ def make_review(db_url: str, scales: dict[str, Scale]) -> Callable[..., Review]:
         final: bool = False,
     ) -> Review:
         with db.session_scope(db.make_engine(db_url)) as s:
-            review = repository.start_review(
+            review = reviews.start_review(
                 s,
                 actor=ACTOR,
                 scales=scales,
                 data={"service_id": service_id, "scale_id": scale_id, "visit_start": visit, "lead_reviewer": "Lead"},
             )
             for number, score in (scores or {}).items():
-                repository.save_rating(
-                    s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score}
-                )
+                ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score})
             if final:
-                review = repository.finalise_review(s, actor=ACTOR, review_id=review.id)
+                review = reviews.finalise_review(s, actor=ACTOR, review_id=review.id)
             return review
 
     return make

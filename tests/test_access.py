@@ -11,11 +11,24 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from fidelity import accounts, audit, backup, db, demo, repository
-from fidelity.access import Actor, Role
+from fidelity import db, demo, errors
 from fidelity.errors import PermissionDenied
 from fidelity.models import Rater
 from fidelity.outcomes import FIELD_LABELS
+from fidelity.store import (
+    accounts,
+    amendments,
+    audit,
+    backup,
+    comparisons,
+    outcomes,
+    past_reviews,
+    plans,
+    ratings,
+    reviews,
+    services,
+)
+from fidelity.store.access import Actor, Role
 
 from .conftest import ACTOR, all_items, table_dump
 
@@ -40,14 +53,14 @@ def _write(url: str) -> Any:
 @pytest.fixture
 def world(db_url: str, scales) -> World:
     with _write(db_url) as s:
-        p1 = repository.create_programme(s, actor=ACTOR, name="IPSPC")
-        p2 = repository.create_programme(s, actor=ACTOR, name="Connect to Work")
-        a1 = repository.create_area(s, actor=ACTOR, name="Norfolk")
-        a2 = repository.create_area(s, actor=ACTOR, name="Surrey")
-        north = repository.create_service(
+        p1 = services.create_programme(s, actor=ACTOR, name="IPSPC")
+        p2 = services.create_programme(s, actor=ACTOR, name="Connect to Work")
+        a1 = services.create_area(s, actor=ACTOR, name="Norfolk")
+        a2 = services.create_area(s, actor=ACTOR, name="Surrey")
+        north = services.create_service(
             s, actor=ACTOR, data={"name": "North IPS", "programme_id": p1.id, "area_id": a1.id}
         )
-        south = repository.create_service(
+        south = services.create_service(
             s, actor=ACTOR, data={"name": "South IPS", "programme_id": p2.id, "area_id": a2.id}
         )
         users = {}
@@ -73,29 +86,27 @@ def world(db_url: str, scales) -> World:
         def review(service_id: int, lead: str, second: str | None = None, visit: date = date(2025, 1, 10)) -> int:
             data = {"service_id": service_id, "scale_id": "ips-25", "visit_start": visit}
             data |= {"lead_user_id": users[lead].user_id, "second_user_id": users[second].user_id if second else None}
-            return repository.start_review(s, actor=ACTOR, scales=scales, data=data).id
+            return reviews.start_review(s, actor=ACTOR, scales=scales, data=data).id
 
         north_final = review(north.id, "rev1")
         south_final = review(south.id, "rev3")
         for review_id in (north_final, south_final):
             for number, score in all_items(3).items():
-                repository.save_rating(
-                    s, actor=ACTOR, review_id=review_id, data={"item_number": number, "score": score}
-                )
-            repository.finalise_review(s, actor=ACTOR, review_id=review_id)
-        action = repository.add_action(
+                ratings.save_rating(s, actor=ACTOR, review_id=review_id, data={"item_number": number, "score": score})
+            reviews.finalise_review(s, actor=ACTOR, review_id=review_id)
+        action = plans.add_action(
             s,
             actor=ACTOR,
             review_id=north_final,
             data={"description": "Weekly supervision", "due_date": date(2025, 6, 1)},
         )
         draft = review(north.id, "rev1", "rev2", visit=date(2026, 1, 10))
-        repository.save_rating(s, actor=users["rev1"], review_id=draft, data={"item_number": 1, "score": 4})
-        repository.save_rating(
+        ratings.save_rating(s, actor=users["rev1"], review_id=draft, data={"item_number": 1, "score": 4})
+        ratings.save_rating(
             s, actor=users["rev2"], review_id=draft, data={"item_number": 1, "score": 2}, rater=Rater.SECOND
         )
         for service in (north, south):
-            repository.save_outcome(s, actor=ACTOR, service_id=service.id, quarter="2025-Q2", figures=FIGURES)
+            outcomes.save_outcome(s, actor=ACTOR, service_id=service.id, quarter="2025-Q2", figures=FIGURES)
     return World(
         url=db_url,
         actors=users,
@@ -110,44 +121,44 @@ def world(db_url: str, scales) -> World:
 def _forbidden_writes(w: World, scales) -> dict[str, Callable[[Session, Actor], Any]]:
     north, south = w.services["north"], w.services["south"]
     return {
-        "add a programme": lambda s, a: repository.create_programme(s, actor=a, name="New"),
-        "add a service": lambda s, a: repository.create_service(
+        "add a programme": lambda s, a: services.create_programme(s, actor=a, name="New"),
+        "add a service": lambda s, a: services.create_service(
             s, actor=a, data={"name": "New IPS", "programme_id": 1, "area_id": 1}
         ),
-        "change a service": lambda s, a: repository.update_service(s, actor=a, service_id=north, data={"name": "X"}),
-        "start a review": lambda s, a: repository.start_review(
+        "change a service": lambda s, a: services.update_service(s, actor=a, service_id=north, data={"name": "X"}),
+        "start a review": lambda s, a: reviews.start_review(
             s,
             actor=a,
             scales=scales,
             data={"service_id": north, "scale_id": "ips-25", "visit_start": date(2026, 2, 1), "lead_reviewer": "X"},
         ),
-        "score as lead": lambda s, a: repository.save_rating(
+        "score as lead": lambda s, a: ratings.save_rating(
             s, actor=a, review_id=w.draft_id, data={"item_number": 2, "score": 5}
         ),
-        "score as second": lambda s, a: repository.save_rating(
+        "score as second": lambda s, a: ratings.save_rating(
             s, actor=a, review_id=w.draft_id, data={"item_number": 2, "score": 5}, rater=Rater.SECOND
         ),
-        "finalise": lambda s, a: repository.finalise_review(s, actor=a, review_id=w.draft_id),
-        "amend a final review": lambda s, a: repository.amend_review(
+        "finalise": lambda s, a: reviews.finalise_review(s, actor=a, review_id=w.draft_id),
+        "amend a final review": lambda s, a: amendments.amend_review(
             s, actor=a, review_id=w.north_final_id, reason="typo", changes={1: {"score": 5}}
         ),
-        "delete a draft": lambda s, a: repository.delete_draft_review(s, actor=a, review_id=w.draft_id),
-        "import past reviews": lambda s, a: repository.import_past_reviews(
+        "delete a draft": lambda s, a: reviews.delete_draft_review(s, actor=a, review_id=w.draft_id),
+        "import past reviews": lambda s, a: past_reviews.import_past_reviews(
             s, actor=a, scales=scales, content=b"service\n", filename="x.csv", today=date.today()
         ),
-        "add an action (own service)": lambda s, a: repository.add_action(
+        "add an action (own service)": lambda s, a: plans.add_action(
             s, actor=a, review_id=w.north_final_id, data={"description": "X", "due_date": date(2026, 1, 1)}
         ),
-        "update an action": lambda s, a: repository.update_action(
+        "update an action": lambda s, a: plans.update_action(
             s, actor=a, action_id=w.north_action_id, data={"status": "done"}
         ),
-        "add an action to another service": lambda s, a: repository.add_action(
+        "add an action to another service": lambda s, a: plans.add_action(
             s, actor=a, review_id=w.south_final_id, data={"description": "X", "due_date": date(2026, 1, 1)}
         ),
-        "enter outcomes (own service)": lambda s, a: repository.save_outcome(
+        "enter outcomes (own service)": lambda s, a: outcomes.save_outcome(
             s, actor=a, service_id=north, quarter="2025-Q3", figures=FIGURES
         ),
-        "enter outcomes for another service": lambda s, a: repository.save_outcome(
+        "enter outcomes for another service": lambda s, a: outcomes.save_outcome(
             s, actor=a, service_id=south, quarter="2025-Q3", figures=FIGURES
         ),
         "add a user": lambda s, a: accounts.create_user(
@@ -162,10 +173,10 @@ def _forbidden_writes(w: World, scales) -> dict[str, Callable[[Session, Actor], 
         "read the audit log": lambda s, a: audit.list_audit(s, actor=a),
         "export the database": lambda s, a: backup.export_csv_zip(db.make_engine(w.url), actor=a),
         "load the demo data": lambda s, a: demo.load_demo(s, actor=a, scales=scales),
-        "read another service's history": lambda s, a: repository.service_history(s, south, actor=a),
-        "read another service's outcomes": lambda s, a: repository.list_outcomes(s, actor=a, service_id=south),
-        "read another service's review": lambda s, a: repository.review_context(s, w.south_final_id, actor=a),
-        "read a draft review": lambda s, a: repository.review_context(s, w.draft_id, actor=a),
+        "read another service's history": lambda s, a: reviews.service_history(s, south, actor=a),
+        "read another service's outcomes": lambda s, a: outcomes.list_outcomes(s, actor=a, service_id=south),
+        "read another service's review": lambda s, a: reviews.review_context(s, w.south_final_id, actor=a),
+        "read a draft review": lambda s, a: reviews.review_context(s, w.draft_id, actor=a),
     }
 
 
@@ -210,14 +221,14 @@ def test_admin__does_everything(world: World, scales) -> None:
         with _write(world.url) as s:
             action(s, admin)
     with _write(world.url) as s:
-        repository.delete_draft_review(s, actor=admin, review_id=world.draft_id)
+        reviews.delete_draft_review(s, actor=admin, review_id=world.draft_id)
 
 
 def test_reviewer__sees_only_own_scores_until_both_submit(world: World) -> None:
     with Session(db.make_engine(world.url)) as s:
-        as_lead = repository.review_context(s, world.draft_id, actor=world.actors["rev1"])
-        as_second = repository.review_context(s, world.draft_id, actor=world.actors["rev2"])
-        as_admin = repository.review_context(s, world.draft_id, actor=world.actors["admin2"])
+        as_lead = reviews.review_context(s, world.draft_id, actor=world.actors["rev1"])
+        as_second = reviews.review_context(s, world.draft_id, actor=world.actors["rev2"])
+        as_admin = reviews.review_context(s, world.draft_id, actor=world.actors["admin2"])
     assert set(as_lead.ratings) == {Rater.LEAD} and as_lead.scores(Rater.LEAD) == {1: 4}
     assert set(as_second.ratings) == {Rater.SECOND} and as_second.scores(Rater.SECOND) == {1: 2}
     assert set(as_admin.ratings) == {Rater.LEAD, Rater.SECOND}
@@ -228,11 +239,11 @@ def test_visibility__each_role_lists_only_its_services(world: World) -> None:
     expected["admin2"] = {"North IPS", "South IPS"}
     with Session(db.make_engine(world.url)) as s:
         for username, names in expected.items():
-            listed = {o.name for o in repository.list_services_overview(s, actor=world.actors[username])}
+            listed = {o.name for o in services.list_services_overview(s, actor=world.actors[username])}
             assert listed == names, username
-        lead_reviews = repository.list_reviews(s, actor=world.actors["lead"], service_id=world.services["north"])
+        lead_reviews = reviews.list_reviews(s, actor=world.actors["lead"], service_id=world.services["north"])
         assert [r.id for r in lead_reviews] == [world.north_final_id]  # final only: the draft is the reviewers'
-        comparison = repository.comparison(
+        comparison = comparisons.comparison(
             s,
             actor=world.actors["comm"],
             service_ids=list(world.services.values()),
@@ -248,8 +259,8 @@ def test_service_lead__outcomes_file_with_another_service_refused_by_row(world: 
     values = ",".join(str(v) for v in FIGURES.values())
     content = f"{header}\nNorth IPS,2025-Q3,{values}\nSouth IPS,2025-Q3,{values}\n".encode()
     before = table_dump(world.url)
-    with pytest.raises(repository.ImportRefused) as refused, _write(world.url) as s:
-        repository.import_outcomes(s, actor=world.actors["lead"], content=content, filename="q.csv")
+    with pytest.raises(errors.ImportRefused) as refused, _write(world.url) as s:
+        outcomes.import_outcomes(s, actor=world.actors["lead"], content=content, filename="q.csv")
     assert [(p.row, p.column, p.message) for p in refused.value.problems] == [
         (3, "service", "South IPS is not one of your services")
     ]

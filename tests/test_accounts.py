@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from fidelity import accounts, audit, db
-from fidelity.access import Role
+from fidelity import db
 from fidelity.errors import InputError, PermissionDenied
 from fidelity.models import AuditEvent, User
+from fidelity.store import accounts, audit
+from fidelity.store.access import Role
 
 from .conftest import ACTOR, ROOT
 

@@ -9,8 +9,9 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from fidelity import db, repository
+from fidelity import db, errors
 from fidelity.models import ItemRating, Rater, Review
+from fidelity.store import ratings, reviews
 
 from .conftest import ACTOR, all_items, reset_postgres
 
@@ -24,7 +25,7 @@ def _write(url: str):
 
 def _two_reviewer_review(url: str, service_id: int, scales) -> Review:
     with _write(url) as s:
-        return repository.start_review(
+        return reviews.start_review(
             s,
             actor=ACTOR,
             scales=scales,
@@ -41,14 +42,14 @@ def _two_reviewer_review(url: str, service_id: int, scales) -> Review:
 def _score(url: str, review_id: int, rater: str, scores: dict[int, int]) -> None:
     with _write(url) as s:
         for number, score in scores.items():
-            repository.save_rating(
+            ratings.save_rating(
                 s, actor=ACTOR, review_id=review_id, data={"item_number": number, "score": score}, rater=rater
             )
 
 
 def _submit(url: str, review_id: int, rater: str) -> Review:
     with _write(url) as s:
-        return repository.submit_scores(s, actor=ACTOR, review_id=review_id, rater=rater)
+        return ratings.submit_scores(s, actor=ACTOR, review_id=review_id, rater=rater)
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def submitted_review(db_url: str, make_service, scales) -> Review:
 def test_submit__incomplete__refused_naming_items(db_url: str, make_service, scales) -> None:
     review = _two_reviewer_review(db_url, make_service().id, scales)
     _score(db_url, review.id, Rater.LEAD, dict.fromkeys(range(1, 24), 3))
-    with pytest.raises(repository.InputError, match=r"cannot submit: 2 item\(s\) not scored yet \(item 24, 25\)"):
+    with pytest.raises(errors.InputError, match=r"cannot submit: 2 item\(s\) not scored yet \(item 24, 25\)"):
         _submit(db_url, review.id, Rater.LEAD)
 
 
@@ -71,50 +72,50 @@ def test_consensus__before_both_submitted__closed(db_url: str, make_service, sca
     review = _two_reviewer_review(db_url, make_service().id, scales)
     _score(db_url, review.id, Rater.LEAD, LEAD_SCORES)
     _submit(db_url, review.id, Rater.LEAD)
-    with pytest.raises(repository.InputError, match="agreed scores open when both reviewers have submitted"):
+    with pytest.raises(errors.InputError, match="agreed scores open when both reviewers have submitted"):
         _score(db_url, review.id, Rater.CONSENSUS, {1: 4})
-    with pytest.raises(repository.InputError, match="both reviewers must submit"), _write(db_url) as s:
-        repository.finalise_review(s, actor=ACTOR, review_id=review.id)
+    with pytest.raises(errors.InputError, match="both reviewers must submit"), _write(db_url) as s:
+        reviews.finalise_review(s, actor=ACTOR, review_id=review.id)
 
 
 def test_submitted_scores__cannot_change(db_url: str, make_service, scales) -> None:
     review = _two_reviewer_review(db_url, make_service().id, scales)
     _score(db_url, review.id, Rater.LEAD, LEAD_SCORES)
     _submit(db_url, review.id, Rater.LEAD)
-    with pytest.raises(repository.ReviewLocked, match="Ann has submitted their scores"):
+    with pytest.raises(errors.ReviewLocked, match="Ann has submitted their scores"):
         _score(db_url, review.id, Rater.LEAD, {1: 1})
-    with pytest.raises(repository.ReviewLocked, match="already submitted"):
+    with pytest.raises(errors.ReviewLocked, match="already submitted"):
         _submit(db_url, review.id, Rater.LEAD)
 
 
 def test_both_submitted__consensus_opens_with_equal_items_agreed(db_url: str, submitted_review: Review) -> None:
     assert submitted_review.status == "consensus"
     with Session(db.make_engine(db_url)) as s:
-        agreed = repository.scores_of(s, submitted_review.id, rater=Rater.CONSENSUS)
+        agreed = ratings.scores_of(s, submitted_review.id, rater=Rater.CONSENSUS)
     assert sorted(agreed) == [n for n in range(1, 26) if n not in (3, 7)]
 
 
 def test_finalise__consensus_incomplete__names_items_to_agree(db_url: str, submitted_review: Review) -> None:
-    with pytest.raises(repository.InputError, match=r"2 item\(s\) not agreed yet \(item 3, 7\)"), _write(db_url) as s:
-        repository.finalise_review(s, actor=ACTOR, review_id=submitted_review.id)
+    with pytest.raises(errors.InputError, match=r"2 item\(s\) not agreed yet \(item 3, 7\)"), _write(db_url) as s:
+        reviews.finalise_review(s, actor=ACTOR, review_id=submitted_review.id)
 
 
 def test_finalise__total_counts_agreed_scores_only(db_url: str, submitted_review: Review) -> None:
     _score(db_url, submitted_review.id, Rater.CONSENSUS, {3: 5, 7: 1})
     with _write(db_url) as s:
-        final = repository.finalise_review(s, actor=ACTOR, review_id=submitted_review.id)
+        final = reviews.finalise_review(s, actor=ACTOR, review_id=submitted_review.id)
     assert (final.total, final.band) == (100 - 4 + 5 - 4 + 1, "Fair")  # lead alone would be 100, Good
     with Session(db.make_engine(db_url)) as s:
-        context = repository.review_context(s, submitted_review.id, actor=ACTOR)
+        context = reviews.review_context(s, submitted_review.id, actor=ACTOR)
     assert context.counted_scores[7] == 1 and context.scores(Rater.LEAD)[7] == 4
 
 
 def test_single_reviewer__no_second_or_consensus_scores(db_url: str, make_service, make_review) -> None:
     review = make_review(make_service().id)
     assert review.single_reviewer and review.kind_label.endswith("(single reviewer)")
-    with pytest.raises(repository.InputError, match="this review has no second reviewer"):
+    with pytest.raises(errors.InputError, match="this review has no second reviewer"):
         _score(db_url, review.id, Rater.SECOND, {1: 3})
-    with pytest.raises(repository.InputError, match="this review has no consensus reviewer"):
+    with pytest.raises(errors.InputError, match="this review has no consensus reviewer"):
         _score(db_url, review.id, Rater.CONSENSUS, {1: 3})
 
 
@@ -163,6 +164,6 @@ def test_migration__reviews_finalised_before_two_reviewers__keep_totals(db_url: 
     command.upgrade(config, "head")
     with Session(db.make_engine(db_url)) as s:
         review = s.get(Review, 1)
-        assert repository.counted_scores(s, review) == all_items(2)
+        assert ratings.counted_scores(s, review) == all_items(2)
         assert review.consensus_open
         assert len(s.exec(select(ItemRating).where(ItemRating.rater == "consensus")).all()) == 25

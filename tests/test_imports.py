@@ -11,9 +11,10 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
-from fidelity import db, imports, repository
+from fidelity import db, errors, imports
 from fidelity.cli import main
 from fidelity.models import Review
+from fidelity.store import past_reviews, ratings
 
 from .conftest import ACTOR, sqlite_with_service
 
@@ -46,9 +47,9 @@ def _csv(rows: list[list[object]]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _import(db_url: str, scales, content: bytes, filename: str = "past.csv") -> repository.ImportResult:
+def _import(db_url: str, scales, content: bytes, filename: str = "past.csv") -> past_reviews.ImportResult:
     with db.session_scope(db.make_engine(db_url)) as s:
-        return repository.import_past_reviews(
+        return past_reviews.import_past_reviews(
             s, actor=ACTOR, scales=scales, content=content, filename=filename, today=TODAY
         )
 
@@ -73,7 +74,7 @@ def test_import__good_csv__final_reviews_with_totals(db_url: str, scales, servic
             ("final", 100, "Good", "ips-25"),
             ("final", 75, "Fair", "ipspc"),
         ]
-        assert reviews[1].second_reviewer == "Bo" and repository.counted_scores(s, reviews[1]) == dict.fromkeys(
+        assert reviews[1].second_reviewer == "Bo" and ratings.counted_scores(s, reviews[1]) == dict.fromkeys(
             range(1, 26), 3
         )
         assert reviews[0].single_reviewer
@@ -124,14 +125,14 @@ def test_import__xlsx_with_real_dates__imported(db_url: str, scales, services) -
     ],
 )
 def test_import__bad_row__named_and_nothing_imported(db_url: str, scales, services, bad_row, problem) -> None:
-    with pytest.raises(repository.ImportRefused) as refused:
+    with pytest.raises(errors.ImportRefused) as refused:
         _import(db_url, scales, _csv([_row(when="2020-05-05"), bad_row]))
     assert [str(p) for p in refused.value.problems] == [problem]
     assert _count(db_url) == 0
 
 
 def test_import__many_problems__all_listed(db_url: str, scales, services) -> None:
-    with pytest.raises(repository.ImportRefused) as refused:
+    with pytest.raises(errors.ImportRefused) as refused:
         _import(db_url, scales, _csv([_row(service="", kind="?"), _row(scale="x")]))
     assert [(p.row, p.column) for p in refused.value.problems] == [(2, "service"), (2, "kind"), (3, "scale")]
 
@@ -152,7 +153,7 @@ def test_import__many_problems__all_listed(db_url: str, scales, services) -> Non
     ],
 )
 def test_import__unreadable_file__refused(db_url: str, scales, content: bytes, filename: str, message: str) -> None:
-    with pytest.raises(repository.InputError, match=re.escape(message)):
+    with pytest.raises(errors.InputError, match=re.escape(message)):
         _import(db_url, scales, content, filename)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
-from fidelity import db, repository
+from fidelity import db, errors
 from fidelity.models import OutcomePeriod
+from fidelity.store import outcomes
 
 from .conftest import ACTOR, sqlite_with_service
 from .test_outcomes import GOOD
@@ -35,22 +36,22 @@ def _row(service: str = "North IPS", quarter: str = "2025-Q1", **change: object)
 def test_save_outcome__then_same_quarter_again__refused_unless_correcting(db_url: str, make_service) -> None:
     service = make_service("North IPS")
     with _write(db_url) as s:
-        period = repository.save_outcome(s, actor=ACTOR, service_id=service.id, quarter="2025-q1", figures=GOOD)
+        period = outcomes.save_outcome(s, actor=ACTOR, service_id=service.id, quarter="2025-q1", figures=GOOD)
     assert (period.quarter, period.quarter_start.month, period.first_job_starts) == ("2025-Q1", 1, 16)
-    with pytest.raises(repository.InputError, match="2025-Q1 is already entered"), _write(db_url) as s:
-        repository.save_outcome(s, actor=ACTOR, service_id=service.id, quarter="2025-Q1", figures=GOOD)
+    with pytest.raises(errors.InputError, match="2025-Q1 is already entered"), _write(db_url) as s:
+        outcomes.save_outcome(s, actor=ACTOR, service_id=service.id, quarter="2025-Q1", figures=GOOD)
     with _write(db_url) as s:
-        repository.save_outcome(
+        outcomes.save_outcome(
             s, actor=ACTOR, service_id=service.id, quarter="2025-Q1", figures=GOOD | {"referrals": 31}, replace=True
         )
     with Session(db.make_engine(db_url)) as s:
-        assert [p.referrals for p in repository.list_outcomes(s, actor=ACTOR, service_id=service.id)] == [31]
+        assert [p.referrals for p in outcomes.list_outcomes(s, actor=ACTOR, service_id=service.id)] == [31]
 
 
 def test_save_outcome__impossible_figures__named_and_nothing_saved(db_url: str, make_service) -> None:
     service = make_service()
-    with pytest.raises(repository.InputError) as error, _write(db_url) as s:
-        repository.save_outcome(
+    with pytest.raises(errors.InputError) as error, _write(db_url) as s:
+        outcomes.save_outcome(
             s,
             actor=ACTOR,
             service_id=service.id,
@@ -68,7 +69,7 @@ def test_import_outcomes__good_file__all_rows(db_url: str, make_service) -> None
     make_service("North IPS")
     make_service("South IPS")
     with _write(db_url) as s:
-        rows = repository.import_outcomes(
+        rows = outcomes.import_outcomes(
             s, actor=ACTOR, content=_csv(_row(), _row("south ips", "2025-Q2")), filename="q.csv"
         )
     assert rows == [2, 3] and _count(db_url) == 2
@@ -89,8 +90,8 @@ def test_import_outcomes__good_file__all_rows(db_url: str, make_service) -> None
 )
 def test_import_outcomes__bad_row__named_and_nothing_imported(db_url: str, make_service, bad, problem: str) -> None:
     make_service("North IPS")
-    with pytest.raises(repository.ImportRefused) as refused, _write(db_url) as s:
-        repository.import_outcomes(s, actor=ACTOR, content=_csv(_row(), bad), filename="q.csv")
+    with pytest.raises(errors.ImportRefused) as refused, _write(db_url) as s:
+        outcomes.import_outcomes(s, actor=ACTOR, content=_csv(_row(), bad), filename="q.csv")
     assert [str(p) for p in refused.value.problems] == [problem]
     assert _count(db_url) == 0
 
@@ -98,18 +99,18 @@ def test_import_outcomes__bad_row__named_and_nothing_imported(db_url: str, make_
 def test_import_outcomes__quarter_already_entered__refused(db_url: str, make_service) -> None:
     make_service("North IPS")
     with _write(db_url) as s:
-        repository.import_outcomes(s, actor=ACTOR, content=_csv(_row()), filename="q.csv")
-    with pytest.raises(repository.ImportRefused, match="2025-Q1 is already entered for North IPS"), _write(db_url) as s:
-        repository.import_outcomes(s, actor=ACTOR, content=_csv(_row()), filename="q.csv")
+        outcomes.import_outcomes(s, actor=ACTOR, content=_csv(_row()), filename="q.csv")
+    with pytest.raises(errors.ImportRefused, match="2025-Q1 is already entered for North IPS"), _write(db_url) as s:
+        outcomes.import_outcomes(s, actor=ACTOR, content=_csv(_row()), filename="q.csv")
     assert _count(db_url) == 1
 
 
 def test_outcomes_template__imports_once_its_service_exists(db_url: str, make_service) -> None:
     make_service("Example IPS service")
     with _write(db_url) as s:
-        assert repository.import_outcomes(
-            s, actor=ACTOR, content=repository.outcomes_template_csv(), filename="t.csv"
-        ) == [2]
+        assert outcomes.import_outcomes(s, actor=ACTOR, content=outcomes.outcomes_template_csv(), filename="t.csv") == [
+            2
+        ]
 
 
 def test_cli_import_outcomes__good_then_refused(tmp_path, monkeypatch, capsys) -> None:

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from fidelity import accounts, backup, cli, db, imports, repository, scoring
+from fidelity import cli, db, errors, imports, scoring
 from fidelity.errors import InputError, Refused
 from fidelity.models import ActionInput, RatingInput, ReviewCreate, ServiceCreate
 from fidelity.outcomes import FIELD_LABELS
 from fidelity.scales import ScaleFileError, load_scale, load_scales
+from fidelity.store import accounts, backup, outcomes, past_reviews
 
 from .conftest import ACTOR, SCALES_DIR, sqlite_with_service, table_dump
 
@@ -82,7 +83,7 @@ def test_validated__any_input_is_a_model_or_an_input_error_naming_fields(model, 
     fields = list(model.model_fields)
     raw = data.draw(st.dictionaries(st.sampled_from(fields), anything, max_size=len(fields)))
     try:
-        repository.validated(model, raw)
+        errors.validated(model, raw)
     except InputError as error:
         assert ": " in str(error)
 
@@ -114,11 +115,11 @@ def test_imports__random_files_refused_cleanly_or_imported_whole(
     for name, action in (
         (
             "reviews",
-            lambda s: repository.import_past_reviews(
+            lambda s: past_reviews.import_past_reviews(
                 s, actor=ACTOR, scales=scales, content=content, filename="f" + suffix, today=date(2026, 11, 22)
             ),
         ),
-        ("outcomes", lambda s: repository.import_outcomes(s, actor=ACTOR, content=content, filename="f" + suffix)),
+        ("outcomes", lambda s: outcomes.import_outcomes(s, actor=ACTOR, content=content, filename="f" + suffix)),
     ):
         before = table_dump(sqlite_url)
         try:

@@ -10,8 +10,9 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from fidelity import db, reports, repository
+from fidelity import db, reports
 from fidelity.models import Rater
+from fidelity.store import plans, ratings, reviews
 
 from .conftest import ACTOR, all_items
 
@@ -21,7 +22,7 @@ def report(db_url: str, make_service, scales) -> reports.ReportData:
     service = make_service("Report Test IPS")
     engine = db.make_engine(db_url)
     with db.session_scope(engine) as s:
-        review = repository.start_review(
+        review = reviews.start_review(
             s,
             actor=ACTOR,
             scales=scales,
@@ -37,28 +38,28 @@ def report(db_url: str, make_service, scales) -> reports.ReportData:
         )
         for rater, scores in ((Rater.LEAD, all_items(4) | {9: 2}), (Rater.SECOND, all_items(4) | {9: 3})):
             for number, score in scores.items():
-                repository.save_rating(
+                ratings.save_rating(
                     s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score}, rater=rater
                 )
-            repository.submit_scores(s, actor=ACTOR, review_id=review.id, rater=rater)
-        repository.save_rating(
+            ratings.submit_scores(s, actor=ACTOR, review_id=review.id, rater=rater)
+        ratings.save_rating(
             s,
             actor=ACTOR,
             review_id=review.id,
             rater=Rater.CONSENSUS,
             data={"item_number": 9, "score": 2, "recommendation": "Accept self-referrals", "rationale": "Waiting list"},
         )
-        repository.save_rating(
+        ratings.save_rating(
             s,
             actor=ACTOR,
             review_id=review.id,
             rater=Rater.CONSENSUS,
             data={"item_number": 1, "strength": "Caseloads of 18 per specialist"},
         )
-        repository.finalise_review(s, actor=ACTOR, review_id=review.id)
-        repository.create_plan_from_review(s, actor=ACTOR, review_id=review.id)
+        reviews.finalise_review(s, actor=ACTOR, review_id=review.id)
+        plans.create_plan_from_review(s, actor=ACTOR, review_id=review.id)
     with db.session_scope(engine) as s:
-        return repository.report_data(s, review.id, actor=ACTOR)
+        return reviews.report_data(s, review.id, actor=ACTOR)
 
 
 EXPECTED = [
@@ -126,7 +127,7 @@ def test_report__both_files_generated_under_two_seconds(report: reports.ReportDa
 def test_report__draft_review__marked_draft(db_url: str, make_service, make_review) -> None:
     review = make_review(make_service().id, scores={1: 3})
     with db.session_scope(db.make_engine(db_url)) as s:
-        data = repository.report_data(s, review.id, actor=ACTOR)
+        data = reviews.report_data(s, review.id, actor=ACTOR)
     assert not data.is_final and data.band is None
     assert "DRAFT: this review is not final" in _docx_text(reports.to_docx(data))
     assert "single reviewer" in data.kind

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from fidelity import accounts, backup, db, demo, repository
+from fidelity import db, demo, errors
 from fidelity.errors import Conflict, InputError
 from fidelity.models import AuditEvent, ItemRating, Review
+from fidelity.store import accounts, amendments, backup, outcomes, plans, ratings, reviews, services
 
 from .conftest import ACTOR, ROOT, all_items, reset_postgres, sqlite_with_service, table_dump
 
@@ -34,7 +35,7 @@ def test_amendment__original_unchanged_both_visible_amendment_counts(db_url: str
     original = make_review(service.id, scores=all_items(4), final=True)
     before = table_dump(db_url)
     with _write(db_url) as s:
-        amendment = repository.amend_review(
+        amendment = amendments.amend_review(
             s,
             actor=ACTOR,
             review_id=original.id,
@@ -50,11 +51,11 @@ def test_amendment__original_unchanged_both_visible_amendment_counts(db_url: str
     ]
     assert (amendment.total, amendment.amends_id, amendment.amendment_reason) == (98, original.id, "Item 3 mis-keyed")
     with Session(db.make_engine(db_url)) as s:
-        listed = repository.list_reviews(s, actor=ACTOR, service_id=service.id)
-        history = repository.service_history(s, service.id, actor=ACTOR)
-        old_view = repository.review_context(s, original.id, actor=ACTOR)
-        new_view = repository.review_context(s, amendment.id, actor=ACTOR)
-        [overview] = repository.list_services_overview(s, actor=ACTOR)
+        listed = reviews.list_reviews(s, actor=ACTOR, service_id=service.id)
+        history = reviews.service_history(s, service.id, actor=ACTOR)
+        old_view = reviews.review_context(s, original.id, actor=ACTOR)
+        new_view = reviews.review_context(s, amendment.id, actor=ACTOR)
+        [overview] = services.list_services_overview(s, actor=ACTOR)
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "amend")).one()
     assert {r.id for r in listed} == {original.id, amendment.id}  # both stay visible
     assert [h.review.id for h in history] == [amendment.id]  # the amendment counts
@@ -81,7 +82,7 @@ def test_amendment__bad_input_refused_and_nothing_saved(
     original = make_review(make_service().id, scores=all_items(4), final=True)
     before = table_dump(db_url)
     with pytest.raises(InputError, match=message), _write(db_url) as s:
-        repository.amend_review(s, actor=ACTOR, review_id=original.id, reason=reason, changes=changes)
+        amendments.amend_review(s, actor=ACTOR, review_id=original.id, reason=reason, changes=changes)
     assert table_dump(db_url) == before
 
 
@@ -90,16 +91,16 @@ def test_amendment__only_the_latest_can_be_amended_and_drafts_cannot(db_url, mak
     original = make_review(service.id, scores=all_items(4), final=True)
     draft = make_review(service.id, visit=date(2026, 1, 1), scores={1: 3})
     with _write(db_url) as s:
-        first = repository.amend_review(s, actor=ACTOR, review_id=original.id, reason="a", changes={1: {"score": 5}})
+        first = amendments.amend_review(s, actor=ACTOR, review_id=original.id, reason="a", changes={1: {"score": 5}})
     with pytest.raises(Conflict, match=f"already been amended \\(review {first.id}\\)"), _write(db_url) as s:
-        repository.amend_review(s, actor=ACTOR, review_id=original.id, reason="b", changes={1: {"score": 3}})
+        amendments.amend_review(s, actor=ACTOR, review_id=original.id, reason="b", changes={1: {"score": 3}})
     with _write(db_url) as s:
-        second = repository.amend_review(s, actor=ACTOR, review_id=first.id, reason="b", changes={2: {"score": 5}})
+        second = amendments.amend_review(s, actor=ACTOR, review_id=first.id, reason="b", changes={2: {"score": 5}})
     assert second.total == 102
     with pytest.raises(InputError, match="only a final review is amended"), _write(db_url) as s:
-        repository.amend_review(s, actor=ACTOR, review_id=draft.id, reason="c", changes={1: {"score": 5}})
-    with pytest.raises(repository.ReviewLocked, match="correct it with an amendment"), _write(db_url) as s:
-        repository.save_rating(s, actor=ACTOR, review_id=original.id, data={"item_number": 1, "score": 1})
+        amendments.amend_review(s, actor=ACTOR, review_id=draft.id, reason="c", changes={1: {"score": 5}})
+    with pytest.raises(errors.ReviewLocked, match="correct it with an amendment"), _write(db_url) as s:
+        ratings.save_rating(s, actor=ACTOR, review_id=original.id, data={"item_number": 1, "score": 1})
 
 
 def test_delete_draft__scores_go_final_refused_audit_keeps_copy(db_url, make_service, make_review) -> None:
@@ -107,9 +108,9 @@ def test_delete_draft__scores_go_final_refused_audit_keeps_copy(db_url, make_ser
     final = make_review(service.id, scores=all_items(4), final=True)
     draft = make_review(service.id, visit=date(2026, 1, 1), scores={1: 3, 2: 4})
     with _write(db_url) as s:
-        repository.delete_draft_review(s, actor=ACTOR, review_id=draft.id)
-    with pytest.raises(repository.ReviewLocked), _write(db_url) as s:
-        repository.delete_draft_review(s, actor=ACTOR, review_id=final.id)
+        reviews.delete_draft_review(s, actor=ACTOR, review_id=draft.id)
+    with pytest.raises(errors.ReviewLocked), _write(db_url) as s:
+        reviews.delete_draft_review(s, actor=ACTOR, review_id=final.id)
     with Session(db.make_engine(db_url)) as s:
         assert s.get(Review, draft.id) is None
         assert s.exec(select(func.count()).where(ItemRating.review_id == draft.id)).one() == 0
@@ -126,15 +127,15 @@ def test_concurrent_saves__second_with_stale_version_gets_conflict_and_first_is_
     review = make_review(make_service().id, scores={1: 3})
     engine = db.make_engine(db_url)
     with Session(engine) as first_view, Session(engine) as second_view:  # two users open item 1
-        seen_by_first = repository.ratings_of(first_view, review.id)[1].version
-        seen_by_second = repository.ratings_of(second_view, review.id)[1].version
+        seen_by_first = ratings.ratings_of(first_view, review.id)[1].version
+        seen_by_second = ratings.ratings_of(second_view, review.id)[1].version
     with _write(db_url) as s:
-        repository.save_rating(
+        ratings.save_rating(
             s, actor=ACTOR, review_id=review.id, data={"item_number": 1, "score": 4}, expected_version=seen_by_first
         )
     before = table_dump(db_url)
     with pytest.raises(Conflict, match="item 1 was changed by someone else"), _write(db_url) as s:
-        repository.save_rating(
+        ratings.save_rating(
             s,
             actor=ACTOR,
             review_id=review.id,
@@ -143,7 +144,7 @@ def test_concurrent_saves__second_with_stale_version_gets_conflict_and_first_is_
         )
     assert table_dump(db_url) == before
     with Session(engine) as s:
-        assert repository.ratings_of(s, review.id)[1].score == 4
+        assert ratings.ratings_of(s, review.id)[1].score == 4
 
 
 def test_concurrent_transactions__interleaved_update_raises_conflict_not_lost_update(db_url, make_service) -> None:
@@ -154,7 +155,7 @@ def test_concurrent_transactions__interleaved_update_raises_conflict_not_lost_up
         mine = second.get(type(service), service.id)
         assert mine.version == 1
         with db.session_scope(engine) as first:
-            repository.update_service(first, actor=ACTOR, service_id=service.id, data={"provider": "First Ltd"})
+            services.update_service(first, actor=ACTOR, service_id=service.id, data={"provider": "First Ltd"})
         mine.provider = "Second Ltd"
         second.add(mine)
         second.flush()
@@ -169,12 +170,12 @@ def test_concurrent_outcome_and_action_corrections__conflict(db_url, make_servic
     service = make_service()
     review = make_review(service.id, scores=all_items(3), final=True)
     with _write(db_url) as s:
-        period = repository.save_outcome(s, actor=ACTOR, service_id=service.id, quarter="2025-Q1", figures=FIGURES)
-        action = repository.add_action(
+        period = outcomes.save_outcome(s, actor=ACTOR, service_id=service.id, quarter="2025-Q1", figures=FIGURES)
+        action = plans.add_action(
             s, actor=ACTOR, review_id=review.id, data={"description": "A", "due_date": date(2025, 6, 1)}
         )
     with _write(db_url) as s:
-        repository.save_outcome(
+        outcomes.save_outcome(
             s,
             actor=ACTOR,
             service_id=service.id,
@@ -183,11 +184,11 @@ def test_concurrent_outcome_and_action_corrections__conflict(db_url, make_servic
             replace=True,
             expected_version=period.version,
         )
-        repository.update_action(
+        plans.update_action(
             s, actor=ACTOR, action_id=action.id, data={"status": "done"}, expected_version=action.version
         )
     with pytest.raises(Conflict, match="the 2025-Q1 figures"), _write(db_url) as s:
-        repository.save_outcome(
+        outcomes.save_outcome(
             s,
             actor=ACTOR,
             service_id=service.id,
@@ -197,9 +198,7 @@ def test_concurrent_outcome_and_action_corrections__conflict(db_url, make_servic
             expected_version=period.version,
         )
     with pytest.raises(Conflict, match="this action"), _write(db_url) as s:
-        repository.update_action(
-            s, actor=ACTOR, action_id=action.id, data={"owner": "Jo"}, expected_version=action.version
-        )
+        plans.update_action(s, actor=ACTOR, action_id=action.id, data={"owner": "Jo"}, expected_version=action.version)
 
 
 # --- a crash mid-write ---------------------------------------------------------------------------------------
@@ -207,7 +206,8 @@ def test_concurrent_outcome_and_action_corrections__conflict(db_url, make_servic
 WRITER = textwrap.dedent(
     """
     import sys
-    from fidelity import access, db, repository
+    from fidelity import db, errors
+    from fidelity.store import access, amendments, outcomes, plans, ratings, reviews, services
     url, review_id = sys.argv[1], int(sys.argv[2])
     engine = db.make_engine(url)
     actor = access.operator("writer")
@@ -215,7 +215,7 @@ WRITER = textwrap.dedent(
     while True:
         with db.session_scope(engine) as s:
             for item in range(1, 26):
-                repository.save_rating(s, actor=actor, review_id=review_id, data={"item_number": item, "evidence": f"pass {n}"})
+                ratings.save_rating(s, actor=actor, review_id=review_id, data={"item_number": item, "evidence": f"pass {n}"})
         n += 1
         print(n, flush=True)
     """
@@ -238,8 +238,8 @@ def test_crash_mid_write__killed_writer_leaves_database_consistent(db_url, make_
             assert connection.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
             assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
     with Session(engine) as s:
-        ratings = repository.ratings_of(s, review.id)
-        evidence = {r.evidence for r in ratings.values()}
+        stored = ratings.ratings_of(s, review.id)
+        evidence = {r.evidence for r in stored.values()}
         updates = s.exec(select(func.count()).where(AuditEvent.actor == "writer")).one()
     assert len(passes) == 3 and all(p.strip() for p in passes)
     assert len(evidence) == 1, f"a transaction was half-saved: {sorted(evidence)}"  # all 25 items from one pass
@@ -260,7 +260,7 @@ def _rich_database(url: str, scales) -> None:
             data={"username": "odd", "display_name": "Zoë \\ “Q” <b>", "role": "reviewer", "password": "a password 1"},
         )
         final = s.exec(select(Review).where(Review.status == "final").order_by(Review.id)).first()
-        repository.amend_review(
+        amendments.amend_review(
             s,
             actor=ACTOR,
             review_id=final.id,
@@ -268,7 +268,7 @@ def _rich_database(url: str, scales) -> None:
             changes={1: {"score": 1, "rationale": ""}},
         )
         draft = s.exec(select(Review).where(Review.status != "final").order_by(Review.id)).first()
-        repository.save_rating(
+        ratings.save_rating(
             s, actor=ACTOR, review_id=draft.id, data={"item_number": 1, "evidence": "x" * 19_999}, rater="lead"
         )
 
@@ -291,7 +291,7 @@ def test_export_restore__every_table_round_trips(db_url: str, scales, kind: str,
     for table, rows in original.items():
         assert restored[table] == rows, f"table {table} differs after restore"
     with _write(target) as s:  # ids continue after the restored ones
-        service = repository.create_programme(s, actor=ACTOR, name="After restore")
+        service = services.create_programme(s, actor=ACTOR, name="After restore")
         assert service.id == max(r[0] for r in original["programme"]) + 1
         assert accounts.sign_in(s, username="odd", password="a password 1").actor is not None
 

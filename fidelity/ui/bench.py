@@ -25,9 +25,10 @@ from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from fidelity import access, accounts, db, repository
-from fidelity.models import Rater, Review, ReviewStatus, User
+from fidelity import db
+from fidelity.models import ItemRating, Rater, Review, ReviewStatus, Service, User
 from fidelity.settings import PROJECT_ROOT
+from fidelity.store import access, accounts, ratings
 
 PAGES = {
     "Home": "fidelity/ui/pages/home.py",
@@ -205,9 +206,9 @@ def run(
         rows = {
             name: int(session.exec(select(func.count()).select_from(model)).one())
             for name, model in (
-                ("services", repository.Service),
+                ("services", Service),
                 ("reviews", Review),
-                ("item ratings", repository.ItemRating),
+                ("item ratings", ItemRating),
             )
         }
     result = BenchResult(database=engine.url.render_as_string(hide_password=True), rows=rows)
@@ -278,7 +279,7 @@ def _save_time(url: str, review_id: int) -> float:
     for attempt in range(20):
         started = time.perf_counter()
         with db.session_scope(engine) as session:
-            repository.save_rating(
+            ratings.save_rating(
                 session,
                 actor=access.operator("bench"),
                 review_id=review_id,

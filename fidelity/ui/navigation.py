@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fidelity.access import Actor, Role
+from fidelity.store.access import Actor, Role
 
 HOME = "fidelity/ui/pages/home.py"
 SERVICES = "fidelity/ui/pages/services.py"

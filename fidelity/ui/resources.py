@@ -9,12 +9,14 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import Engine
 from sqlmodel import Session
 
-from fidelity import db, repository
-from fidelity.access import Actor, Role
+from fidelity import db
 from fidelity.scales import Scale, load_scales
 from fidelity.settings import Settings
+from fidelity.store import comparisons, services, shared
+from fidelity.store.access import Actor, Role
 from fidelity.ui.state import Keys
 
 
@@ -48,17 +50,22 @@ def scales() -> dict[str, Scale]:
     return _scales(str(settings().scales_dir))
 
 
+def engine() -> Engine:
+    """The database's engine (made once per URL and process by db.make_engine)."""
+    return db.make_engine(database_url())
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """A write: one transaction, then every cached read is cleared so pages see the change."""
-    with db.session_scope(db.make_engine(database_url())) as session:
+    with db.session_scope(engine()) as session:
         yield session
     clear_cached_reads()
 
 
 @contextmanager
 def reading() -> Iterator[Session]:
-    with db.session_scope(db.make_engine(database_url())) as session:
+    with db.session_scope(engine()) as session:
         yield session
 
 
@@ -70,7 +77,7 @@ def services_frame(url: str) -> pd.DataFrame:
 @st.cache_data(ttl=600, show_spinner=False)
 def _services_frame(url: str, version: int, name: str, role: str, user_id: int | None) -> pd.DataFrame:
     with db.session_scope(db.make_engine(url)) as session:
-        rows = repository.list_services_overview(session, actor=Actor(name=name, role=Role(role), user_id=user_id))
+        rows = services.list_services_overview(session, actor=Actor(name=name, role=Role(role), user_id=user_id))
     columns = [
         "id",
         "Area",
@@ -119,10 +126,10 @@ def _comparison(
     url: str, version: int, who: tuple[str, str, int | None], ids: tuple[int, ...], start: date, end: date
 ) -> Any:
     with db.session_scope(db.make_engine(url)) as session:
-        return repository.comparison(session, actor=_actor_of(who), service_ids=list(ids), start=start, end=end)
+        return comparisons.comparison(session, actor=_actor_of(who), service_ids=list(ids), start=start, end=end)
 
 
-def comparison(ids: tuple[int, ...], start: date, end: date) -> repository.Comparison:
+def comparison(ids: tuple[int, ...], start: date, end: date) -> comparisons.Comparison:
     """The Compare page's reviews and quarters (cached per user and filters; cleared on every write)."""
     return _comparison(database_url(), data_version(), _actor_key(), ids, start, end)  # type: ignore[no-any-return]
 
@@ -130,10 +137,10 @@ def comparison(ids: tuple[int, ...], start: date, end: date) -> repository.Compa
 @st.cache_data(ttl=600, show_spinner=False, max_entries=16)
 def _pairs(url: str, version: int, who: tuple[str, str, int | None], quarters_after: int) -> Any:
     with db.session_scope(db.make_engine(url)) as session:
-        return repository.fidelity_outcome_pairs(session, actor=_actor_of(who), quarters_after=quarters_after)
+        return comparisons.fidelity_outcome_pairs(session, actor=_actor_of(who), quarters_after=quarters_after)
 
 
-def fidelity_outcome_pairs(quarters_after: int) -> list[repository.FidelityOutcome]:
+def fidelity_outcome_pairs(quarters_after: int) -> list[comparisons.FidelityOutcome]:
     return _pairs(database_url(), data_version(), _actor_key(), quarters_after)  # type: ignore[no-any-return]
 
 
@@ -141,7 +148,7 @@ def data_version() -> int:
     """The newest audit event's id: every write adds one, in any app process, so cached reads keyed on
     it are never stale even when several processes share one database (one indexed lookup per call)."""
     with reading() as session:
-        return repository.data_version(session)
+        return shared.data_version(session)
 
 
 def clear_cached_reads() -> None:

@@ -7,8 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from fidelity import accounts, repository
-from fidelity.access import Actor
+from fidelity import errors
+from fidelity.store import accounts
+from fidelity.store.access import Actor
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import Keys, flash
 
@@ -53,7 +54,7 @@ def _first_admin() -> None:
                 user = accounts.create_first_admin(
                     session, {"username": username, "display_name": name, "password": password}
                 )
-        except repository.Refused as error:
+        except errors.Refused as error:
             widgets.show_error(error)
         else:
             flash(f"Admin account {user.username} created; you are signed in.")
@@ -127,7 +128,7 @@ def _change_own_password(actor: Actor, new: str, again: str) -> None:
     try:
         with resources.transaction() as session:
             accounts.set_password(session, actor=actor, user_id=actor.user_id or 0, password=new)
-    except repository.Refused as error:
+    except errors.Refused as error:
         widgets.show_error(error)
     else:
         st.success("Password changed.")

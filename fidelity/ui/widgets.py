@@ -139,7 +139,8 @@ def chosen_service(*, key: str, prompt: str = "Choose a service.") -> int:
 
 def finalise_section(review_id: int, *, confirm: str, key: str) -> None:
     """The confirm box and button that lock a review, with the refusal shown when it is not complete."""
-    from fidelity import repository
+    from fidelity import errors
+    from fidelity.store import reviews
     from fidelity.ui import resources
     from fidelity.ui.state import flash
 
@@ -147,8 +148,8 @@ def finalise_section(review_id: int, *, confirm: str, key: str) -> None:
     if st.button("Finalise review", type="primary", disabled=not confirmed, key=f"{key}:finalise"):
         try:
             with resources.transaction() as session:
-                final = repository.finalise_review(session, actor=resources.actor(), review_id=review_id)
-        except repository.Refused as error:
+                final = reviews.finalise_review(session, actor=resources.actor(), review_id=review_id)
+        except errors.Refused as error:
             show_error(error)
         else:
             flash(f"Review finalised: total {final.total}, {final.band}. It is now locked.")
@@ -208,14 +209,14 @@ def show_error(error: Exception) -> None:
 
 def save_then_rerun(write: Callable[[Any], Any], done: str) -> None:
     """Run `write(session)` in one transaction; on success show `done` on the next run, else the refusal."""
-    from fidelity import repository
+    from fidelity import errors
     from fidelity.ui import resources
     from fidelity.ui.state import flash
 
     try:
         with resources.transaction() as session:
             write(session)
-    except repository.Refused as error:
+    except errors.Refused as error:
         show_error(error)
     else:
         flash(done)

@@ -154,14 +154,15 @@ PASSWORDS = {"admin": "admin-password-1", "ann": "ann-password-1", "bo": "bo-pas
 
 def seed_service(url: str, name: str = "Norfolk IPS") -> None:
     """A service, an admin, two reviewers (Ann Lead, Bo Second) and the service's lead (Lee)."""
-    from fidelity import access, accounts, db, repository
+    from fidelity import db
+    from fidelity.store import access, accounts, services
 
     db.migrate(url)
     operator = access.operator("e2e")
     with db.session_scope(db.make_engine(url)) as s:
-        programme = repository.create_programme(s, actor=operator, name="IPSPC")
-        area = repository.create_area(s, actor=operator, name="Norfolk")
-        service = repository.create_service(
+        programme = services.create_programme(s, actor=operator, name="IPSPC")
+        area = services.create_area(s, actor=operator, name="Norfolk")
+        service = services.create_service(
             s, actor=operator, data={"name": name, "programme_id": programme.id, "area_id": area.id}
         )
         for username, display, role in [

@@ -6,8 +6,9 @@ from datetime import date
 
 from playwright.sync_api import expect
 
-from fidelity import access, accounts, db, demo
+from fidelity import db, demo
 from fidelity.scales import load_scales
+from fidelity.store import access, accounts
 
 from .conftest import ROOT, go_to, screenshot
 

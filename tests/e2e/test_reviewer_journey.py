@@ -5,8 +5,9 @@ from __future__ import annotations
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from fidelity import db, repository
+from fidelity import db
 from fidelity.models import Review
+from fidelity.store import ratings
 
 from .conftest import choose, go_to, score_items, screenshot, seed_service, sign_in, sign_out, start_review, wait_idle
 
@@ -38,4 +39,4 @@ def test_reviewer__scores_25_items_and_finalises__sees_total_and_band(app_url: s
     with Session(db.make_engine(e2e_db)) as s:
         [review] = s.exec(select(Review)).all()
         assert (review.status, review.total, review.band) == ("final", 105, "Good")
-        assert repository.scores_of(s, review.id) == SCORES
+        assert ratings.scores_of(s, review.id) == SCORES

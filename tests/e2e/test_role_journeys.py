@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from playwright.sync_api import expect
+from sqlmodel import select
 
-from fidelity import access, db, repository
-from fidelity.models import Review
+from fidelity import db
+from fidelity.models import Review, Service
 from fidelity.outcomes import FIELD_LABELS
 from fidelity.scales import load_scales
+from fidelity.store import access, ratings, reviews
 
 from .conftest import ARTIFACTS, ROOT, choose, go_to, screenshot, seed_service, sign_in, wait_idle
 
@@ -19,8 +21,8 @@ def _final_review(url: str) -> None:
     """A final review of Norfolk IPS with items 6 and 11 low, as if the reviewers had finished."""
     operator = access.operator("e2e")
     with db.session_scope(db.make_engine(url)) as s:
-        service = s.exec(repository.select(repository.Service)).first()
-        review: Review = repository.start_review(
+        service = s.exec(select(Service)).first()
+        review: Review = reviews.start_review(
             s,
             actor=operator,
             scales=load_scales(ROOT / "scales"),
@@ -33,8 +35,8 @@ def _final_review(url: str) -> None:
         )
         for number in range(1, 26):
             score = 2 if number in (6, 11) else 4
-            repository.save_rating(s, actor=operator, review_id=review.id, data={"item_number": number, "score": score})
-        repository.finalise_review(s, actor=operator, review_id=review.id)
+            ratings.save_rating(s, actor=operator, review_id=review.id, data={"item_number": number, "score": score})
+        reviews.finalise_review(s, actor=operator, review_id=review.id)
 
 
 def test_service_lead__keeps_the_plan_and_enters_outcomes(app_url: str, page, e2e_db: str) -> None:

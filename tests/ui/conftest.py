@@ -9,8 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from fidelity import accounts, db
+from fidelity import db
 from fidelity.models import User
+from fidelity.store import accounts
 from fidelity.ui.state import Keys
 
 ROOT = Path(__file__).resolve().parents[2]

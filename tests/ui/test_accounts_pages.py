@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from fidelity import accounts, db, demo, repository
-from fidelity.access import Actor, Role
+from fidelity import db, demo
 from fidelity.models import AuditEvent, Review, Service, User
 from fidelity.scales import load_scales
+from fidelity.store import accounts, plans, ratings, reviews
+from fidelity.store.access import Actor, Role
 from fidelity.ui import navigation
 
 from ..conftest import ACTOR, SCALES_DIR, all_items
@@ -198,7 +199,7 @@ def test_workspace__reviewer_scores_as_themselves_only(app_db: str) -> None:
                 actor=ACTOR,
                 data={"username": name, "display_name": name.title(), "role": "reviewer", "password": "a password 12"},
             ).id
-        review = repository.start_review(
+        review = reviews.start_review(
             s,
             actor=ACTOR,
             scales=load_scales(SCALES_DIR),
@@ -217,8 +218,8 @@ def test_workspace__reviewer_scores_as_themselves_only(app_db: str) -> None:
     assert any("Scoring as Bob (second reviewer)" in c.value for c in at.caption)
     at.radio(key=f"ws:{review.id}:second:1:score").set_value(3).run()
     with Session(db.make_engine(app_db)) as s:
-        assert repository.scores_of(s, review.id, rater="second") == {1: 3}
-        assert repository.scores_of(s, review.id, rater="lead") == {}
+        assert ratings.scores_of(s, review.id, rater="second") == {1: 3}
+        assert ratings.scores_of(s, review.id, rater="lead") == {}
 
 
 @pytest.mark.parametrize("role", ["reviewer", "commissioner"])
@@ -239,7 +240,7 @@ def test_plan__someone_else_saved_first__conflict_shown_and_nothing_overwritten(
     service = _service(app_db)
     review = _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 4))
     with db.session_scope(db.make_engine(app_db)) as s:
-        action = repository.add_action(
+        action = plans.add_action(
             s,
             actor=ACTOR,
             review_id=review.id,
@@ -249,11 +250,11 @@ def test_plan__someone_else_saved_first__conflict_shown_and_nothing_overwritten(
     at.selectbox(key="plan:service").set_value(service.id).run()
     at.text_input(key=f"edit_action:{action.id}:owner").input("Me")  # I am typing...
     with db.session_scope(db.make_engine(app_db)) as s:  # ...while a colleague saves the same action
-        repository.update_action(s, actor=ACTOR, action_id=action.id, data={"owner": "Colleague"})
+        plans.update_action(s, actor=ACTOR, action_id=action.id, data={"owner": "Colleague"})
     at.button(key=f"FormSubmitter:edit_action:{action.id}-Save action").click().run()
     assert "was changed by someone else" in shown(at.error[0].value)
     assert at.text_input(key=f"edit_action:{action.id}:owner").value == "Me"  # my entry is still there
     with Session(db.make_engine(app_db)) as s:
-        assert repository.list_actions(s, actor=ACTOR, review_id=review.id)[0].owner == "Colleague"
+        assert plans.list_actions(s, actor=ACTOR, review_id=review.id)[0].owner == "Colleague"
     at.button(key=f"FormSubmitter:edit_action:{action.id}-Save action").click().run()  # having checked, save again
     assert at.success[0].value == "Action saved."

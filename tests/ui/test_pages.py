@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from fidelity import db, repository
+from fidelity import db
 from fidelity.models import Review, Service
+from fidelity.store import plans, ratings, reviews, services
 from fidelity.ui import navigation
 
 from ..conftest import ACTOR, SCALES_DIR
@@ -25,9 +26,9 @@ def shown(markdown: str) -> str:
 
 def _service(url: str, name: str = "Norfolk IPS") -> Service:
     with db.session_scope(db.make_engine(url)) as s:
-        programme = repository.create_programme(s, actor=ACTOR, name="IPSPC")
-        area = repository.create_area(s, actor=ACTOR, name="Norfolk")
-        return repository.create_service(
+        programme = services.create_programme(s, actor=ACTOR, name="IPSPC")
+        area = services.create_area(s, actor=ACTOR, name="Norfolk")
+        return services.create_service(
             s, actor=ACTOR, data={"name": name, "programme_id": programme.id, "area_id": area.id}
         )
 
@@ -36,7 +37,7 @@ def _review(url: str, service_id: int, scores: dict[int, int], scale_id: str = "
     from fidelity.scales import load_scales
 
     with db.session_scope(db.make_engine(url)) as s:
-        review = repository.start_review(
+        review = reviews.start_review(
             s,
             actor=ACTOR,
             scales=load_scales(SCALES_DIR),
@@ -48,7 +49,7 @@ def _review(url: str, service_id: int, scores: dict[int, int], scale_id: str = "
             },
         )
         for number, score in scores.items():
-            repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score})
+            ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score})
         return review
 
 
@@ -152,7 +153,7 @@ def test_workspace__start_review_and_score_item_with_calculator(app_db: str) -> 
     assert not at.exception, at.exception
     assert at.selectbox(key=f"ws:item_picker:{review.id}:lead").value == 2
     with Session(db.make_engine(app_db)) as s:
-        rating = repository.ratings_of(s, review.id)[1]
+        rating = ratings.ratings_of(s, review.id)[1]
     assert (rating.score, rating.metric_value, rating.evidence) == (4, 20.5, "41 active clients, 2.0 FTE")
     assert "1 of 25 items scored" in at.get("progress")[0].proto.text
 
@@ -165,7 +166,7 @@ def test_workspace__choosing_a_score__saved_at_once(app_db: str) -> None:
     at.selectbox(key="ws:service").set_value(service.id).run()
     at.radio(key=f"ws:{review.id}:lead:1:score").set_value(3).run()
     with Session(db.make_engine(app_db)) as s:
-        assert repository.scores_of(s, review.id) == {1: 3}
+        assert ratings.scores_of(s, review.id) == {1: 3}
     assert "1 of 25 items scored" in at.get("progress")[0].proto.text
     assert any(c.value.startswith("Changes save as you go. Last saved") for c in at.caption)
 
@@ -181,7 +182,7 @@ def test_workspace__moving_to_another_item__saves_the_one_on_screen(app_db: str)
     at.radio(key=f"ws:{review.id}:lead:2:score").set_value(3)
     at.selectbox(key=f"ws:item_picker:{review.id}:lead").set_value(5).run()
     with Session(db.make_engine(app_db)) as s:
-        assert repository.scores_of(s, review.id) == {1: 5, 2: 3}
+        assert ratings.scores_of(s, review.id) == {1: 5, 2: 3}
 
 
 def test_workspace__checklist__suggests_score_from_ticks(app_db: str) -> None:
@@ -208,7 +209,7 @@ def test_workspace__bad_calculator_input__not_saved_with_message(app_db: str) ->
         "Item 1 not saved: Employment specialist full-time equivalents (FTE): must be more than 0"
     )
     with Session(db.make_engine(app_db)) as s:
-        assert repository.scores_of(s, review.id) == {}
+        assert ratings.scores_of(s, review.id) == {}
 
 
 def test_workspace__finalise_incomplete__refused_naming_items(app_db: str) -> None:
@@ -245,7 +246,7 @@ def test_summary__final_review__total_band_and_profile_chart(app_db: str) -> Non
     service = _service(app_db)
     first = _review(app_db, service.id, dict.fromkeys(range(1, 26), 3))
     with db.session_scope(db.make_engine(app_db)) as s:
-        repository.finalise_review(s, actor=ACTOR, review_id=first.id)
+        reviews.finalise_review(s, actor=ACTOR, review_id=first.id)
     at = open_app(navigation.SUMMARY)
     at.selectbox(key="summary:service").set_value(service.id).run()
     assert not at.exception, at.exception
@@ -266,7 +267,7 @@ def _two_reviewer(url: str, service_id: int, lead: dict[int, int], second: dict[
     from fidelity.scales import load_scales
 
     with db.session_scope(db.make_engine(url)) as s:
-        review = repository.start_review(
+        review = reviews.start_review(
             s,
             actor=ACTOR,
             scales=load_scales(SCALES_DIR),
@@ -280,11 +281,11 @@ def _two_reviewer(url: str, service_id: int, lead: dict[int, int], second: dict[
         )
         for rater, scores in ((Rater.LEAD, lead), (Rater.SECOND, second)):
             for number, score in scores.items():
-                repository.save_rating(
+                ratings.save_rating(
                     s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score}, rater=rater
                 )
             if submit:
-                review = repository.submit_scores(s, actor=ACTOR, review_id=review.id, rater=rater)
+                review = ratings.submit_scores(s, actor=ACTOR, review_id=review.id, rater=rater)
         return review
 
 
@@ -323,7 +324,7 @@ def test_consensus__both_submitted__agreement_differences_and_finalise(app_db: s
     assert not at.exception, at.exception
     assert at.success[0].value == "Review finalised: total 99, Fair. It is now locked."
     with Session(db.make_engine(app_db)) as s:
-        context = repository.review_context(s, review.id, actor=ACTOR)
+        context = reviews.review_context(s, review.id, actor=ACTOR)
     assert context.counted_scores[5] == 3
     assert context.item_rows()[4]["Recommendation"] == "Meet the team weekly"
 
@@ -339,7 +340,7 @@ def test_consensus__one_reviewer_still_scoring__explains_who(app_db: str) -> Non
 def _final_single(url: str, service_id: int, scores: dict[int, int]) -> Review:
     review = _review(url, service_id, scores)
     with db.session_scope(db.make_engine(url)) as s:
-        return repository.finalise_review(s, actor=ACTOR, review_id=review.id)
+        return reviews.finalise_review(s, actor=ACTOR, review_id=review.id)
 
 
 def test_plan__create_drafts_then_mark_done_and_note(app_db: str) -> None:
@@ -358,7 +359,7 @@ def test_plan__create_drafts_then_mark_done_and_note(app_db: str) -> None:
     ]
     assert set(table["Status"]) == {"not started"}
     with Session(db.make_engine(app_db)) as s:
-        first = repository.list_actions(s, actor=ACTOR, review_id=review.id)[0]
+        first = plans.list_actions(s, actor=ACTOR, review_id=review.id)[0]
     at.selectbox(key=f"edit_action:{first.id}:status").set_value("done")
     at.text_input(key=f"edit_action:{first.id}:owner").input("Team leader")
     at.button(key=f"FormSubmitter:edit_action:{first.id}-Save action").click().run()
@@ -367,9 +368,9 @@ def test_plan__create_drafts_then_mark_done_and_note(app_db: str) -> None:
     at.button(key=f"FormSubmitter:note:{first.id}-Add note").click().run()
     assert at.success[0].value == "Note added."
     with Session(db.make_engine(app_db)) as s:
-        action = repository.list_actions(s, actor=ACTOR, review_id=review.id)[0]
+        action = plans.list_actions(s, actor=ACTOR, review_id=review.id)[0]
         assert (action.status, action.owner, action.done_on) == ("done", "Team leader", date.today())
-        assert [n.text for n in repository.notes_of(s, [action.id])[action.id]] == ["Met the JCP work coach"]
+        assert [n.text for n in plans.notes_of(s, [action.id])[action.id]] == ["Met the JCP work coach"]
     assert [m.value for m in at.metric[:5]] == ["1", "0", "1", "0", "0"]
 
 
@@ -377,10 +378,10 @@ def test_plan__overdue_actions__counted_and_flagged(app_db: str) -> None:
     service = _service(app_db)
     review = _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 4))
     with db.session_scope(db.make_engine(app_db)) as s:
-        repository.add_action(
+        plans.add_action(
             s, actor=ACTOR, review_id=review.id, data={"description": "Late", "due_date": date(2020, 1, 1)}
         )
-        repository.add_action(
+        plans.add_action(
             s, actor=ACTOR, review_id=review.id, data={"description": "Later", "due_date": date(2099, 1, 1)}
         )
     at = open_app(navigation.PLAN)
@@ -411,7 +412,7 @@ def test_history__rises_and_falls_by_item(app_db: str) -> None:
     with db.session_scope(db.make_engine(app_db)) as s:  # a later visit: item 1 rises, item 2 falls
         from fidelity.scales import load_scales
 
-        later = repository.start_review(
+        later = reviews.start_review(
             s,
             actor=ACTOR,
             scales=load_scales(SCALES_DIR),
@@ -423,8 +424,8 @@ def test_history__rises_and_falls_by_item(app_db: str) -> None:
             },
         )
         for number, score in (base | {1: 5, 2: 2}).items():
-            repository.save_rating(s, actor=ACTOR, review_id=later.id, data={"item_number": number, "score": score})
-        repository.finalise_review(s, actor=ACTOR, review_id=later.id)
+            ratings.save_rating(s, actor=ACTOR, review_id=later.id, data={"item_number": number, "score": score})
+        reviews.finalise_review(s, actor=ACTOR, review_id=later.id)
     at = open_app(navigation.HISTORY)
     at.selectbox(key="history:service").set_value(service.id).run()
     assert not at.exception, at.exception
@@ -589,7 +590,7 @@ def test_free_text__shown_as_text_not_markup(app_db: str) -> None:
     service = _service(app_db)
     review = _two_reviewer(app_db, service.id, {}, {}, submit=False)
     with db.session_scope(db.make_engine(app_db)) as s:
-        repository.save_rating(
+        ratings.save_rating(
             s, actor=ACTOR, review_id=review.id, rater=Rater.LEAD, data={"item_number": 1, "evidence": HOSTILE}
         )
         review_row = s.get(Review, review.id)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from fidelity import audit
+from fidelity.store import audit
 from fidelity.ui import resources
 
 PAGE_SIZE = 200

@@ -8,8 +8,9 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from fidelity import agreement, repository, scoring
+from fidelity import agreement, errors, scoring
 from fidelity.models import Rater, ReviewStatus
+from fidelity.store import ratings, reviews
 from fidelity.ui import navigation, resources, widgets
 from fidelity.ui.state import show_flash
 
@@ -23,24 +24,24 @@ if st.session_state.get(ERROR):
 service_id = widgets.chosen_service(key="cs:service", prompt="Choose a service.")
 
 with resources.reading() as session:
-    reviews = [
+    service_reviews = [
         r
-        for r in repository.list_reviews(session, actor=resources.actor(), service_id=service_id)
+        for r in reviews.list_reviews(session, actor=resources.actor(), service_id=service_id)
         if not r.single_reviewer
     ]
-if not reviews:
+if not service_reviews:
     st.info("This service has no two-reviewer review. Consensus is for reviews scored by two reviewers.")
     st.page_link(navigation.WORKSPACE, label="Go to the review workspace", icon=":material/edit_note:")
     st.stop()
 labels = {
     r.id: f"{r.visit_start:%d %b %Y} · {r.kind} · {r.scale_id} · {r.lead_reviewer} and {r.second_reviewer}"
-    for r in reviews
+    for r in service_reviews
 }
-open_ids = [r.id for r in reviews if r.status != ReviewStatus.FINAL]
+open_ids = [r.id for r in service_reviews if r.status != ReviewStatus.FINAL]
 review_id = widgets.chosen_review(labels, key=f"cs:review:{service_id}", default=(open_ids or list(labels))[0])
 
 with resources.reading() as session:
-    context = repository.review_context(session, review_id, actor=resources.actor())
+    context = reviews.review_context(session, review_id, actor=resources.actor())
 review, scale = context.review, context.scale
 if not review.consensus_open:
     waiting = [review.reviewer_name(r) for r in review.raters if not review.submitted(r)]
@@ -136,7 +137,7 @@ def _save(number: int) -> bool:
         return True
     try:
         with resources.transaction() as session:
-            saved = repository.save_rating(
+            saved = ratings.save_rating(
                 session,
                 actor=resources.actor(),
                 review_id=review_id,
@@ -144,7 +145,7 @@ def _save(number: int) -> bool:
                 rater=Rater.CONSENSUS,
                 expected_version=widgets.seen_version(_key(number, "version"), 0),
             )
-    except repository.Refused as error:
+    except errors.Refused as error:
         st.session_state[ERROR] = f"Item {number} not saved: {error}"
         return False
     if saved is not None:

@@ -4,7 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from fidelity import backup, db, demo
+from fidelity import demo
+from fidelity.store import backup
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
 
@@ -19,7 +20,7 @@ st.write(
     "`python -m fidelity restore FILE`."
 )
 left, right = st.columns(2)
-engine = db.make_engine(resources.database_url())
+engine = resources.engine()
 if left.button("Prepare XLSX (one workbook)", key="data:xlsx", icon=":material/table:"):
     bar = st.progress(0.0, text="Exporting…")
     st.session_state["data:export"] = (

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from fidelity import demo, repository
-from fidelity.access import Role
+from fidelity import demo
 from fidelity.models import ReviewStatus
+from fidelity.store import reviews, services
+from fidelity.store.access import Role
 from fidelity.ui import navigation, resources, widgets
 from fidelity.ui.state import Keys, flash, show_flash
 
@@ -19,12 +20,12 @@ st.caption(
 show_flash()
 
 with resources.reading() as session:
-    has_services = repository.has_services(session)
+    has_services = services.has_services(session)
     demo_present = demo.demo_loaded(session)
-    open_reviews = repository.list_reviews_with_services(
+    open_reviews = reviews.list_reviews_with_services(
         session, actor=actor, statuses=(ReviewStatus.DRAFT, ReviewStatus.SCORING, ReviewStatus.CONSENSUS)
     )
-    recent_final = repository.list_reviews_with_services(
+    recent_final = reviews.list_reviews_with_services(
         session, actor=resources.actor(), statuses=(ReviewStatus.FINAL,), limit=10
     )
 

@@ -5,7 +5,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from fidelity import imports, repository
+from fidelity import errors, imports
+from fidelity.store import past_reviews
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
 
@@ -62,7 +63,7 @@ st.dataframe(
 if st.button(f"Import {len(checked.reviews)} review(s)", type="primary", key="import:go"):
     try:
         with resources.transaction() as session:
-            result = repository.import_past_reviews(
+            result = past_reviews.import_past_reviews(
                 session,
                 actor=resources.actor(),
                 scales=resources.scales(),
@@ -70,7 +71,7 @@ if st.button(f"Import {len(checked.reviews)} review(s)", type="primary", key="im
                 filename=upload.name,
                 today=date.today(),
             )
-    except repository.Refused as error:
+    except errors.Refused as error:
         widgets.show_error(error)
     else:
         skipped = f" Skipped {len(result.already_present)} already in the app." if result.already_present else ""

@@ -5,9 +5,19 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from fidelity import access, charts, plans, repository
+from fidelity import charts, errors
 from fidelity.models import ReviewStatus
-from fidelity.plans import ActionDates, ActionStatus
+from fidelity.plans import (
+    ACTION_THRESHOLD,
+    PLAN_WEEKS,
+    ActionDates,
+    ActionStatus,
+    default_due_date,
+    is_overdue,
+    needs_action,
+    progress_over_time,
+)
+from fidelity.store import access, plans, reviews
 from fidelity.ui import navigation, resources, widgets
 from fidelity.ui.state import flash, show_flash
 
@@ -17,7 +27,7 @@ show_flash()
 service_id = widgets.chosen_service(key="plan:service", prompt="Choose a service.")
 
 with resources.reading() as session:
-    finals = repository.list_reviews(
+    finals = reviews.list_reviews(
         session, actor=resources.actor(), service_id=service_id, statuses=(ReviewStatus.FINAL,)
     )
 if not finals:
@@ -30,9 +40,9 @@ review_id = widgets.chosen_review(
 )
 
 with resources.reading() as session:
-    context = repository.review_context(session, review_id, actor=resources.actor())
-    actions = repository.list_actions(session, actor=resources.actor(), review_id=review_id)
-    notes = repository.notes_of(session, [a.id for a in actions if a.id is not None])
+    context = reviews.review_context(session, review_id, actor=resources.actor())
+    actions = plans.list_actions(session, actor=resources.actor(), review_id=review_id)
+    notes = plans.notes_of(session, [a.id for a in actions if a.id is not None])
     may_edit = access.may_upkeep(session, resources.actor(), service_id)
 scale, scores = context.scale, context.counted_scores
 today = date.today()
@@ -42,14 +52,14 @@ def _item_label(number: int | None) -> str:
     return "Whole service" if number is None else f"{number}. {scale.item(number).name}"
 
 
-low_items = [n for n, s in scores.items() if plans.needs_action(s)]
+low_items = [n for n, s in scores.items() if needs_action(s)]
 covered = {a.item_number for a in actions}
 uncovered = [n for n in low_items if n not in covered]
 if not may_edit:
     st.caption("Read only: the service's leads and admins keep its improvement plan.")
 if uncovered and may_edit:
     st.info(
-        f"{len(uncovered)} item(s) scored {plans.ACTION_THRESHOLD} or below have no action yet: "
+        f"{len(uncovered)} item(s) scored {ACTION_THRESHOLD} or below have no action yet: "
         + ", ".join(str(n) for n in sorted(uncovered)),
         icon=":material/flag:",
     )
@@ -57,14 +67,14 @@ if uncovered and may_edit:
         f"Create {len(uncovered)} draft action(s) from the recommendations", type="primary", key="plan:create"
     ):
         with resources.transaction() as session:
-            created = repository.create_plan_from_review(session, actor=resources.actor(), review_id=review_id)
-        flash(f"Created {len(created)} draft action(s), due {plans.PLAN_WEEKS} weeks after the report.")
+            created = plans.create_plan_from_review(session, actor=resources.actor(), review_id=review_id)
+        flash(f"Created {len(created)} draft action(s), due {PLAN_WEEKS} weeks after the report.")
         st.rerun()
 
 if not actions:
     st.write("This plan has no actions yet.")
 else:
-    overdue = [a for a in actions if plans.is_overdue(a.due_date, a.status, today)]
+    overdue = [a for a in actions if is_overdue(a.due_date, a.status, today)]
     counts = {status: sum(a.status == status for a in actions) for status in ActionStatus}
     cols = st.columns(5)
     for column, (status, count) in zip(cols, counts.items(), strict=False):
@@ -80,7 +90,7 @@ else:
                 "Owner": a.owner,
                 "Due": a.due_date,
                 "Status": a.status,
-                "Overdue": "overdue" if plans.is_overdue(a.due_date, a.status, today) else "",
+                "Overdue": "overdue" if is_overdue(a.due_date, a.status, today) else "",
                 "Latest note": notes[a.id][-1].text if a.id in notes else "",
             }
             for a in actions
@@ -107,13 +117,13 @@ else:
                 with column.container(border=True):
                     st.markdown(f"**{_item_label(action.item_number)}**")
                     st.markdown(widgets.md(action.description))
-                    late = plans.is_overdue(action.due_date, action.status, today)
+                    late = is_overdue(action.due_date, action.status, today)
                     st.caption(
                         f"{widgets.md(action.owner) if action.owner else 'No owner'} · due {action.due_date:%d %b %Y}"
                         + (" · **overdue**" if late else "")
                     )
     with progress_tab:
-        weeks = plans.progress_over_time(
+        weeks = progress_over_time(
             [ActionDates(created=a.created_at.date(), done_on=a.done_on, status=a.status) for a in actions], until=today
         )
         st.plotly_chart(
@@ -143,14 +153,14 @@ if actions and may_edit:
         if st.form_submit_button("Save action", type="primary"):
             try:
                 with resources.transaction() as session:
-                    repository.update_action(
+                    plans.update_action(
                         session,
                         actor=resources.actor(),
                         action_id=action_id,
                         data={"description": description, "owner": owner, "due_date": due, "status": status},
                         expected_version=seen,
                     )
-            except repository.Refused as error:
+            except errors.Refused as error:
                 widgets.show_error(error)
             else:
                 flash("Action saved.")
@@ -164,10 +174,10 @@ if actions and may_edit:
         if st.form_submit_button("Add note"):
             try:
                 with resources.transaction() as session:
-                    repository.add_action_note(
+                    plans.add_action_note(
                         session, actor=resources.actor(), action_id=action_id, noted_on=noted_on, text=note_text
                     )
-            except repository.Refused as error:
+            except errors.Refused as error:
                 widgets.show_error(error)
             else:
                 flash("Note added.")
@@ -183,17 +193,17 @@ with st.form("add_action", clear_on_submit=True):
     owner_col, due_col = st.columns(2)
     owner = owner_col.text_input("Owner", max_chars=120, key="add_action:owner")
     report_day = context.review.finalised_at.date() if context.review.finalised_at else today
-    due = due_col.date_input("Due", value=plans.default_due_date(report_day), format="DD/MM/YYYY", key="add_action:due")
+    due = due_col.date_input("Due", value=default_due_date(report_day), format="DD/MM/YYYY", key="add_action:due")
     if st.form_submit_button("Add action"):
         try:
             with resources.transaction() as session:
-                repository.add_action(
+                plans.add_action(
                     session,
                     actor=resources.actor(),
                     review_id=review_id,
                     data={"item_number": item_number, "description": description, "owner": owner, "due_date": due},
                 )
-        except repository.Refused as error:
+        except errors.Refused as error:
             widgets.show_error(error)
         else:
             flash("Action added.")

@@ -3,7 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from fidelity import access, charts, outcomes, repository
+from fidelity import charts, errors
+from fidelity.outcomes import BENCHMARKS, DWP_JOB_STARTS, DWP_SUSTAINED, FIELD_LABELS, OutcomeFigures, rates
+from fidelity.store import access, outcomes
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
 
@@ -12,7 +14,7 @@ show_flash()
 service_id = widgets.chosen_service(key="outcomes:service")
 
 with resources.reading() as session:
-    periods = repository.list_outcomes(session, actor=resources.actor(), service_id=service_id)
+    periods = outcomes.list_outcomes(session, actor=resources.actor(), service_id=service_id)
     may_edit = access.may_upkeep(session, resources.actor(), service_id)
 versions = {p.quarter: p.version for p in periods}
 
@@ -25,24 +27,24 @@ RATE_LABELS = {
 if periods:
     rows = []
     for period in periods:
-        figures = outcomes.OutcomeFigures(**{f: getattr(period, f) for f in outcomes.FIELD_LABELS})
-        rates = outcomes.rates(figures)
+        figures = OutcomeFigures(**{f: getattr(period, f) for f in FIELD_LABELS})
+        period_rates = rates(figures)
         rows.append(
             {
                 "Quarter": period.quarter,
-                **{outcomes.FIELD_LABELS[f].capitalize(): getattr(period, f) for f in outcomes.FIELD_LABELS},
-                **{label: getattr(rates, key) for key, label in RATE_LABELS.items()},
-                "Caseload per FTE": rates.caseload_per_fte,
+                **{FIELD_LABELS[f].capitalize(): getattr(period, f) for f in FIELD_LABELS},
+                **{label: getattr(period_rates, key) for key, label in RATE_LABELS.items()},
+                "Caseload per FTE": period_rates.caseload_per_fte,
             }
         )
     table = pd.DataFrame(rows)
     figure = charts.outcome_rates_figure(
         table["Quarter"].tolist(),
         {label: table[label].tolist() for label in RATE_LABELS.values()},
-        benchmarks=outcomes.BENCHMARKS,
+        benchmarks=BENCHMARKS,
         bands=(
-            ("DWP comparison: job starts 35-45% of starts", *outcomes.DWP_JOB_STARTS),
-            ("DWP comparison: sustained outcomes 21-30% of starts", *outcomes.DWP_SUSTAINED),
+            ("DWP comparison: job starts 35-45% of starts", *DWP_JOB_STARTS),
+            ("DWP comparison: sustained outcomes 21-30% of starts", *DWP_SUSTAINED),
         ),
         title="Employment outcomes per quarter against benchmarks",
     )
@@ -81,7 +83,7 @@ with st.form("outcome_entry", clear_on_submit=False):
     quarter = st.text_input("Quarter", placeholder="2025-Q3", max_chars=7, key="outcome_entry:quarter")
     columns = st.columns(3)
     figures = {}
-    for index, (field, label) in enumerate(outcomes.FIELD_LABELS.items()):
+    for index, (field, label) in enumerate(FIELD_LABELS.items()):
         whole = field != "specialist_fte"
         figures[field] = columns[index % 3].number_input(
             label.capitalize(),
@@ -96,7 +98,7 @@ with st.form("outcome_entry", clear_on_submit=False):
         seen = widgets.seen_version(f"outcome:{service_id}:{entered_quarter}", versions.get(entered_quarter, 0))
         try:
             with resources.transaction() as session:
-                saved = repository.save_outcome(
+                saved = outcomes.save_outcome(
                     session,
                     actor=resources.actor(),
                     service_id=service_id,
@@ -105,7 +107,7 @@ with st.form("outcome_entry", clear_on_submit=False):
                     replace=replace,
                     expected_version=seen if replace else None,
                 )
-        except repository.Refused as error:
+        except errors.Refused as error:
             widgets.show_error(error)
         else:
             flash(f"Saved {saved.quarter}.")
@@ -117,18 +119,18 @@ for shown_quarter, version in versions.items():
 st.subheader("Import quarters")
 st.write("One row per service and quarter, for any services; a file with any problem imports nothing.")
 upload = widgets.upload_with_template(
-    "File of quarterly outcomes", repository.outcomes_template_csv(), "outcomes-template.csv", key="outcomes"
+    "File of quarterly outcomes", outcomes.outcomes_template_csv(), "outcomes-template.csv", key="outcomes"
 )
 if upload is not None and st.button("Import the file", key="outcomes:import"):
     try:
         with resources.transaction() as session:
-            imported = repository.import_outcomes(
+            imported = outcomes.import_outcomes(
                 session, actor=resources.actor(), content=upload.getvalue(), filename=upload.name
             )
-    except repository.ImportRefused as refused:
+    except errors.ImportRefused as refused:
         st.error(f"Nothing imported: {len(refused.problems)} problem(s).", icon=":material/error:")
         widgets.problems_table(refused.problems)
-    except repository.Refused as error:
+    except errors.Refused as error:
         widgets.show_error(error)
     else:
         flash(f"Imported {len(imported)} quarter(s).")

@@ -3,28 +3,29 @@
 import pandas as pd
 import streamlit as st
 
-from fidelity import charts, reports, repository
+from fidelity import charts, reports
 from fidelity.models import ReviewStatus
+from fidelity.store import reviews
 from fidelity.ui import resources, widgets
 
 st.title("Fidelity report")
 
 service_id = widgets.chosen_service(key="report:service", prompt="Choose a service.")
 with resources.reading() as session:
-    reviews = repository.list_reviews(session, actor=resources.actor(), service_id=service_id)
-if not reviews:
+    service_reviews = reviews.list_reviews(session, actor=resources.actor(), service_id=service_id)
+if not service_reviews:
     st.info("This service has no reviews yet.")
     st.stop()
 labels = {
     r.id: f"{r.visit_start:%d %b %Y} · {r.kind_label} · {r.scale_id}"
     + ("" if r.status == ReviewStatus.FINAL else " (not final)")
-    for r in reviews
+    for r in service_reviews
 }
-finals = [r.id for r in reviews if r.status == ReviewStatus.FINAL]
+finals = [r.id for r in service_reviews if r.status == ReviewStatus.FINAL]
 review_id = widgets.chosen_review(labels, key=f"report:review:{service_id}", default=(finals or list(labels))[0])
 
 with resources.reading() as session:
-    data = repository.report_data(session, review_id, actor=resources.actor())
+    data = reviews.report_data(session, review_id, actor=resources.actor())
 
 if not data.is_final:
     st.warning("This review is not final: the report is a draft and its scores may change.", icon=":material/edit:")

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from fidelity import access, charts, repository, scoring
+from fidelity import charts, errors, scoring
 from fidelity.models import ReviewStatus
 from fidelity.scales import SCORES
+from fidelity.store import access, amendments, reviews
 from fidelity.ui import navigation, resources, widgets
 from fidelity.ui.state import Keys, flash, show_flash
 
@@ -17,8 +18,8 @@ show_flash()
 service_id = widgets.chosen_service(key="summary:service", prompt="Choose a service to see its reviews.")
 
 with resources.reading() as session:
-    reviews = repository.list_reviews(session, actor=resources.actor(), service_id=service_id)
-if not reviews:
+    service_reviews = reviews.list_reviews(session, actor=resources.actor(), service_id=service_id)
+if not service_reviews:
     st.info("This service has no reviews yet.")
     st.page_link(navigation.WORKSPACE, label="Start a review in the workspace", icon=":material/edit_note:")
     st.stop()
@@ -27,13 +28,13 @@ labels = {
     r.id: f"{r.visit_start:%d %b %Y} · {r.kind_label} · {r.scale_id}"
     + ("" if r.status == ReviewStatus.FINAL else f" ({r.status})")
     + (f" · amendment {r.id}" if r.amends_id else "")
-    for r in reviews
+    for r in service_reviews
 }
 PICKER = f"summary:review:{service_id}"
 review_id = widgets.chosen_review(labels, key=PICKER, default=next(iter(labels)), prompt="Choose a review.")
 
 with resources.reading() as session:
-    context = repository.review_context(session, review_id, actor=resources.actor())
+    context = reviews.review_context(session, review_id, actor=resources.actor())
 review, scale, scores = context.review, context.scale, context.counted_scores
 previous, previous_scores = context.previous, context.previous_scores
 summary = scoring.summarise(scale, scores)
@@ -193,10 +194,10 @@ def _amend_form() -> None:
         return
     try:
         with resources.transaction() as session:
-            amendment = repository.amend_review(
+            amendment = amendments.amend_review(
                 session, actor=actor, review_id=review_id, reason=reason, changes={number: change}
             )
-    except repository.Refused as error:
+    except errors.Refused as error:
         widgets.show_error(error)
     else:
         widgets.request_selection(PICKER, amendment.id)
@@ -211,8 +212,8 @@ def _delete_draft() -> None:
     if st.button("Delete review", disabled=not confirmed, key=f"delete:{review_id}", icon=":material/delete:"):
         try:
             with resources.transaction() as session:
-                repository.delete_draft_review(session, actor=actor, review_id=review_id)
-        except repository.Refused as error:
+                reviews.delete_draft_review(session, actor=actor, review_id=review_id)
+        except errors.Refused as error:
             widgets.show_error(error)
         else:
             st.session_state[Keys.REVIEW_ID] = None

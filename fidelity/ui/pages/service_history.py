@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from fidelity import charts, repository
+from fidelity import charts
+from fidelity.store import reviews, shared
 from fidelity.ui import resources, widgets
 
 st.title("Service history")
@@ -11,8 +12,8 @@ st.title("Service history")
 service_id = widgets.chosen_service(key="history:service", prompt="Choose a service.")
 
 with resources.reading() as session:
-    history = repository.service_history(session, service_id, actor=resources.actor())
-    scale = repository.review_scale(session, history[-1].review) if history else None
+    history = reviews.service_history(session, service_id, actor=resources.actor())
+    scale = shared.review_scale(session, history[-1].review) if history else None
 if not history or scale is None:
     st.info("This service has no final review yet; its history starts with the first one.")
     st.stop()

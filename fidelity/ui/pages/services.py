@@ -3,10 +3,10 @@
 from collections.abc import Callable
 
 import streamlit as st
-from sqlmodel import Session
 
-from fidelity import repository
+from fidelity import errors
 from fidelity.models import Service
+from fidelity.store import services
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import Keys, flash, show_flash
 
@@ -14,9 +14,9 @@ st.title("Services")
 show_flash()
 
 with resources.reading() as session:
-    programmes = {p.id: p.name for p in repository.list_programmes(session)}
-    areas = {a.id: a.name for a in repository.list_areas(session)}
-services = resources.services_frame(resources.database_url())
+    programmes = {p.id: p.name for p in services.list_programmes(session)}
+    areas = {a.id: a.name for a in services.list_areas(session)}
+services_table = resources.services_frame(resources.database_url())
 
 is_admin = resources.actor().is_admin
 if is_admin:
@@ -27,17 +27,19 @@ else:
     (list_tab,) = st.tabs(["Your services"])
 
 with list_tab:
-    if services.empty:
+    if services_table.empty:
         st.info("No services yet. Add one in “Add a service”, after adding its programme and area.")
     else:
         search = st.text_input("Search by service, provider or area", key="services:search")
-        shown = services
+        shown = services_table
         if search.strip():
             needle = search.strip().lower()
-            text = (services["Service"] + " " + services["Provider"] + " " + services["Area"]).str.lower()
-            shown = services[text.str.contains(needle, regex=False)]
+            text = (
+                services_table["Service"] + " " + services_table["Provider"] + " " + services_table["Area"]
+            ).str.lower()
+            shown = services_table[text.str.contains(needle, regex=False)]
         st.caption(
-            f"{len(shown)} of {len(services)} services. Totals and bands are from each service's latest final review."
+            f"{len(shown)} of {len(services_table)} services. Totals and bands are from each service's latest final review."
         )
         st.dataframe(
             shown.drop(columns=["id", "is_demo"]),
@@ -91,7 +93,7 @@ def _missing_choice(values: dict[str, object]) -> str | None:
     return None
 
 
-def _submit_service(values: dict[str, object], save: Callable[[Session], Service], done: str) -> None:
+def _submit_service(values: dict[str, object], save: Callable[..., Service], done: str) -> None:
     """Check the choices, save in one transaction, then rerun with a message; errors name the field."""
     problem = _missing_choice(values)
     if problem:
@@ -100,7 +102,7 @@ def _submit_service(values: dict[str, object], save: Callable[[Session], Service
     try:
         with resources.transaction() as session:
             service = save(session)
-    except repository.Refused as error:
+    except errors.Refused as error:
         widgets.show_error(error)
         return
     st.session_state[Keys.SERVICE_ID] = service.id
@@ -120,18 +122,18 @@ with add_tab:
         if values is not None:
             _submit_service(
                 values,
-                lambda session: repository.create_service(session, actor=resources.actor(), data=values),
+                lambda session: services.create_service(session, actor=resources.actor(), data=values),
                 "Added service “{name}”.",
             )
 
 with edit_tab:
-    if services.empty:
+    if services_table.empty:
         st.info("There is no service to edit yet.")
     else:
-        service_id = widgets.service_picker(services, key="services:edit_picker")
+        service_id = widgets.service_picker(services_table, key="services:edit_picker")
         if service_id is not None:
             with resources.reading() as session:
-                current = repository.get_service(session, service_id, actor=resources.actor())
+                current = services.get_service(session, service_id, actor=resources.actor())
             seen = widgets.seen_version(f"service:{service_id}", current.version)
             values = _service_form(
                 f"edit_service:{service_id}", defaults=current.model_dump(), submit_label="Save changes"
@@ -139,7 +141,7 @@ with edit_tab:
             if values is not None:
                 _submit_service(
                     values,
-                    lambda session: repository.update_service(
+                    lambda session: services.update_service(
                         session, actor=resources.actor(), service_id=service_id, data=values, expected_version=seen
                     ),
                     "Saved changes to “{name}”.",
@@ -152,8 +154,8 @@ with setup_tab:
     )
     left, right = st.columns(2)
     for column, kind, create in (
-        (left, "programme", repository.create_programme),
-        (right, "area", repository.create_area),
+        (left, "programme", services.create_programme),
+        (right, "area", services.create_area),
     ):
         with column, st.form(f"add_{kind}", clear_on_submit=True):
             st.markdown(f"**Add a {kind}**")
@@ -164,7 +166,7 @@ with setup_tab:
                         create(session, actor=resources.actor(), name=name)
                     flash(f"Added {kind} “{widgets.md(name.strip())}”.")
                     st.rerun()
-                except repository.Refused as error:
+                except errors.Refused as error:
                     widgets.show_error(error)
         names = programmes if kind == "programme" else areas
         column.caption(

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from fidelity import accounts, repository
-from fidelity.access import ROLE_DESCRIPTIONS, Role
+from fidelity import errors
+from fidelity.store import accounts, services
+from fidelity.store.access import ROLE_DESCRIPTIONS, Role
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
 
@@ -15,10 +16,10 @@ actor = resources.actor()
 with resources.reading() as session:
     users = accounts.list_users(session, actor=actor)
     scopes = accounts.all_scopes(session, actor=actor)
-    programmes = {p.id: p.name for p in repository.list_programmes(session)}
-    areas = {a.id: a.name for a in repository.list_areas(session)}
-services = resources.services_frame(resources.database_url())
-service_names = dict(zip(services["id"].astype(int), services["Service"], strict=True))
+    programmes = {p.id: p.name for p in services.list_programmes(session)}
+    areas = {a.id: a.name for a in services.list_areas(session)}
+services_table = resources.services_frame(resources.database_url())
+service_names = dict(zip(services_table["id"].astype(int), services_table["Service"], strict=True))
 
 
 def _scope_text(user_id: int | None) -> str:
@@ -76,7 +77,7 @@ with add_tab, st.form("add_user", clear_on_submit=True):
                         "password": password or None,
                     },
                 )
-        except repository.Refused as error:
+        except errors.Refused as error:
             widgets.show_error(error)
         else:
             flash(f"Added {user.role} {widgets.md(user.username)}. Set what they see under “Change a user”.")

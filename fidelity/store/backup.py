@@ -25,8 +25,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from fidelity import db
-from fidelity.access import Actor, require_admin
 from fidelity.errors import InputError
+from fidelity.store.access import Actor, require_admin
 
 FORMAT = "ips-fidelity-backup/1"
 EMPTY_TEXT = "\\E"

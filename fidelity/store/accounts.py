@@ -18,10 +18,10 @@ from pydantic import field_validator
 from sqlalchemy import func
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
-from fidelity.access import Actor, Role, require_admin
-from fidelity.audit import record, snapshot
 from fidelity.errors import InputError, NotFound, PermissionDenied, check_version, validated
 from fidelity.models import Area, Programme, Service, User, UserScope, utc_now
+from fidelity.store.access import Actor, Role, require_admin
+from fidelity.store.audit import record, snapshot
 
 MIN_PASSWORD_LENGTH = 10
 FREE_TRIES = 3

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from fidelity.access import Actor, require_admin
 from fidelity.models import AuditEvent
+from fidelity.store.access import Actor, require_admin
 
 
 def snapshot(row: SQLModel) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from alembic import command
 from sqlalchemy import inspect
 from sqlmodel import Session, func, select
 
-from fidelity import db, demo, repository, stats
+from fidelity import db, demo, errors, stats
 from fidelity.models import AuditEvent, ItemRating, OutcomePeriod, Review, ScaleSnapshot, Service
+from fidelity.store import comparisons, ratings, reviews, services, shared
 
 from .conftest import ACTOR, all_items
 
@@ -57,8 +58,8 @@ def test_create_service__valid__saved_with_audit(db_url: str, make_service) -> N
 def test_create_service__bad_input__names_field_and_saves_nothing(db_url: str, make_service, change, message) -> None:
     existing = make_service()
     data = {"name": "New", "provider": "", "programme_id": existing.programme_id, "area_id": existing.area_id} | change
-    with pytest.raises(repository.InputError, match=message), _write(db_url) as s:
-        repository.create_service(s, actor=ACTOR, data=data)
+    with pytest.raises(errors.InputError, match=message), _write(db_url) as s:
+        services.create_service(s, actor=ACTOR, data=data)
     with Session(db.make_engine(db_url)) as s:
         assert s.exec(select(func.count()).select_from(Service)).one() == 1
 
@@ -66,10 +67,10 @@ def test_create_service__bad_input__names_field_and_saves_nothing(db_url: str, m
 def test_create_service__duplicate_name_any_case__refused(db_url: str, make_service) -> None:
     first = make_service("Essex IPS")
     with (
-        pytest.raises(repository.InputError, match="name: a service called 'ESSEX ips' already exists"),
+        pytest.raises(errors.InputError, match="name: a service called 'ESSEX ips' already exists"),
         _write(db_url) as s,
     ):
-        repository.create_service(
+        services.create_service(
             s, actor=ACTOR, data={"name": "ESSEX ips", "programme_id": first.programme_id, "area_id": first.area_id}
         )
 
@@ -77,14 +78,14 @@ def test_create_service__duplicate_name_any_case__refused(db_url: str, make_serv
 def test_update_service__rename__before_and_after_audited(db_url: str, make_service) -> None:
     service = make_service("Old name")
     with _write(db_url) as s:
-        repository.update_service(s, actor=ACTOR, service_id=service.id, data={"name": "New name"})
+        services.update_service(s, actor=ACTOR, service_id=service.id, data={"name": "New name"})
     update = _audit(db_url, "service")[-1]
     assert (update.action, update.before["name"], update.after["name"]) == ("update", "Old name", "New name")
 
 
 def test_update_service__missing__not_found(db_url: str) -> None:
-    with pytest.raises(repository.NotFound, match="service 42 does not exist"), _write(db_url) as s:
-        repository.update_service(s, actor=ACTOR, service_id=42, data={"name": "x"})
+    with pytest.raises(errors.NotFound, match="service 42 does not exist"), _write(db_url) as s:
+        services.update_service(s, actor=ACTOR, service_id=42, data={"name": "x"})
 
 
 def test_start_review__pins_scale_id_version_hash_and_snapshot(db_url: str, make_service, make_review, ipspc) -> None:
@@ -96,7 +97,7 @@ def test_start_review__pins_scale_id_version_hash_and_snapshot(db_url: str, make
         "draft",
     )
     with Session(db.make_engine(db_url)) as s:
-        assert repository.review_scale(s, review) == ipspc
+        assert shared.review_scale(s, review) == ipspc
         assert s.exec(select(func.count()).select_from(ScaleSnapshot)).one() == 1
 
 
@@ -116,14 +117,14 @@ def test_start_review__bad_input__refused(db_url: str, make_service, scales, cha
         "visit_start": date(2025, 1, 1),
         "lead_reviewer": "A",
     }
-    with pytest.raises(repository.InputError, match=message), _write(db_url) as s:
-        repository.start_review(s, actor=ACTOR, scales=scales, data=data | change)
+    with pytest.raises(errors.InputError, match=message), _write(db_url) as s:
+        reviews.start_review(s, actor=ACTOR, scales=scales, data=data | change)
 
 
 def test_save_rating__create_then_update__one_row_two_audit_events(db_url: str, make_service, make_review) -> None:
     review = make_review(make_service().id)
     with _write(db_url) as s:
-        repository.save_rating(
+        ratings.save_rating(
             s,
             actor=ACTOR,
             review_id=review.id,
@@ -138,7 +139,7 @@ def test_save_rating__create_then_update__one_row_two_audit_events(db_url: str, 
             },
         )
     with _write(db_url) as s:
-        repository.save_rating(
+        ratings.save_rating(
             s, actor=ACTOR, review_id=review.id, data={"item_number": 1, "score": 4, "evidence": "Recount"}
         )
     with Session(db.make_engine(db_url)) as s:
@@ -155,28 +156,26 @@ def test_save_rating__some_fields_given__others_keep_stored_values(db_url: str, 
     """A save that carries only the evidence never blanks the score (and the other way round)."""
     review = make_review(make_service().id, scores={4: 2})
     with _write(db_url) as s:
-        repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 4, "evidence": "Team lists"})
+        ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 4, "evidence": "Team lists"})
     with _write(db_url) as s:
-        repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 4, "score": 3})
+        ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 4, "score": 3})
     with Session(db.make_engine(db_url)) as s:
-        rating = repository.ratings_of(s, review.id)[4]
+        rating = ratings.ratings_of(s, review.id)[4]
     assert (rating.score, rating.evidence) == (3, "Team lists")
 
 
 def test_save_rating__nothing_changed__no_write_no_audit(db_url: str, make_service, make_review) -> None:
     review = make_review(make_service().id, scores={2: 5})
     with _write(db_url) as s:
-        assert (
-            repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 2, "score": 5}) is not None
-        )
-        assert repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 3}) is None
+        assert ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 2, "score": 5}) is not None
+        assert ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 3}) is None
     assert len(_audit(db_url, "itemrating")) == 1
 
 
 def test_save_rating__checklist_ticks__kept_sorted_and_unique(db_url: str, make_service, make_review) -> None:
     review = make_review(make_service().id)
     with _write(db_url) as s:
-        rating = repository.save_rating(
+        rating = ratings.save_rating(
             s, actor=ACTOR, review_id=review.id, data={"item_number": 5, "score": 3, "checklist_ticked": [4, 0, 4, 2]}
         )
     assert rating.checklist_ticked == [0, 2, 4]
@@ -197,8 +196,8 @@ def test_save_rating__bad_input__refused_and_nothing_saved(
     db_url: str, make_service, make_review, data, message
 ) -> None:
     review = make_review(make_service().id)
-    with pytest.raises(repository.InputError, match=message), _write(db_url) as s:
-        repository.save_rating(s, actor=ACTOR, review_id=review.id, data=data)
+    with pytest.raises(errors.InputError, match=message), _write(db_url) as s:
+        ratings.save_rating(s, actor=ACTOR, review_id=review.id, data=data)
     with Session(db.make_engine(db_url)) as s:
         assert s.exec(select(func.count()).select_from(ItemRating)).one() == 0
         assert s.get(Review, review.id).status == "draft"
@@ -208,14 +207,14 @@ def test_finalise__unscored_items__refused_naming_them(db_url: str, make_service
     review = make_review(make_service().id, scores=all_items(4) | {})
     with _write(db_url) as s:  # clear two scores, keeping the evidence rows
         for number in (7, 19):
-            repository.save_rating(
+            ratings.save_rating(
                 s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": None, "evidence": "tbc"}
             )
     with (
-        pytest.raises(repository.InputError, match=r"cannot finalise: 2 item\(s\) not scored yet \(item 7, 19\)"),
+        pytest.raises(errors.InputError, match=r"cannot finalise: 2 item\(s\) not scored yet \(item 7, 19\)"),
         _write(db_url) as s,
     ):
-        repository.finalise_review(s, actor=ACTOR, review_id=review.id)
+        reviews.finalise_review(s, actor=ACTOR, review_id=review.id)
     with Session(db.make_engine(db_url)) as s:
         assert s.get(Review, review.id).status == "scoring"
 
@@ -224,21 +223,21 @@ def test_finalise__complete__locks_with_total_and_band(db_url: str, make_service
     review = make_review(make_service().id, scores=all_items(4) | {1: 5, 2: 5}, final=True)
     assert (review.status, review.total, review.band) == ("final", 102, "Good")
     assert review.finalised_at is not None
-    with pytest.raises(repository.ReviewLocked, match="is final and locked"), _write(db_url) as s:
-        repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 1, "score": 1})
-    with pytest.raises(repository.ReviewLocked), _write(db_url) as s:
-        repository.finalise_review(s, actor=ACTOR, review_id=review.id)
+    with pytest.raises(errors.ReviewLocked, match="is final and locked"), _write(db_url) as s:
+        ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 1, "score": 1})
+    with pytest.raises(errors.ReviewLocked), _write(db_url) as s:
+        reviews.finalise_review(s, actor=ACTOR, review_id=review.id)
     with Session(db.make_engine(db_url)) as s:
-        assert repository.scores_of(s, review.id)[1] == 5
+        assert ratings.scores_of(s, review.id)[1] == 5
     finalised = [e for e in _audit(db_url, "review") if e.action == "finalise"]
     assert len(finalised) == 1 and finalised[0].before["status"] == "scoring" and finalised[0].after["total"] == 102
 
 
 def test_session_scope__error_midway__rolls_back_everything(db_url: str, make_service, make_review) -> None:
     review = make_review(make_service().id)
-    with pytest.raises(repository.InputError), _write(db_url) as s:
-        repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 1, "score": 5})
-        repository.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 2, "score": 9})
+    with pytest.raises(errors.InputError), _write(db_url) as s:
+        ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 1, "score": 5})
+        ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": 2, "score": 9})
     with Session(db.make_engine(db_url)) as s:
         assert s.exec(select(func.count()).select_from(ItemRating)).one() == 0
         assert _audit(db_url, "itemrating") == []
@@ -250,7 +249,7 @@ def test_services_overview__latest_and_previous_final__trend(db_url: str, make_s
     make_review(reviewed.id, visit=date(2024, 7, 10), scores=all_items(4), final=True)
     make_review(reviewed.id, visit=date(2025, 7, 10), scores={1: 5})  # in progress: not counted
     with Session(db.make_engine(db_url)) as s:
-        rows = {r.name: r for r in repository.list_services_overview(s, actor=ACTOR)}
+        rows = {r.name: r for r in services.list_services_overview(s, actor=ACTOR)}
     latest = rows["Reviewed"]
     assert (latest.latest_total, latest.latest_band, latest.previous_total, latest.trend) == (100, "Good", 75, 25)
     assert (latest.latest_review_date, latest.reviews_in_progress) == (date(2024, 7, 10), 1)
@@ -263,15 +262,15 @@ def test_previous_final_review__same_scale_earlier_visit(db_url: str, make_servi
     make_review(service.id, scale_id="ipspc", visit=date(2024, 6, 1), scores=all_items(5), final=True)
     current = make_review(service.id, visit=date(2025, 1, 1))
     with Session(db.make_engine(db_url)) as s:
-        assert repository.previous_final_review(s, current).id == first.id
-        assert repository.previous_final_review(s, first) is None
+        assert reviews.previous_final_review(s, current).id == first.id
+        assert reviews.previous_final_review(s, first) is None
 
 
 def test_list_reviews_with_services__progress_counts(db_url: str, make_service, make_review) -> None:
     service = make_service("Counted")
     make_review(service.id, scores={1: 3, 2: 4, 3: 5})
     with Session(db.make_engine(db_url)) as s:
-        [listing] = repository.list_reviews_with_services(s, actor=ACTOR, statuses=("draft", "scoring"))
+        [listing] = reviews.list_reviews_with_services(s, actor=ACTOR, statuses=("draft", "scoring"))
     assert (listing.service_name, listing.scored) == ("Counted", 3)
 
 
@@ -293,7 +292,7 @@ def test_load_demo__twelve_areas_complete_final_reviews(db_url: str, scales) -> 
         )
         assert set(quarters_of) == set(s.exec(select(Service.id)).all())  # every demo service has outcomes
         assert min(s.exec(select(OutcomePeriod.quarter_start)).all()).year == 2023
-        pairs = repository.fidelity_outcome_pairs(s, actor=ACTOR)
+        pairs = comparisons.fidelity_outcome_pairs(s, actor=ACTOR)
     correlation = stats.pearson([p.total for p in pairs], [p.employment_rate for p in pairs])
     assert 0.2 <= correlation.r <= 0.45, correlation  # modest, as in the literature (r about 0.3)
     with pytest.raises(demo.DemoAlreadyLoaded), _write(db_url) as s:

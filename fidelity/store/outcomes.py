@@ -1,0 +1,130 @@
+"""Quarterly outcomes as saved: one service's figures for one quarter, entered, corrected, listed or imported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from fidelity import imports
+from fidelity.errors import ImportRefused, InputError, check_version
+from fidelity.models import OutcomePeriod, Service, utc_now
+from fidelity.outcomes import FIELD_LABELS, quarter_start
+from fidelity.outcomes import problems as figure_problems
+from fidelity.store import access
+from fidelity.store.access import Actor, Role
+from fidelity.store.audit import record, snapshot
+from fidelity.store.shared import get_row
+
+OUTCOME_FIELDS = tuple(FIELD_LABELS)
+
+
+def _outcome_problems(quarter: str, figures: dict[str, Any]) -> dict[str, str]:
+    found = {}
+    try:
+        quarter_start(quarter)
+    except ValueError as error:
+        found["quarter"] = str(error).removeprefix("quarter: ")
+    return found | figure_problems(figures)
+
+
+def save_outcome(
+    session: Session,
+    *,
+    actor: Actor,
+    service_id: int,
+    quarter: str,
+    figures: dict[str, Any],
+    replace: bool = False,
+    expected_version: int | None = None,
+) -> OutcomePeriod:
+    """Enter (or, with `replace`, correct) one service's figures for one quarter.
+
+    `expected_version` is the version of the quarter the user corrected: a newer one is a Conflict.
+    """
+    access.require_service_upkeep(session, actor, service_id, "enter outcomes")
+    get_row(session, Service, service_id)
+    quarter = quarter.strip().upper()
+    found = _outcome_problems(quarter, figures)
+    if found:
+        raise InputError("; ".join(f"{FIELD_LABELS.get(k, k)}: {m}" for k, m in found.items()))
+    existing = session.exec(
+        select(OutcomePeriod).where(OutcomePeriod.service_id == service_id, OutcomePeriod.quarter == quarter)
+    ).first()
+    if existing is not None and not replace:
+        raise InputError(f"quarter: {quarter} is already entered for this service; correct it instead")
+    if existing is not None:
+        check_version(existing, expected_version, what=f"the {quarter} figures")
+    before = snapshot(existing) if existing else None
+    period = existing or OutcomePeriod(
+        service_id=service_id,
+        quarter=quarter,
+        quarter_start=quarter_start(quarter),
+        **dict.fromkeys(OUTCOME_FIELDS, 0),
+    )
+    for field in OUTCOME_FIELDS:
+        value = float(figures[field])
+        setattr(period, field, value if field == "specialist_fte" else int(value))
+    period.updated_at = utc_now()
+    session.add(period)
+    session.flush()
+    record(session, actor=actor.name, action="update" if before else "create", row=period, before=before)
+    return period
+
+
+def list_outcomes(session: Session, *, actor: Actor, service_id: int) -> list[OutcomePeriod]:
+    access.require_service_read(session, actor, service_id)
+    return list(
+        session.exec(
+            select(OutcomePeriod).where(OutcomePeriod.service_id == service_id).order_by(OutcomePeriod.quarter_start)
+        )
+    )
+
+
+def import_outcomes(session: Session, *, actor: Actor, content: bytes, filename: str) -> list[int]:
+    """Import quarters from CSV or XLSX: all rows or none; refuses unknown services, services outside the
+    actor's own, and quarters entered twice."""
+    access.require_role(actor, (Role.SERVICE_LEAD,), "enter outcomes")
+    visible = access.visible_service_ids(session, actor)
+    try:
+        rows = imports.read_rows(content, filename, required=("service", "quarter", *OUTCOME_FIELDS))
+    except imports.ImportFileError as error:
+        raise InputError(str(error)) from error
+    services = {s.name.lower(): s for s in session.exec(select(Service))}
+    entered = {(p.service_id, p.quarter) for p in session.exec(select(OutcomePeriod))}
+    problems: list[imports.Problem] = []
+    valid: list[tuple[int, Service, str, dict[str, Any]]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row_number, row in enumerate(rows, start=2):
+        if not any(str(v).strip() for v in row.values()):
+            continue
+        name, quarter = str(row["service"]).strip(), str(row["quarter"]).strip().upper()
+        found = _outcome_problems(quarter, {f: row[f] for f in OUTCOME_FIELDS})
+        service = services.get(name.lower())
+        if service is not None and visible is not None and service.id not in visible:
+            found = {"service": f"{service.name} is not one of your services"} | found
+        elif service is None:
+            found = {"service": f"no service called {name!r}" if name else "is empty"} | found
+        elif "quarter" not in found:
+            if (service.id, quarter) in entered:
+                found["quarter"] = f"{quarter} is already entered for {service.name}"
+            elif (name.lower(), quarter) in seen:
+                found["quarter"] = f"{quarter} for {service.name} is also on row {seen[(name.lower(), quarter)]}"
+            seen.setdefault((name.lower(), quarter), row_number)
+        if found:
+            problems += [imports.Problem(row_number, column, message) for column, message in found.items()]
+        elif service is not None:
+            valid.append((row_number, service, quarter, {f: row[f] for f in OUTCOME_FIELDS}))
+    if not problems and not valid:
+        problems.append(imports.Problem(2, "service", "the file has no quarters below its header row"))
+    if problems:
+        raise ImportRefused(problems)
+    for _, service, quarter, figures in valid:
+        save_outcome(session, actor=actor, service_id=service.id or 0, quarter=quarter, figures=figures)
+    return [row for row, *_ in valid]
+
+
+def outcomes_template_csv() -> bytes:
+    header = ["service", "quarter", *OUTCOME_FIELDS]
+    example = ["Example IPS service", "2025-Q1", "2.5", "50", "30", "25", "40", "8", "16", "19", "5", "9", "6", "120"]
+    return (",".join(header) + "\n" + ",".join(example) + "\n").encode("utf-8")

@@ -1,0 +1,79 @@
+"""Helpers every concept's module uses: getting a row, what an actor may see, the data version, pinned scales."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import and_, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, SQLModel, col, select
+
+from fidelity.errors import NotFound, ReviewLocked
+from fidelity.models import AuditEvent, Review, ReviewStatus, ScaleSnapshot
+from fidelity.scales import Scale
+from fidelity.store.access import Actor
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def get_row(session: Session, model: type[Row], row_id: int) -> Row:
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{model.__name__.lower()} {row_id} does not exist")
+    return row
+
+
+def name_taken(session: Session, model: type[SQLModel], name: str, *, except_id: int | None = None) -> bool:
+    query = select(model).where(func.lower(model.name) == name.lower())  # type: ignore[attr-defined]
+    return any(row.id != except_id for row in session.exec(query))  # type: ignore[attr-defined]
+
+
+def data_version(session: Session) -> int:
+    """Grows with every write (each write adds an audit event): a cheap key for cached reads."""
+    return int(session.exec(select(func.max(AuditEvent.id))).one() or 0)
+
+
+def in_force() -> Any:
+    """A final review that no amendment has replaced: the one that counts."""
+    amendment = aliased(Review)
+    corrected = select(amendment.amends_id).where(col(amendment.amends_id).is_not(None))
+    # NOT IN an uncorrelated list (computed once) rather than NOT EXISTS per row: with almost every
+    # amends_id NULL, SQLite's planner would otherwise scan the table for each review.
+    return and_(Review.status == ReviewStatus.FINAL, col(Review.id).not_in(corrected))
+
+
+def visible_only(query: Any, visible: set[int] | None, service_column: Any) -> Any:
+    """Limit a query to the services in `visible` (from access.visible_service_ids; None is every service)."""
+    return query if visible is None else query.where(col(service_column).in_(visible))
+
+
+def readable_reviews(query: Any, actor: Actor, visible: set[int] | None) -> Any:
+    """Limit a query on Review to what the actor may read (see access.may_read_review); `visible` as in visible_only."""
+    if actor.is_admin:
+        return query
+    assigned = or_(Review.lead_user_id == actor.user_id, Review.second_user_id == actor.user_id)
+    finals = and_(Review.status == ReviewStatus.FINAL, col(Review.service_id).in_(visible or set()))
+    return query.where(or_(assigned, finals))
+
+
+def require_open(review: Review) -> None:
+    """A final review never changes."""
+    if review.status == ReviewStatus.FINAL:
+        raise ReviewLocked(f"review {review.id} is final and locked; correct it with an amendment")
+
+
+def pin_scale(session: Session, scale: Scale) -> ScaleSnapshot:
+    """Keep a copy of the scale as used; reviews read their criteria from it ever after."""
+    snapshot = session.get(ScaleSnapshot, scale.content_hash)
+    if snapshot is None:
+        snapshot = ScaleSnapshot(
+            content_hash=scale.content_hash, scale_id=scale.id, scale_version=scale.version, content=scale.to_json()
+        )
+        session.add(snapshot)
+        session.flush()
+    return snapshot
+
+
+def review_scale(session: Session, review: Review) -> Scale:
+    """The scale exactly as it was when the review started."""
+    return Scale.from_json(get_row(session, ScaleSnapshot, review.scale_hash).content)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,7 +41,7 @@ def principle_profile_figure(
         )
     return _figure(
         traces,
-        title={"text": title},
+        title={"text": plain(title)},
         polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5]}},
         showlegend=True,
         legend={"orientation": "h", "y": -0.15},
@@ -74,7 +75,7 @@ def section_subtotals_figure(subtotals: Mapping[str, int], maxima: Mapping[str, 
                 textposition="outside",
             ),
         ],
-        title={"text": title},
+        title={"text": plain(title)},
         barmode="overlay",
         xaxis_title="Section",
         yaxis_title="Points (sum of item scores)",
@@ -101,7 +102,7 @@ def plan_progress_figure(weeks: list[dict[str, object]], *, title: str) -> go.Fi
                 fill="tozeroy",
             ),
         ],
-        title={"text": title},
+        title={"text": plain(title)},
         xaxis_title="Week starting",
         yaxis_title="Number of actions",
         legend={"orientation": "h", "y": -0.2},
@@ -162,6 +163,12 @@ def _level(y: float, *, label: str, dash: str = "dash", colour: str = "#555555")
     return shape, name
 
 
+def plain(text: object) -> str:
+    """User text for a chart label, title or hover: Plotly reads <b>, <a href>, <br> and the like as HTML,
+    so `<` and `&` are written as entities, which it shows as typed."""
+    return html.escape(str(text), quote=False)
+
+
 def _figure(data: list[Any], marks: Sequence[Mark] = (), **layout: object) -> go.Figure:
     """A figure built whole, layout and every band and line with it. Plotly's add_shape re-checks every
     shape already there, and update_layout copies the layout: building a chart that way took 5-20 ms."""
@@ -197,7 +204,7 @@ def fidelity_over_time_figure(
     return _figure(
         traces,
         marks,
-        title={"text": title},
+        title={"text": plain(title)},
         xaxis_title="Review visit date",
         yaxis_title="Total fidelity score (25-125)",
         yaxis={"range": [25, 125]},
@@ -235,7 +242,7 @@ def outcome_rates_figure(
     return _figure(
         traces,
         marks,
-        title={"text": title},
+        title={"text": plain(title)},
         xaxis_title="Quarter",
         yaxis_title="Rate (%)",
         yaxis={"range": [0, 100]},
@@ -263,9 +270,9 @@ def fidelity_outcome_scatter(
             go.Scatter(
                 x=[p["total"] for p in mine],
                 y=[round(float(p["rate"]) * 100, 1) for p in mine],
-                text=[str(p["service"]) for p in mine],
+                text=[plain(p["service"]) for p in mine],
                 mode="markers",
-                name=name,
+                name=plain(name),
                 marker={"color": colour, "size": 8, "opacity": 0.8 if len(groups) > 1 else 0.5},
                 showlegend=len(groups) > 1,
                 hovertemplate="%{text}<br>total %{x}, employment %{y}%<extra></extra>",
@@ -284,7 +291,7 @@ def fidelity_outcome_scatter(
         )
     return _figure(
         traces,
-        title={"text": f"{title}<br><sup>{summary}</sup>"},
+        title={"text": f"{plain(title)}<br><sup>{plain(summary)}</sup>"},
         xaxis_title="Fidelity total (25-125)",
         yaxis_title="Employment rate in the following quarters (%)",
     )
@@ -299,7 +306,7 @@ def item_heatmap_figure(
             go.Heatmap(
                 z=np.array([[np.nan if v is None else v for v in row] for row in scores], dtype=float),
                 x=items,
-                y=services,
+                y=[plain(s) for s in services],
                 zmin=1,
                 zmax=5,
                 colorscale="Cividis",
@@ -307,7 +314,7 @@ def item_heatmap_figure(
                 hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
             )
         ],
-        title={"text": title},
+        title={"text": plain(title)},
         xaxis_title="Item",
         yaxis_title="Service",
         height=min(1400, max(400, 26 * len(services) + 180)),
@@ -329,7 +336,7 @@ def band_distribution_figure(rows: list[dict[str, object]], bands: list[str], *,
             )
             for band in bands
         ],
-        title={"text": title},
+        title={"text": plain(title)},
         barmode="stack",
         xaxis_title="Year of review",
         yaxis_title="Final reviews",
@@ -353,7 +360,9 @@ def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: s
         _level(level, label=f"{label} {level:.1f}%", dash="solid" if label == "mean" else "dash")
         for level, label in ((mean, "mean"), (upper, "upper process limit"), (max(lower, 0), "lower process limit"))
     ]
-    return _figure(traces, marks, title={"text": title}, xaxis_title="Quarter", yaxis_title="Employment rate (%)")
+    return _figure(
+        traces, marks, title={"text": plain(title)}, xaxis_title="Quarter", yaxis_title="Employment rate (%)"
+    )
 
 
 def funnel_figure(
@@ -384,7 +393,7 @@ def funnel_figure(
             y=[round(float(u["rate"]) * 100, 1) for u in units],
             mode="markers",
             name="Services",
-            text=[str(u["service"]) for u in units],
+            text=[plain(u["service"]) for u in units],
             marker={"color": PALETTE[0], "size": 9},
             hovertemplate="%{text}<br>n %{x}, %{y}%<extra></extra>",
         )
@@ -392,7 +401,7 @@ def funnel_figure(
     return _figure(
         traces,
         [_level(target * 100, label=f"pooled rate {target:.1%}", dash="solid", colour="#000000")],
-        title={"text": title},
+        title={"text": plain(title)},
         xaxis_title="Out-of-work clients in the period (n)",
         yaxis_title="Employment rate (%)",
     )

@@ -1,7 +1,8 @@
 """Reading and checking files of past reviews (CSV or XLSX). No database: `fidelity.store.past_reviews` saves them.
 
 Every problem is reported with its row (the header is row 1) and column; a file with any problem
-imports nothing.
+imports nothing. A cell's leading single quote is the escape `fidelity.files` writes before text a
+spreadsheet would run as a formula, and is taken off.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from fidelity import files
 from fidelity.scales import SCORES, Scale
+from fidelity.text import one_line
 
 ITEM_COUNT = 25
 KINDS = ("baseline", "follow-up", "self-assessment", "external")
 REQUIRED = ("service", "review_date", "scale", "kind")
 OPTIONAL = ("lead_reviewer", "second_reviewer")
+REVIEWER_NAME_LIMIT = 120  # as Review.lead_reviewer
 ITEM_COLUMNS = tuple(f"item_{n}" for n in range(1, ITEM_COUNT + 1))
 TEMPLATE_COLUMNS = (*REQUIRED, *OPTIONAL, *ITEM_COLUMNS)
 
@@ -93,6 +97,7 @@ def read_rows(
         table = [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
     else:
         raise ImportFileError(f"{filename}: use a .csv or .xlsx file")
+    table = [[files.read_cell(cell) for cell in row] for row in table]  # a leading ' escapes text (fidelity.files)
     if not table or not any(str(c).strip() for c in table[0]):
         raise ImportFileError(f"{filename}: the file is empty; the first row must name the columns")
     headers = [_normal(h) for h in table[0]]
@@ -172,6 +177,15 @@ def check_rows(
         kind = _text(row["kind"]).lower()
         if kind not in KINDS:
             problem("kind", f"{_text(row['kind'])!r} is not one of {', '.join(KINDS)}")
+        for column in OPTIONAL:
+            name = _text(row.get(column))
+            if len(name) > REVIEWER_NAME_LIMIT:
+                problem(column, f"is {len(name)} characters; at most {REVIEWER_NAME_LIMIT}")
+            else:
+                try:
+                    one_line(name)
+                except ValueError as error:
+                    problem(column, str(error))
         scores = {}
         for number, column in enumerate(ITEM_COLUMNS, start=1):
             score = _score(row[column])
@@ -222,8 +236,4 @@ def template_csv() -> bytes:
         "B. Reviewer",
         *["3"] * ITEM_COUNT,
     ]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(TEMPLATE_COLUMNS)
-    writer.writerow(example)
-    return buffer.getvalue().encode("utf-8")
+    return files.csv_bytes(TEMPLATE_COLUMNS, [example])

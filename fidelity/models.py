@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Column, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from fidelity.plans import ActionStatus
+from fidelity.text import one_line, paragraphs, required_line, required_paragraphs
 
 
 def utc_now() -> datetime:
@@ -52,11 +53,8 @@ def kind_label_of(kind: str, second_reviewer: str | None) -> str:
     return kind if second_reviewer else f"{kind} (single reviewer)"
 
 
-def _clean_text(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
+def _optional_line(value: str | None) -> str | None:
+    return one_line(value or "") or None
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -115,7 +113,7 @@ class Area(SQLModel, table=True):
 class NamedCreate(SQLModel):
     name: str = Field(max_length=120)
 
-    _name = field_validator("name")(_clean_text)
+    _name = field_validator("name")(required_line)
 
 
 class ServiceBase(SQLModel):
@@ -126,12 +124,9 @@ class ServiceBase(SQLModel):
 
 
 class ServiceCreate(ServiceBase):
-    _name = field_validator("name")(_clean_text)
+    _name = field_validator("name")(required_line)
 
-    @field_validator("provider")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        return value.strip()
+    _provider = field_validator("provider")(one_line)
 
 
 _service_version = version_column()
@@ -175,15 +170,8 @@ class ReviewCreate(SQLModel):
     lead_user_id: int | None = None
     second_user_id: int | None = None
 
-    @field_validator("lead_reviewer")
-    @classmethod
-    def _strip_lead(cls, value: str) -> str:
-        return value.strip()
-
-    @field_validator("second_reviewer")
-    @classmethod
-    def _optional(cls, value: str | None) -> str | None:
-        return (value or "").strip() or None
+    _lead = field_validator("lead_reviewer")(one_line)
+    _second = field_validator("second_reviewer")(_optional_line)
 
     @field_validator("visit_end")
     @classmethod
@@ -264,6 +252,8 @@ class RatingInput(SQLModel):
     strength: str = Field(default="", max_length=20_000)
     recommendation: str = Field(default="", max_length=20_000)
 
+    _notes = field_validator("evidence", "rationale", "strength", "recommendation")(paragraphs)
+
 
 _rating_version = version_column()
 
@@ -317,12 +307,24 @@ class ActionInput(SQLModel):
     due_date: date
     status: ActionStatus = ActionStatus.NOT_STARTED
 
-    _description = field_validator("description")(_clean_text)
+    _description = field_validator("description")(required_paragraphs)
+    _owner = field_validator("owner")(one_line)
 
-    @field_validator("owner")
-    @classmethod
-    def _strip_owner(cls, value: str) -> str:
-        return value.strip()
+
+class NoteInput(SQLModel):
+    """A dated progress note on an improvement action."""
+
+    note: str = Field(max_length=2_000)
+
+    _note = field_validator("note")(required_paragraphs)
+
+
+class AmendmentReason(SQLModel):
+    """Why a final review is corrected."""
+
+    reason: str = Field(max_length=2_000)
+
+    _reason = field_validator("reason")(paragraphs)
 
 
 _action_version = version_column()

@@ -7,6 +7,7 @@ a second.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -127,14 +128,19 @@ ITEM_COLUMNS = ("No.", "Item", "Score", "Change", "Strength", "Recommendation")
 ACTION_COLUMNS = ("Item", "Action", "Owner", "Due", "Status")
 
 
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _cell(value: Any) -> str:
+    """A value as report text. Control characters (refused on input since, but possibly in older data)
+    cannot be written to a DOCX file at all, so they show as U+FFFD."""
     if value is None:
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, date):
         return f"{value:%d %b %Y}"
-    return str(value)
+    return _NOT_IN_XML.sub("\ufffd", str(value))
 
 
 def _change(value: Any) -> str:
@@ -160,13 +166,13 @@ def to_docx(data: ReportData) -> bytes:
 
     document = Document()
     document.styles["Normal"].font.size = Pt(10)
-    document.add_heading(data.title, level=0)
+    document.add_heading(_cell(data.title), level=0)
     if not data.is_final:
         document.add_paragraph("DRAFT: this review is not final; scores may change.").runs[0].bold = True
     facts = document.add_table(rows=0, cols=2, style="Table Grid")
     for label, value in data.summary_lines():
         cells = facts.add_row().cells
-        cells[0].text, cells[1].text = label, value
+        cells[0].text, cells[1].text = label, _cell(value)
     if data.provisional_warning:
         document.add_paragraph(data.provisional_warning)
     document.add_heading("Section subtotals", level=1)
@@ -175,7 +181,7 @@ def to_docx(data: ReportData) -> bytes:
         cell.text = text
     for name, value in data.sections.items():
         cells = sections.add_row().cells
-        cells[0].text, cells[1].text, cells[2].text = name, str(value), str(data.section_maxima[name])
+        cells[0].text, cells[1].text, cells[2].text = _cell(name), str(value), str(data.section_maxima[name])
     document.add_heading("Principle profile", level=1)
     document.add_picture(io.BytesIO(principle_chart_png(data.principles, data.previous_principles)), width=Cm(16))
     document.add_heading("Item scores", level=1)
@@ -219,9 +225,9 @@ def to_pdf(data: ReportData) -> bytes:
             return value.encode("latin-1", "replace").decode("latin-1")
 
     pdf.add_page()
-    pdf.set_title(data.title)
+    pdf.set_title(_cell(data.title))
     pdf.set_font(family, "B", 16)
-    pdf.multi_cell(0, 8, text(data.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, text(_cell(data.title)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     if not data.is_final:
         pdf.set_font(family, "B", 11)
@@ -229,7 +235,7 @@ def to_pdf(data: ReportData) -> bytes:
     pdf.set_font(family, "", 10)
     with pdf.table(col_widths=(35, 145), first_row_as_headings=False, text_align="LEFT") as table:
         for label, value in data.summary_lines():
-            table.row([text(label), text(value)])
+            table.row([text(label), text(_cell(value))])
     if data.provisional_warning:
         pdf.ln(2)
         pdf.multi_cell(0, 5, text(data.provisional_warning), new_x="LMARGIN", new_y="NEXT")
@@ -244,7 +250,7 @@ def to_pdf(data: ReportData) -> bytes:
     with pdf.table(col_widths=(90, 45, 45), text_align="LEFT") as table:
         table.row(["Section", "Score", "Maximum"])
         for name, value in data.sections.items():
-            table.row([text(name), str(value), str(data.section_maxima[name])])
+            table.row([text(_cell(name)), str(value), str(data.section_maxima[name])])
     heading("Principle profile")
     pdf.image(io.BytesIO(principle_chart_png(data.principles, data.previous_principles)), w=180)
     heading("Item scores")

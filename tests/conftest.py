@@ -47,6 +47,17 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def restore_target(db_url: str, tmp_path: Path) -> str:
+    """An empty, migrated database on the same backend as `db_url`, to restore a backup into."""
+    if db_url.startswith("sqlite"):
+        target = f"sqlite:///{tmp_path / 'restored.db'}"
+    else:
+        reset_postgres(db_url)
+        target = db_url
+    db.migrate(target)
+    return target
+
+
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),

@@ -8,6 +8,7 @@ Layers, each importing only from those before it:
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ PURE = [
     "stats.py",
     "outcomes.py",
     "imports.py",
+    "files.py",
 ]
 
 # Every data-access module may use the permission checks, the shared helpers, and the audit log (each
@@ -164,3 +166,18 @@ def test_module__at_most_500_lines(path: Path) -> None:
 def test_pages__import_no_other_page() -> None:
     for path in PAGES.glob("*.py"):
         assert not {m for m in _imports(path) if m.startswith("fidelity.ui.pages")}, path.name
+
+
+def test_pages__build_no_file_bytes_themselves() -> None:
+    """Every CSV download goes through widgets.csv_download and fidelity.files: the escaping lives in one place."""
+    for path in _python_files(PACKAGE / "ui"):
+        source = path.read_text(encoding="utf-8")
+        assert ".to_csv(" not in source and "csv.writer" not in source, path.name
+        if path.name != "widgets.py":
+            assert "openpyxl" not in source, path.name
+
+
+def test_streamlit_config__built_in_table_export_off() -> None:
+    """Streamlit's own table download would write user text unescaped."""
+    config = tomllib.loads((PACKAGE.parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True

@@ -22,6 +22,7 @@ from fidelity.errors import InputError, NotFound, PermissionDenied, check_versio
 from fidelity.models import Area, Programme, Service, User, UserScope, utc_now
 from fidelity.store.access import Actor, Role, require_admin
 from fidelity.store.audit import record, snapshot
+from fidelity.text import one_line, required_line
 
 MIN_PASSWORD_LENGTH = 10
 FREE_TRIES = 3
@@ -74,17 +75,12 @@ class UserInput(SQLModel):
             raise ValueError("use 2-80 lower-case letters, digits and . _ @ - (starting with a letter or digit)")
         return value
 
-    @field_validator("display_name")
-    @classmethod
-    def _display_name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value.strip()
+    _display_name = field_validator("display_name")(required_line)
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        value = (value or "").strip().lower() or None
+        value = one_line(value or "").lower() or None
         if value is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
             raise ValueError("is not an email address")
         return value

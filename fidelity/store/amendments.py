@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from fidelity import scoring
 from fidelity.errors import Conflict, InputError, validated
-from fidelity.models import ItemRating, RatingInput, Review, ReviewStatus, utc_now
+from fidelity.models import AmendmentReason, ItemRating, RatingInput, Review, ReviewStatus, utc_now
 from fidelity.store.access import Actor, require_review_edit
 from fidelity.store.audit import record, snapshot
 from fidelity.store.ratings import counted_scores, ratings_of
@@ -35,6 +35,7 @@ def amend_review(
     reason = reason.strip()
     if not reason:
         raise InputError("reason: say why the final review is being corrected")
+    reason = validated(AmendmentReason, {"reason": reason}).reason
     scale = review_scale(session, original)
     cleaned: dict[int, dict[str, Any]] = {}
     for number, fields in changes.items():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,6 +10,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
+from fidelity import files
 from fidelity.models import AuditEvent
 from fidelity.store.access import Actor, require_admin
 
@@ -98,11 +97,10 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) 
 def export_csv(session: Session, *, actor: Actor, chosen: AuditFilter = AuditFilter()) -> bytes:
     """Every matching event as CSV, oldest first, with before and after as JSON."""
     require_admin(actor, "export the audit log")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "at", "actor", "action", "entity", "entity_id", "before", "after"])
-    for event in session.exec(_filtered(select(AuditEvent), chosen).order_by(col(AuditEvent.id))):
-        writer.writerow(
+    events = session.exec(_filtered(select(AuditEvent), chosen).order_by(col(AuditEvent.id)))
+    return files.csv_bytes(
+        ["id", "at", "actor", "action", "entity", "entity_id", "before", "after"],
+        (
             [
                 event.id,
                 event.at.isoformat(),
@@ -113,5 +111,6 @@ def export_csv(session: Session, *, actor: Actor, chosen: AuditFilter = AuditFil
                 json.dumps(event.before, sort_keys=True) if event.before is not None else "",
                 json.dumps(event.after, sort_keys=True) if event.after is not None else "",
             ]
-        )
-    return buffer.getvalue().encode("utf-8")
+            for event in events
+        ),
+    )

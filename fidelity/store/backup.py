@@ -3,8 +3,9 @@
 Every table, every row, every column. Values are written as text a person can read (dates as
 ISO 8601, JSON columns as JSON). An empty cell is NULL; an empty string in a column that may be
 NULL is written `\\E`, and text that starts with a backslash gets one more, so a restore gives back
-exactly what was exported. In XLSX, text longer than a cell holds (or with characters Excel refuses)
-goes to the `_long` sheet in pieces.
+exactly what was exported. Text that a spreadsheet would run as a formula gets a leading single
+quote (`fidelity.files`), taken off again on restore. In XLSX, text longer than a cell holds (or with
+characters Excel refuses) goes to the `_long` sheet in pieces.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Table, fun
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from fidelity import db
+from fidelity import db, files
 from fidelity.errors import InputError
 from fidelity.store.access import Actor, require_admin
 
-FORMAT = "ips-fidelity-backup/1"
+FORMAT = "ips-fidelity-backup/2"
+OLD_FORMAT = "ips-fidelity-backup/1"  # before text cells were escaped against formulas; still restored
 EMPTY_TEXT = "\\E"
 XLSX_CELL_LIMIT = 30_000
 Progress = Callable[[float, str], None]
@@ -66,7 +68,9 @@ def _encode(value: Any, column: Any) -> Any:
     return "\\" + value if value.startswith("\\") else value
 
 
-def _decode(value: Any, column: Any) -> Any:
+def _decode(value: Any, column: Any, *, escaped: bool = True) -> Any:
+    if escaped:
+        value = files.read_cell(value)
     if value is None or value == "":
         return None if column.nullable else ""
     kind = _sql_type(column)
@@ -123,19 +127,19 @@ def export_xlsx(engine: Engine, *, actor: Actor, progress: Progress | None = Non
             for row_number, values in enumerate(_rows(connection, table), start=2):
                 for position, value in enumerate(values):
                     if isinstance(value, str) and (len(value) > XLSX_CELL_LIMIT or ILLEGAL_CHARACTERS_RE.search(value)):
-                        escaped = json.dumps(value)
-                        for part, start in enumerate(range(0, len(escaped), XLSX_CELL_LIMIT)):
+                        as_json = json.dumps(files.text_cell(value))  # as every other cell: restore unescapes it
+                        for part, start in enumerate(range(0, len(as_json), XLSX_CELL_LIMIT)):
                             long_sheet_rows.append(
-                                [table.name, row_number, position, part, escaped[start : start + XLSX_CELL_LIMIT]]
+                                [table.name, row_number, position, part, as_json[start : start + XLSX_CELL_LIMIT]]
                             )
                         values[position] = None
-                sheet.append(values)
+                sheet.append(files.xlsx_row(sheet, values))
                 counts[table.name] += 1
         about = _about(connection, counts)
     long_sheet = book.create_sheet("_long")
     long_sheet.append(["table", "row", "column", "part", "json"])
     for row in long_sheet_rows:
-        long_sheet.append(row)
+        long_sheet.append(files.xlsx_row(long_sheet, row))
     about_sheet = book.create_sheet("_about")
     for key, value in about.items():
         about_sheet.append([key, json.dumps(value) if isinstance(value, dict) else value])
@@ -151,14 +155,14 @@ def export_csv_zip(engine: Engine, *, actor: Actor) -> bytes:
     counts: dict[str, int] = {}
     with engine.connect() as connection, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for table in tables():
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow([c.name for c in table.columns])
             counts[table.name] = 0
-            for values in _rows(connection, table):
-                writer.writerow(["" if v is None else v for v in values])
-                counts[table.name] += 1
-            archive.writestr(f"{table.name}.csv", out.getvalue())
+
+            def counted(table: Table = table) -> Iterable[list[Any]]:
+                for values in _rows(connection, table):
+                    counts[table.name] += 1
+                    yield values
+
+            archive.writestr(f"{table.name}.csv", files.csv_bytes([c.name for c in table.columns], counted()))
         archive.writestr("about.json", json.dumps(_about(connection, counts), indent=2))
     return buffer.getvalue()
 
@@ -172,6 +176,7 @@ def _read_xlsx(content: bytes) -> tuple[dict[str, Any], dict[str, list[list[Any]
         raise InputError("file: this workbook is not an IPS Fidelity backup (no _about sheet)")
     about = {str(k): v for k, v, *_ in book["_about"].iter_rows(values_only=True)}
     about["rows"] = json.loads(about.get("rows") or "{}")
+    escaped = about.get("format") != OLD_FORMAT
     sheets = {
         name: [list(row) for row in book[name].iter_rows(values_only=True)]
         for name in book.sheetnames
@@ -181,7 +186,8 @@ def _read_xlsx(content: bytes) -> tuple[dict[str, Any], dict[str, list[list[Any]
     for table, row, column, part, chunk in list(book["_long"].iter_rows(values_only=True))[1:]:
         pieces.setdefault((str(table), int(row), int(column)), []).append((int(part), str(chunk)))
     for (table, row, column), parts in pieces.items():
-        sheets[table][row - 1][column] = json.loads("".join(chunk for _, chunk in sorted(parts)))
+        joined = "".join(files.read_cell(chunk) if escaped else chunk for _, chunk in sorted(parts))
+        sheets[table][row - 1][column] = json.loads(joined)
     return about, sheets
 
 
@@ -217,8 +223,9 @@ def is_empty(engine: Engine) -> bool:
 def restore(engine: Engine, content: bytes, filename: str, *, progress: Progress | None = None) -> dict[str, int]:
     """Load a backup into an empty database at the same schema revision: all rows or none."""
     about, sheets = read_backup(content, filename)
-    if about.get("format") != FORMAT:
+    if about.get("format") not in (FORMAT, OLD_FORMAT):
         raise InputError(f"file: unknown backup format {about.get('format')!r}; expected {FORMAT}")
+    escaped = about.get("format") == FORMAT
     counts: dict[str, int] = {}
     with engine.begin() as connection:
         revision = schema_revision(connection)
@@ -245,7 +252,10 @@ def restore(engine: Engine, content: bytes, filename: str, *, progress: Progress
             for row_number, row in enumerate(rows[1:], start=2):
                 try:
                     records.append(
-                        {c.name: _decode(v, c) for c, v in zip(table.columns, list(row) + [None] * 99, strict=False)}
+                        {
+                            c.name: _decode(v, c, escaped=escaped)
+                            for c, v in zip(table.columns, list(row) + [None] * 99, strict=False)
+                        }
                     )
                 except (ValueError, TypeError) as error:
                     raise InputError(f"{table.name}: row {row_number}: {error}") from error

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from fidelity import imports
+from fidelity import files, imports
 from fidelity.errors import ImportRefused, InputError, check_version
 from fidelity.models import OutcomePeriod, Service, utc_now
 from fidelity.outcomes import FIELD_LABELS, quarter_start
@@ -127,4 +127,4 @@ def import_outcomes(session: Session, *, actor: Actor, content: bytes, filename:
 def outcomes_template_csv() -> bytes:
     header = ["service", "quarter", *OUTCOME_FIELDS]
     example = ["Example IPS service", "2025-Q1", "2.5", "50", "30", "25", "40", "8", "16", "19", "5", "9", "6", "120"]
-    return (",".join(header) + "\n" + ",".join(example) + "\n").encode("utf-8")
+    return files.csv_bytes(header, [example])

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from fidelity.errors import InputError, check_version, validated
-from fidelity.models import ActionInput, ActionNote, ImprovementAction, Review, ReviewStatus, utc_now
+from fidelity.models import ActionInput, ActionNote, ImprovementAction, NoteInput, Review, ReviewStatus, utc_now
 from fidelity.plans import ActionStatus, default_due_date, needs_action
 from fidelity.store import access
 from fidelity.store.access import Actor
@@ -116,9 +116,8 @@ def update_action(
 def add_action_note(session: Session, *, actor: Actor, action_id: int, noted_on: date, text: str) -> ActionNote:
     action = get_row(session, ImprovementAction, action_id)
     _plan_review(session, actor, action.review_id)
-    if not text.strip():
-        raise InputError("note: must not be empty")
-    note = ActionNote(action_id=action_id, noted_on=noted_on, text=text.strip())
+    note_in = validated(NoteInput, {"note": text})
+    note = ActionNote(action_id=action_id, noted_on=noted_on, text=note_in.note)
     session.add(note)
     session.flush()
     record(session, actor=actor.name, action="create", row=note)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from fidelity import files
 from fidelity.scales import SCORES, Item, Scale
 from fidelity.ui.state import Keys
 
@@ -175,6 +176,11 @@ def load_demo_data() -> DemoSummary | None:
         return None
 
 
+def csv_download(label: str, frame: pd.DataFrame, *, file_name: str, key: str, index: bool = False) -> None:
+    """A table as a CSV download, written by the one shared writer (user text stays text: fidelity.files)."""
+    st.download_button(label, files.frame_csv(frame, index=index), file_name=file_name, mime="text/csv", key=key)
+
+
 def upload_with_template(label: str, template: bytes, template_name: str, *, key: str) -> Any:
     """A template to download, then the uploader for the filled-in file (CSV or XLSX)."""
     st.download_button(
@@ -196,11 +202,15 @@ def problems_table(problems: list[Any]) -> None:
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+# Streamlit's Markdown links bare web and email addresses even when escaped (GitHub-flavoured
+# autolinks): an invisible word joiner inside "http:", "www." and after "@" stops it.
+_AUTOLINKS = re.compile(r"(?i)(\b(?:https?|ftp)(?=\\:)|\bwww(?=\\\.)|@)")
+WORD_JOINER = "\u2060"
 
 
 def md(text: object) -> str:
     """User text made safe to put inside Markdown: shown as typed, never as links, images or markup."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    return _AUTOLINKS.sub(lambda m: m.group(1) + WORD_JOINER, _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)))
 
 
 def show_error(error: Exception) -> None:

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from fidelity import charts, outcomes, stats
-from fidelity.ui import resources
+from fidelity.ui import resources, widgets
 
 st.title("Compare sites")
 services = resources.services_frame(resources.database_url())
@@ -46,13 +46,7 @@ def show(figure: go.Figure, table: pd.DataFrame, key: str) -> None:
     st.plotly_chart(figure, key=f"compare:{key}:chart", width="stretch")
     with st.expander("Table view"):
         st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button(
-        "Download as CSV",
-        table.to_csv(index=False).encode("utf-8"),
-        file_name=f"{key}.csv",
-        mime="text/csv",
-        key=f"compare:{key}:csv",
-    )
+    widgets.csv_download("Download as CSV", table, file_name=f"{key}.csv", key=f"compare:{key}:csv")
 
 
 # --- league table ----------------------------------------------------------------------------------
@@ -93,13 +87,7 @@ st.dataframe(
         "Latest review": st.column_config.DateColumn(format="D MMM YYYY"),
     },
 )
-st.download_button(
-    "Download the league table (CSV)",
-    league.to_csv(index=False).encode("utf-8"),
-    file_name="league-table.csv",
-    mime="text/csv",
-    key="compare:league:csv",
-)
+widgets.csv_download("Download the league table (CSV)", league, file_name="league-table.csv", key="compare:league:csv")
 
 scatter_tab, heat_tab, band_tab, service_tab, funnel_tab = st.tabs(
     ["Fidelity and employment", "Items across sites", "Bands over time", "One service over time", "Funnel plot"]

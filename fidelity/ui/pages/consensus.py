@@ -101,7 +101,11 @@ st.dataframe(
     table.style.apply(_highlight, axis=1),
     hide_index=True,
     width="stretch",
-    column_config={"Difference": st.column_config.NumberColumn(format="%+d", help=f"{second_name} minus {lead_name}")},
+    column_config={
+        "Difference": st.column_config.NumberColumn(
+            format="%+d", help=f"{widgets.md(second_name)} minus {widgets.md(lead_name)}"
+        )
+    },
 )
 st.caption("Rows where the reviewers differ are shaded: light for one point apart, darker for two or more.")
 

@@ -103,12 +103,8 @@ else:
             width="stretch",
             column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY")},
         )
-        st.download_button(
-            "Download the plan (CSV)",
-            frame.to_csv(index=False).encode("utf-8"),
-            file_name=f"improvement-plan-review-{review_id}.csv",
-            mime="text/csv",
-            key="plan:csv",
+        widgets.csv_download(
+            "Download the plan (CSV)", frame, file_name=f"improvement-plan-review-{review_id}.csv", key="plan:csv"
         )
     with board_tab:
         for column, status in zip(st.columns(4), ActionStatus, strict=True):
@@ -140,7 +136,9 @@ if actions and may_edit:
     action = next(a for a in actions if a.id == action_id)
     seen = widgets.seen_version(f"action:{action_id}", action.version)
     with st.form(f"edit_action:{action_id}"):
-        description = st.text_area("Action", value=action.description, key=f"edit_action:{action_id}:description")
+        description = st.text_area(
+            "Action", value=action.description, max_chars=5_000, key=f"edit_action:{action_id}:description"
+        )
         owner_col, due_col, status_col = st.columns(3)
         owner = owner_col.text_input("Owner", value=action.owner, max_chars=120, key=f"edit_action:{action_id}:owner")
         due = due_col.date_input("Due", value=action.due_date, format="DD/MM/YYYY", key=f"edit_action:{action_id}:due")
@@ -189,7 +187,7 @@ st.subheader("Add an action")
 with st.form("add_action", clear_on_submit=True):
     item_options = [None] + [item.number for item in scale.items]
     item_number = st.selectbox("Item", item_options, format_func=_item_label, key="add_action:item")
-    description = st.text_area("Action", key="add_action:description")
+    description = st.text_area("Action", max_chars=5_000, key="add_action:description")
     owner_col, due_col = st.columns(2)
     owner = owner_col.text_input("Owner", max_chars=120, key="add_action:owner")
     report_day = context.review.finalised_at.date() if context.review.finalised_at else today

@@ -62,12 +62,8 @@ if periods:
         width="stretch",
         column_config={label: st.column_config.NumberColumn(format="%.1f%%") for label in RATE_LABELS.values()},
     )
-    st.download_button(
-        "Download outcomes (CSV)",
-        table.to_csv(index=False).encode("utf-8"),
-        file_name=f"service-{service_id}-outcomes.csv",
-        mime="text/csv",
-        key="outcomes:csv",
+    widgets.csv_download(
+        "Download outcomes (CSV)", table, file_name=f"service-{service_id}-outcomes.csv", key="outcomes:csv"
     )
 else:
     st.info(

@@ -58,7 +58,9 @@ right.download_button(
 )
 
 st.header(widgets.md(data.title))
-st.table(pd.DataFrame(data.summary_lines(), columns=["", "Value"]).set_index(""))
+# st.table renders Markdown in its cells: names are escaped so they show as typed
+summary = [(label, widgets.md(value)) for label, value in data.summary_lines()]
+st.table(pd.DataFrame(summary, columns=["", "Value"]).set_index(""))
 if data.provisional_warning:
     st.warning(data.provisional_warning, icon=":material/warning:")
 left, right = st.columns(2)

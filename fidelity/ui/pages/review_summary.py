@@ -150,12 +150,8 @@ st.dataframe(
     width="stretch",
     column_config={"Change": st.column_config.NumberColumn(format="%+d", help="Against the previous final review")},
 )
-st.download_button(
-    "Download item scores (CSV)",
-    items.to_csv(index=False).encode("utf-8"),
-    file_name=f"review-{review_id}-items.csv",
-    mime="text/csv",
-    key="summary:download",
+widgets.csv_download(
+    "Download item scores (CSV)", items, file_name=f"review-{review_id}-items.csv", key="summary:download"
 )
 
 
@@ -175,8 +171,8 @@ def _amend_form() -> None:
             key="amend:item",
         )
         score = st.radio("Corrected score", list(SCORES), horizontal=True, index=None, key="amend:score")
-        rationale = st.text_area("Rationale for the corrected score", key="amend:rationale")
-        reason = st.text_area("Why is the final review being corrected?", key="amend:reason")
+        rationale = st.text_area("Rationale for the corrected score", max_chars=20_000, key="amend:rationale")
+        reason = st.text_area("Why is the final review being corrected?", max_chars=2_000, key="amend:reason")
         confirmed = st.checkbox("I understand this records an amendment that everyone who sees the review sees.")
         submitted = st.form_submit_button("Record the amendment", type="primary")
     if not submitted:

@@ -70,10 +70,10 @@ st.dataframe(grid.style.apply(_rises_and_falls, axis=None).format(precision=0, n
 st.caption("Green: the item rose since the previous review; red: it fell. * scored by a single reviewer.")
 if len({e.review.scale_id for e in history}) > 1:
     st.caption("These reviews used more than one scale; items share numbers across the scales, so rows still line up.")
-st.download_button(
+widgets.csv_download(
     "Download item scores by review (CSV)",
-    grid.to_csv().encode("utf-8"),
+    grid,
     file_name=f"service-{service_id}-history.csv",
-    mime="text/csv",
     key="history:csv",
+    index=True,
 )

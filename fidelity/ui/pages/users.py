@@ -59,7 +59,7 @@ with add_tab, st.form("add_user", clear_on_submit=True):
     username = left.text_input("Username", max_chars=80, key="add_user:username")
     name = right.text_input("Name", max_chars=120, key="add_user:name")
     role = left.selectbox("Role", [str(r) for r in Role], index=1, key="add_user:role")
-    email = right.text_input("Email (optional, for single sign-on)", key="add_user:email")
+    email = right.text_input("Email (optional, for single sign-on)", max_chars=254, key="add_user:email")
     password = left.text_input(
         "First password (optional for single-sign-on accounts)", type="password", key="add_user:password"
     )
@@ -90,8 +90,8 @@ with edit_tab:
     seen = widgets.seen_version(f"user:{user_id}", user.version)
     with st.form(f"edit_user:{user_id}"):
         left, right = st.columns(2)
-        name = left.text_input("Name", value=user.display_name, key=f"edit_user:{user_id}:name")
-        email = right.text_input("Email", value=user.email or "", key=f"edit_user:{user_id}:email")
+        name = left.text_input("Name", value=user.display_name, max_chars=120, key=f"edit_user:{user_id}:name")
+        email = right.text_input("Email", value=user.email or "", max_chars=254, key=f"edit_user:{user_id}:email")
         roles = [str(r) for r in Role]
         role = left.selectbox("Role", roles, index=roles.index(user.role), key=f"edit_user:{user_id}:role")
         active = right.checkbox("May sign in", value=user.is_active, key=f"edit_user:{user_id}:active")
@@ -146,7 +146,9 @@ with edit_tab:
                 )
 
     with st.form(f"password:{user_id}", clear_on_submit=True):
-        new_password = st.text_input(f"New password for {user.username}", type="password", key=f"password:{user_id}")
+        new_password = st.text_input(
+            f"New password for {widgets.md(user.username)}", type="password", key=f"password:{user_id}"
+        )
         if st.form_submit_button("Set password"):
             widgets.save_then_rerun(
                 lambda session: accounts.set_password(session, actor=actor, user_id=user_id, password=new_password),

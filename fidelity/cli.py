@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from fidelity import db, demo, errors, national_demo, scoring
-from fidelity.scales import Scale, ScaleFileError, load_scales
+from fidelity.scales import Scale, ScaleFileError, describe, load_scale, load_scales
 from fidelity.settings import Settings
 from fidelity.store import access, accounts, backup, outcomes, past_reviews
 
@@ -155,6 +155,13 @@ def restore_command(url: str, path: Path) -> str:
     return f"restored {sum(counts.values()):,} rows into {len(counts)} tables from {path}"
 
 
+def scale_check_command(path: Path, published: Path) -> str:
+    """A scale file checked as the app would load it: its summary, or every problem (ScaleFileError)."""
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        raise CliError(f"{path}: a scale file is YAML (.yaml or .yml)")
+    return f"{path}: ok: {describe(load_scale(path, published=published))}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fidelity", description="IPS Fidelity command line.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -189,6 +196,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("file", type=Path)
     restore = commands.add_parser("restore", help="restore an export into an empty database")
     restore.add_argument("file", type=Path)
+    check = commands.add_parser(
+        "scale-check", help="check a scale file (YAML): a summary, or every problem by item, field and line"
+    )
+    check.add_argument("file", type=Path, help="a scale file; one that extends another finds it beside or in scales/")
     return parser
 
 
@@ -196,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     try:
+        if args.command == "scale-check":  # needs no database, and checks the file even if scales/ is broken
+            print(scale_check_command(args.file, settings.scales_dir))
+            return 0
         scales = load_scales(settings.scales_dir)
         if args.command == "score":
             print(json.dumps(score_command(scales, args.scale, args.file)))
@@ -257,9 +271,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    except ScaleFileError as error:
+        problems = str(error).splitlines()
+        print(f"error: {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
     except (
         CliError,
-        ScaleFileError,
         demo.DemoAlreadyLoaded,
         errors.InputError,
         errors.PermissionDenied,

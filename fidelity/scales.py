@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -278,11 +279,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node]:
+    """The file's mapping, and its node tree (for the line of each key)."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
+        nodes = yaml.compose(text, Loader=_UniqueKeyLoader)
     except OSError as error:
         raise ScaleFileError(f"{path}: cannot read the file ({error.strerror})") from error
+    except UnicodeDecodeError as error:
+        raise ScaleFileError(f"{path}: not UTF-8 text (byte {error.start}); save the file as UTF-8") from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -290,7 +296,23 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ScaleFileError(f"{path}: not valid YAML{where}: {problem}") from error
     if not isinstance(raw, dict):
         raise ScaleFileError(f"{path}: a scale file must be a mapping with id, version, items ...")
-    return raw
+    return raw, nodes
+
+
+def _line(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """The line (1-based) of the deepest key or list entry along `loc` that the file has."""
+    line = None
+    for step in loc:
+        if isinstance(node, yaml.MappingNode):
+            key, node = next(((k, v) for k, v in node.value if str(k.value) == str(step)), (None, None))
+            if key is not None:
+                line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 def _where(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
@@ -315,21 +337,30 @@ def _where(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
     return text
 
 
-def _format_errors(path: Path, raw: dict[str, Any], error: ValidationError) -> str:
+def _format_errors(
+    path: Path, raw: dict[str, Any], error: ValidationError, line_of: Callable[[tuple[int | str, ...]], int | None]
+) -> list[str]:
     lines = []
     for detail in error.errors():
         loc = tuple(detail["loc"])
         message = detail["msg"].removeprefix("Value error, ")
+        if detail["type"] == "extra_forbidden":
+            message += " (an unknown key: check its spelling)"
         where = _where(raw, loc)
-        lines.append(f"{path}: {where}: {message}" if where else f"{path}: {message}")
-    return "\n".join(lines)
+        line = line_of(loc)
+        at = f" (line {line})" if line else ""
+        lines.append(f"{path}: {where}: {message}{at}" if where else f"{path}: {message}{at}")
+    return lines
 
 
 _FRAME_FIELDS = ("code", "id", "section")
 
 
-def _apply_overlay(path: Path, raw: dict[str, Any], base: Scale) -> dict[str, Any]:
-    """Resolve a scale that `extends` another: restated items replace fields of the base item."""
+def _apply_overlay(path: Path, raw: dict[str, Any], base: Scale) -> tuple[dict[str, Any], list[str]]:
+    """Resolve a scale that `extends` another: restated items replace fields of the base item.
+
+    Returns the resolved scale and every problem found; an item with a problem is left as the base has it.
+    """
     wanted = raw["extends"]
     if not isinstance(wanted, dict) or set(wanted) != {"id", "version"}:
         raise ScaleFileError(f"{path}: extends: give the base scale as {{id: ..., version: ...}}")
@@ -338,48 +369,91 @@ def _apply_overlay(path: Path, raw: dict[str, Any], base: Scale) -> dict[str, An
             f"{path}: extends: needs {wanted['id']} version {wanted['version']}, "
             f"but scales/{base.id}.yaml is version {base.version}"
         )
-    for kept in ("bands", "sections"):
-        if kept in raw:
-            raise ScaleFileError(f"{path}: {kept}: a scale that extends another keeps its {kept}; remove this key")
+    problems = [
+        f"{path}: {kept}: a scale that extends another keeps its {kept}; remove this key"
+        for kept in ("bands", "sections")
+        if kept in raw
+    ]
     merged_items = [item.model_dump(exclude_none=True) for item in base.items]
-    for position, change in enumerate(raw.get("items") or []):
+    changes = raw.get("items") or []
+    for position, change in enumerate(changes if isinstance(changes, list) else [changes]):
         number = change.get("number") if isinstance(change, dict) else None
-        if not isinstance(number, int) or not 1 <= number <= len(merged_items):
-            raise ScaleFileError(
-                f"{path}: items[{position}].number: must be an item of {base.id} (1-{len(merged_items)})"
-            )
+        if not isinstance(change, dict) or not isinstance(number, int) or not 1 <= number <= len(merged_items):
+            problems.append(f"{path}: items[{position}].number: must be an item of {base.id} (1-{len(merged_items)})")
+            continue
         where = f"item {number}"
-        if "modification" not in change:
-            raise ScaleFileError(f"{path}: {where}.modification: say what was modified and why")
-        for field in _FRAME_FIELDS:
-            if field in change and change[field] != merged_items[number - 1][field]:
-                raise ScaleFileError(f"{path}: {where}.{field}: cannot change the {field} of an inherited item")
-        merged_items[number - 1] = {**merged_items[number - 1], **change}
+        found = [] if "modification" in change else [f"{path}: {where}.modification: say what was modified and why"]
+        found += [
+            f"{path}: {where}.{field}: cannot change the {field} of an inherited item"
+            for field in _FRAME_FIELDS
+            if field in change and change[field] != merged_items[number - 1][field]
+        ]
+        problems += found
+        if not found:
+            merged_items[number - 1] = {**merged_items[number - 1], **change}
     resolved = {key: value for key, value in raw.items() if key != "items"}
     resolved.setdefault("principles", [p.model_dump() for p in base.principles])
     resolved["bands"] = [b.model_dump() for b in base.bands]
     resolved["sections"] = [s.model_dump() for s in base.sections]
     resolved["items"] = merged_items
-    return resolved
+    return resolved, problems
 
 
-def load_scale(path: Path, *, _chain: tuple[str, ...] = ()) -> Scale:
-    """Read and validate one scale file; raise ScaleFileError naming the file, item and field."""
+def _base_path(path: Path, base_id: str, published: Path | None) -> Path:
+    """The base of an overlay: beside the file, else among the published scales."""
+    beside = path.parent / f"{base_id}.yaml"
+    if beside.exists() or published is None:
+        return beside
+    return Path(published) / f"{base_id}.yaml"
+
+
+def load_scale(path: Path, *, published: Path | None = None, _chain: tuple[str, ...] = ()) -> Scale:
+    """Read and validate one scale file; raise ScaleFileError naming the file, item, field and line of
+    every problem. A file that `extends` another finds its base beside it or in `published`."""
     path = Path(path)
-    raw = _read_yaml(path)
+    raw, nodes = _read_yaml(path)
     digest = hashlib.sha256(path.read_bytes())
+    problems: list[str] = []
+    line_of = functools.partial(_line, nodes)
     if "extends" in raw:
         base_id = raw["extends"].get("id") if isinstance(raw["extends"], dict) else None
         if not base_id or base_id in _chain or base_id == raw.get("id"):
             raise ScaleFileError(f"{path}: extends: names no usable base scale ({base_id!r})")
-        base = load_scale(path.parent / f"{base_id}.yaml", _chain=(*_chain, str(raw.get("id"))))
-        raw = _apply_overlay(path, raw, base)
+        base = load_scale(_base_path(path, str(base_id), published), _chain=(*_chain, str(raw.get("id"))))
+        restated = {
+            change.get("number"): position
+            for position, change in enumerate(raw.get("items") or [])
+            if isinstance(change, dict)
+        }
+        line_of = functools.partial(_overlay_line, nodes, restated)
+        raw, problems = _apply_overlay(path, raw, base)
         digest.update(base.content_hash.encode())
     raw["content_hash"] = digest.hexdigest()
     try:
-        return Scale.model_validate(raw)
+        scale = Scale.model_validate(raw)
     except ValidationError as error:
-        raise ScaleFileError(_format_errors(path, raw, error)) from error
+        problems += _format_errors(path, raw, error, line_of)
+    if problems:
+        raise ScaleFileError("\n".join(problems))
+    return scale
+
+
+def _overlay_line(nodes: yaml.Node, restated: dict[Any, int], loc: tuple[int | str, ...]) -> int | None:
+    """In an overlay, resolved item i is the file's entry with number i + 1 (if it restates that item)."""
+    if len(loc) > 1 and loc[0] == "items" and isinstance(loc[1], int):
+        position = restated.get(loc[1] + 1)
+        return None if position is None else _line(nodes, ("items", position, *loc[2:]))
+    return _line(nodes, loc)
+
+
+def describe(scale: Scale) -> str:
+    """One line: id, version, items, sections, principles, bands and provisional items."""
+    bands = ", ".join(f"{b.label} {b.min}-{b.max}" for b in scale.bands)
+    provisional = sum(item.provisional for item in scale.items)
+    return (
+        f"{scale.id} version {scale.version}: {len(scale.items)} items in {len(scale.sections)} sections, "
+        f"{len(scale.principles)} principles; bands {bands}; {provisional} provisional item(s)"
+    )
 
 
 def load_scales(scales_dir: Path) -> dict[str, Scale]:

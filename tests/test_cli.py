@@ -43,7 +43,7 @@ def test_score__complete_file__prints_json_and_exits_0(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "scale": "ips-25",
-        "version": "2008-uk.1",
+        "version": "2008-uk.2",
         "items_scored": 25,
         "total": 102,
         "band": "Good",

@@ -68,7 +68,7 @@ EXPECTED = [
     "Programme 1",
     "external",
     "Ann Lead (lead) and Bo Second",
-    "ipspc v2026.1",
+    "ipspc v2026.2",
     "item(s) of this scale have provisional criteria",
     "98 of 125",
     "Fair",

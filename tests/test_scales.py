@@ -105,7 +105,13 @@ def test_load_scale__criterion_missing__names_file_item_and_field(tmp_path: Path
     path = _write(tmp_path, raw)
     with pytest.raises(ScaleFileError) as error:
         load_scale(path)
-    assert str(error.value) == f"{path}: item 4 (team_assignment).criteria: missing criteria for score 4"
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "id: team_assignment" in text)
+    criteria_line = next(
+        n for n, text in enumerate(path.read_text().splitlines(), 1) if n > line and "criteria:" in text
+    )
+    assert str(error.value) == (
+        f"{path}: item 4 (team_assignment).criteria: missing criteria for score 4 (line {criteria_line})"
+    )
 
 
 def test_load_scale__score_out_of_range_in_threshold__names_the_field(tmp_path: Path) -> None:

@@ -27,6 +27,8 @@ PURE = [
     "outcomes.py",
     "imports.py",
     "files.py",
+    "text.py",
+    "scale_versions.py",
 ]
 
 # Every data-access module may use the permission checks, the shared helpers, and the audit log (each

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fidelity.scale_versions import items_that_differ, mixed_versions_note
 from fidelity.scales import Scale, ScaleFileError, load_scale, load_scales
 
 from .conftest import SCALES_DIR
@@ -202,3 +203,46 @@ def test_load_scales__file_name_differs_from_id__refused(tmp_path: Path) -> None
     (tmp_path / "other.yaml").write_text((SCALES_DIR / "ips-25.yaml").read_text())
     with pytest.raises(ScaleFileError, match=r"other\.yaml: id: 'ips-25' must match the file name"):
         load_scales(tmp_path)
+
+
+# --- totals from different versions --------------------------------------------------------------
+
+
+def _edited(scale: Scale, **item_changes: object) -> Scale:
+    """The scale with item 4 changed (and a new hash), as a new version of the file would be."""
+    items = list(scale.items)
+    items[3] = items[3].model_copy(update=item_changes)
+    return scale.model_copy(update={"items": tuple(items), "version": "next", "content_hash": "f" * 64})
+
+
+def test_items_that_differ__criteria_changed__names_the_item(ips25: Scale) -> None:
+    changed = _edited(ips25, criteria={**ips25.item(4).criteria, 3: "Something else"})
+    assert items_that_differ(ips25, changed) == [4]
+
+
+def test_items_that_differ__only_notes_or_provisional_changed__none(ips25: Scale) -> None:
+    assert items_that_differ(ips25, _edited(ips25, notes="A new note", provisional=False)) == []
+
+
+def test_items_that_differ__ipspc_against_ips25__its_modified_items(ips25: Scale, ipspc: Scale) -> None:
+    modified = [item.number for item in ipspc.items if item.modification]
+    assert items_that_differ(ips25, ipspc) == modified
+
+
+def test_mixed_versions_note__one_version__none(ips25: Scale) -> None:
+    assert mixed_versions_note([ips25, ips25]) is None
+
+
+def test_mixed_versions_note__two_versions__names_both_and_the_items(ips25: Scale) -> None:
+    changed = _edited(ips25, criteria={**ips25.item(4).criteria, 3: "Something else"})
+    note = mixed_versions_note([ips25, changed, ips25])
+    assert note == (
+        f"Totals here come from 2 scale versions (ips-25 version {ips25.version}; ips-25 version next). "
+        "Items scored differently between them: 4. Compare totals across them with care."
+    )
+
+
+def test_mixed_versions_note__same_version_label_edited_file__told_apart_by_hash(ips25: Scale) -> None:
+    changed = _edited(ips25, name="Renamed").model_copy(update={"version": ips25.version})
+    note = mixed_versions_note([ips25, changed])
+    assert note is not None and f"({ips25.content_hash[:7]})" in note and "(fffffff)" in note

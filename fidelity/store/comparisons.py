@@ -35,6 +35,7 @@ class FinalRow:
     total: int
     band: str | None
     kind_label: str
+    scale_hash: str  # the pinned scale version its total comes from
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def _final_rows(session: Session, visible: set[int] | None, *conditions: Any) ->
             Review.band,
             Review.kind,
             Review.second_reviewer,
+            Review.scale_hash,
         )
         .join(Service, col(Review.service_id) == Service.id)
         .where(in_force(), *conditions)
@@ -73,8 +75,9 @@ def _final_rows(session: Session, visible: set[int] | None, *conditions: Any) ->
             total=total or 0,
             band=band,
             kind_label=kind_label_of(kind, second),
+            scale_hash=scale_hash,
         )
-        for review_id, service_id, name, visit, total, band, kind, second in session.exec(
+        for review_id, service_id, name, visit, total, band, kind, second, scale_hash in session.exec(
             visible_only(query, visible, Review.service_id)
         )
     ]

@@ -74,6 +74,14 @@ def pin_scale(session: Session, scale: Scale) -> ScaleSnapshot:
     return snapshot
 
 
+def scales_by_hash(session: Session, hashes: set[str]) -> dict[str, Scale]:
+    """The pinned scales with these content hashes, in one query."""
+    if not hashes:
+        return {}
+    rows = session.exec(select(ScaleSnapshot).where(col(ScaleSnapshot.content_hash).in_(hashes)))
+    return {row.content_hash: Scale.from_json(row.content) for row in rows}
+
+
 def review_scale(session: Session, review: Review) -> Scale:
     """The scale exactly as it was when the review started."""
     return Scale.from_json(get_row(session, ScaleSnapshot, review.scale_hash).content)  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -142,6 +142,17 @@ def _pairs(url: str, version: int, who: tuple[str, str, int | None], quarters_af
 
 def fidelity_outcome_pairs(quarters_after: int) -> list[comparisons.FidelityOutcome]:
     return _pairs(database_url(), data_version(), _actor_key(), quarters_after)  # type: ignore[no-any-return]
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
+def _pinned_scales(url: str, hashes: tuple[str, ...]) -> dict[str, Scale]:
+    with db.session_scope(db.make_engine(url)) as session:
+        return shared.scales_by_hash(session, set(hashes))
+
+
+def pinned_scales(hashes: Iterable[str]) -> dict[str, Scale]:
+    """The scales reviews pinned, by content hash (a pinned scale never changes, so no version key)."""
+    return _pinned_scales(database_url(), tuple(sorted(set(hashes))))  # type: ignore[no-any-return]
 
 
 def data_version() -> int:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
 from fidelity import files
+from fidelity.scale_versions import mixed_versions_note
 from fidelity.scales import SCORES, Item, Scale
 from fidelity.ui.state import Keys
 
@@ -174,6 +175,15 @@ def load_demo_data() -> DemoSummary | None:
     except demo.DemoAlreadyLoaded as error:
         st.info(str(error).capitalize() + ".")
         return None
+
+
+def mixed_versions_notice(scale_hashes: Iterable[str]) -> None:
+    """Say so when totals from different scales or versions meet on a page, and which items differ."""
+    from fidelity.ui import resources
+
+    note = mixed_versions_note(resources.pinned_scales(scale_hashes).values())
+    if note:
+        st.info(note, icon=":material/info:")
 
 
 def csv_download(label: str, frame: pd.DataFrame, *, file_name: str, key: str, index: bool = False) -> None:

@@ -603,3 +603,48 @@ def test_free_text__shown_as_text_not_markup(app_db: str) -> None:
     assert md(HOSTILE) in rendered  # the name appears, escaped
     assert HOSTILE not in rendered  # and never as raw Markdown
     assert at.text_area(key=f"ws:{review.id}:lead:1:evidence").value == HOSTILE  # kept exactly as typed
+
+
+def test_history_and_compare__totals_from_two_scale_versions__say_so_and_which_items_differ(app_db: str) -> None:
+    from fidelity.scales import load_scales
+
+    service = _service(app_db)
+    _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 3))  # on the shipped ips-25
+    scale = load_scales(SCALES_DIR)["ips-25"]
+    items = list(scale.items)
+    items[6] = items[6].model_copy(update={"criteria": {**items[6].criteria, 4: "A changed criterion"}})
+    edited = scale.model_copy(update={"items": tuple(items), "version": "next", "content_hash": "e" * 64})
+    with db.session_scope(db.make_engine(app_db)) as s:
+        review = reviews.start_review(
+            s,
+            actor=ACTOR,
+            scales={"ips-25": edited},
+            data={
+                "service_id": service.id,
+                "scale_id": "ips-25",
+                "visit_start": date(2026, 11, 20),
+                "lead_reviewer": "Ann",
+            },
+        )
+        for number in range(1, 26):
+            ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": 4})
+        reviews.finalise_review(s, actor=ACTOR, review_id=review.id)
+    expected = (
+        f"Totals here come from 2 scale versions (ips-25 version {scale.version}; ips-25 version next). "
+        "Items scored differently between them: 7."
+    )
+    at = open_app(navigation.HISTORY)
+    at.selectbox(key="history:service").set_value(service.id).run()
+    assert not at.exception, at.exception
+    assert any(expected in info.value for info in at.info)
+    at = open_app(navigation.COMPARE)
+    assert not at.exception, at.exception
+    assert any(expected in info.value for info in at.info)
+
+
+def test_history__one_scale_version__no_notice(app_db: str) -> None:
+    service = _service(app_db)
+    _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 3))
+    at = open_app(navigation.HISTORY)
+    at.selectbox(key="history:service").set_value(service.id).run()
+    assert not any("scale versions" in info.value for info in at.info)

@@ -17,6 +17,7 @@ with resources.reading() as session:
 if not history or scale is None:
     st.info("This service has no final review yet; its history starts with the first one.")
     st.stop()
+widgets.mixed_versions_notice(e.review.scale_hash for e in history)
 
 points = [
     {
@@ -68,8 +69,8 @@ def _rises_and_falls(frame: pd.DataFrame) -> pd.DataFrame:
 
 st.dataframe(grid.style.apply(_rises_and_falls, axis=None).format(precision=0, na_rep="—"), width="stretch", height=920)
 st.caption("Green: the item rose since the previous review; red: it fell. * scored by a single reviewer.")
-if len({e.review.scale_id for e in history}) > 1:
-    st.caption("These reviews used more than one scale; items share numbers across the scales, so rows still line up.")
+if len({e.review.scale_hash for e in history}) > 1:
+    st.caption("Items share numbers across scales and versions, so rows still line up.")
 widgets.csv_download(
     "Download item scores by review (CSV)",
     grid,

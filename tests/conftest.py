@@ -150,6 +150,13 @@ def make_review(db_url: str, scales: dict[str, Scale]) -> Callable[..., Review]:
     return make
 
 
+def new_version(scale: Scale, number: int, *, content_hash: str, **changes: Any) -> Scale:
+    """The scale with item `number` changed and a new version and hash, as an edited file would be."""
+    items = list(scale.items)
+    items[number - 1] = items[number - 1].model_copy(update=changes)
+    return scale.model_copy(update={"items": tuple(items), "version": "next", "content_hash": content_hash})
+
+
 def all_items(score: int = 4, n: int = 25) -> dict[int, int]:
     return dict.fromkeys(range(1, n + 1), score)
 

@@ -11,7 +11,7 @@ import yaml
 from fidelity.scale_versions import items_that_differ, mixed_versions_note
 from fidelity.scales import Scale, ScaleFileError, load_scale, load_scales
 
-from .conftest import SCALES_DIR
+from .conftest import SCALES_DIR, new_version
 
 
 def test_load_scales__shipped_folder__both_scales_load(scales: dict[str, Scale]) -> None:
@@ -210,9 +210,7 @@ def test_load_scales__file_name_differs_from_id__refused(tmp_path: Path) -> None
 
 def _edited(scale: Scale, **item_changes: object) -> Scale:
     """The scale with item 4 changed (and a new hash), as a new version of the file would be."""
-    items = list(scale.items)
-    items[3] = items[3].model_copy(update=item_changes)
-    return scale.model_copy(update={"items": tuple(items), "version": "next", "content_hash": "f" * 64})
+    return new_version(scale, 4, content_hash="f" * 64, **item_changes)
 
 
 def test_items_that_differ__criteria_changed__names_the_item(ips25: Scale) -> None:

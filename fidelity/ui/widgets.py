@@ -177,11 +177,9 @@ def load_demo_data() -> DemoSummary | None:
         return None
 
 
-def mixed_versions_notice(scale_hashes: Iterable[str]) -> None:
+def mixed_versions_notice(used: Iterable[Scale]) -> None:
     """Say so when totals from different scales or versions meet on a page, and which items differ."""
-    from fidelity.ui import resources
-
-    note = mixed_versions_note(resources.pinned_scales(scale_hashes).values())
+    note = mixed_versions_note(used)
     if note:
         st.info(note, icon=":material/info:")
 

@@ -6,16 +6,18 @@ import json
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
 from fidelity import db
 from fidelity.models import Review, Service
+from fidelity.scales import Scale
 from fidelity.store import plans, ratings, reviews, services
 from fidelity.ui import navigation
 
-from ..conftest import ACTOR, SCALES_DIR
+from ..conftest import ACTOR, SCALES_DIR, new_version
 from .conftest import open_app, user_id
 
 
@@ -33,20 +35,23 @@ def _service(url: str, name: str = "Norfolk IPS") -> Service:
         )
 
 
-def _review(url: str, service_id: int, scores: dict[int, int], scale_id: str = "ips-25") -> Review:
+def _review(
+    url: str,
+    service_id: int,
+    scores: dict[int, int],
+    scale_id: str = "ips-25",
+    *,
+    scales: dict[str, Scale] | None = None,
+    visit: date = date(2026, 11, 2),
+) -> Review:
     from fidelity.scales import load_scales
 
     with db.session_scope(db.make_engine(url)) as s:
         review = reviews.start_review(
             s,
             actor=ACTOR,
-            scales=load_scales(SCALES_DIR),
-            data={
-                "service_id": service_id,
-                "scale_id": scale_id,
-                "visit_start": date(2026, 11, 2),
-                "lead_reviewer": "Ann",
-            },
+            scales=scales or load_scales(SCALES_DIR),
+            data={"service_id": service_id, "scale_id": scale_id, "visit_start": visit, "lead_reviewer": "Ann"},
         )
         for number, score in scores.items():
             ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": score})
@@ -337,8 +342,9 @@ def test_consensus__one_reviewer_still_scoring__explains_who(app_db: str) -> Non
     assert "Still to submit: Ann and Bo." in at.info[0].value
 
 
-def _final_single(url: str, service_id: int, scores: dict[int, int]) -> Review:
-    review = _review(url, service_id, scores)
+def _final_single(url: str, service_id: int, scores: dict[int, int], **review: Any) -> Review:
+    """A single-reviewer review, scored and finalised (`review`: scales and visit, as for _review)."""
+    review = _review(url, service_id, scores, **review)
     with db.session_scope(db.make_engine(url)) as s:
         return reviews.finalise_review(s, actor=ACTOR, review_id=review.id)
 
@@ -611,24 +617,10 @@ def test_history_and_compare__totals_from_two_scale_versions__say_so_and_which_i
     service = _service(app_db)
     _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 3))  # on the shipped ips-25
     scale = load_scales(SCALES_DIR)["ips-25"]
-    items = list(scale.items)
-    items[6] = items[6].model_copy(update={"criteria": {**items[6].criteria, 4: "A changed criterion"}})
-    edited = scale.model_copy(update={"items": tuple(items), "version": "next", "content_hash": "e" * 64})
-    with db.session_scope(db.make_engine(app_db)) as s:
-        review = reviews.start_review(
-            s,
-            actor=ACTOR,
-            scales={"ips-25": edited},
-            data={
-                "service_id": service.id,
-                "scale_id": "ips-25",
-                "visit_start": date(2026, 11, 20),
-                "lead_reviewer": "Ann",
-            },
-        )
-        for number in range(1, 26):
-            ratings.save_rating(s, actor=ACTOR, review_id=review.id, data={"item_number": number, "score": 4})
-        reviews.finalise_review(s, actor=ACTOR, review_id=review.id)
+    edited = new_version(scale, 7, content_hash="e" * 64, criteria={**scale.item(7).criteria, 4: "A changed criterion"})
+    _final_single(
+        app_db, service.id, dict.fromkeys(range(1, 26), 4), scales={"ips-25": edited}, visit=date(2026, 11, 20)
+    )
     expected = (
         f"Totals here come from 2 scale versions (ips-25 version {scale.version}; ips-25 version next). "
         "Items scored differently between them: 7."

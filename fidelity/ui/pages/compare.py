@@ -78,7 +78,8 @@ league = pd.DataFrame(
 ).sort_values("Total", ascending=False, na_position="last")
 st.subheader("League table")
 st.caption(f"{len(ids)} services; reviews and quarters from {first_year} to {last_year}.")
-widgets.mixed_versions_notice(row.scale_hash for row in data.finals)  # the table and every chart below
+# the table and every chart below
+widgets.mixed_versions_notice(resources.pinned_scales(row.scale_hash for row in data.finals).values())
 st.dataframe(
     league,
     hide_index=True,

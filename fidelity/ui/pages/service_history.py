@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from fidelity import charts
-from fidelity.store import reviews, shared
+from fidelity.store import reviews
 from fidelity.ui import resources, widgets
 
 st.title("Service history")
@@ -13,11 +13,12 @@ service_id = widgets.chosen_service(key="history:service", prompt="Choose a serv
 
 with resources.reading() as session:
     history = reviews.service_history(session, service_id, actor=resources.actor())
-    scale = shared.review_scale(session, history[-1].review) if history else None
-if not history or scale is None:
+if not history:
     st.info("This service has no final review yet; its history starts with the first one.")
     st.stop()
-widgets.mixed_versions_notice(e.review.scale_hash for e in history)
+pinned = resources.pinned_scales(e.review.scale_hash for e in history)
+scale = pinned[history[-1].review.scale_hash]
+widgets.mixed_versions_notice(pinned.values())
 
 points = [
     {

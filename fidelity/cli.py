@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from fidelity import db, demo, errors, national_demo, scoring
-from fidelity.scales import Scale, ScaleFileError, describe, load_scale, load_scales
+from fidelity import db, demo, errors, national_demo, scale_files, scale_workbook, scoring
+from fidelity.scale_files import load_scale, load_scales
+from fidelity.scales import Scale, ScaleFileError, describe
 from fidelity.settings import Settings
 from fidelity.store import access, accounts, backup, outcomes, past_reviews
 
@@ -157,9 +158,18 @@ def restore_command(url: str, path: Path) -> str:
 
 def scale_check_command(path: Path, published: Path) -> str:
     """A scale file checked as the app would load it: its summary, or every problem (ScaleFileError)."""
-    if path.suffix.lower() not in (".yaml", ".yml"):
-        raise CliError(f"{path}: a scale file is YAML (.yaml or .yml)")
     return f"{path}: ok: {describe(load_scale(path, published=published))}"
+
+
+def scale_convert_command(source: Path, target: Path, published: Path) -> str:
+    """A valid scale file written in the other format (YAML <-> XLSX); the scale itself unchanged."""
+    if target.suffix.lower() not in (*scale_files.YAML_SUFFIXES, ".xlsx"):
+        raise CliError(f"{target}: name the new file .yaml, .yml or .xlsx")
+    scale = load_scale(source, published=published)  # refuses an invalid scale, naming every problem
+    raw = scale_files.read_source(str(source), source.read_bytes()).raw
+    content = scale_workbook.write_workbook(raw) if target.suffix.lower() == ".xlsx" else scale_files.yaml_text(raw)
+    target.write_bytes(content)
+    return f"wrote {scale.id} version {scale.version} ({len(scale.items)} items) to {target}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -197,9 +207,15 @@ def _parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="restore an export into an empty database")
     restore.add_argument("file", type=Path)
     check = commands.add_parser(
-        "scale-check", help="check a scale file (YAML): a summary, or every problem by item, field and line"
+        "scale-check",
+        help="check a scale file (YAML or XLSX): a summary, or every problem by item, field and line or row",
     )
     check.add_argument("file", type=Path, help="a scale file; one that extends another finds it beside or in scales/")
+    convert = commands.add_parser(
+        "scale-convert", help="write a scale in the other format: YAML to XLSX or XLSX to YAML (checked first)"
+    )
+    convert.add_argument("source", type=Path, help="a scale file, .yaml, .yml or .xlsx")
+    convert.add_argument("target", type=Path, help="the file to write, .xlsx or .yaml")
     return parser
 
 
@@ -209,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scale-check":  # needs no database, and checks the file even if scales/ is broken
             print(scale_check_command(args.file, settings.scales_dir))
+            return 0
+        if args.command == "scale-convert":
+            print(scale_convert_command(args.source, args.target, settings.scales_dir))
             return 0
         scales = load_scales(settings.scales_dir)
         if args.command == "score":

@@ -156,6 +156,54 @@ class ScaleSnapshot(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
 
 
+class PublishedScale(SQLModel, table=True):
+    """A scale version new reviews can use: the shipped files seed these; admins publish and retire them."""
+
+    __table_args__ = (UniqueConstraint("scale_id", "scale_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scale_id: str = Field(max_length=40, index=True)
+    scale_version: str = Field(max_length=40)
+    content_hash: str = Field(foreign_key="scalesnapshot.content_hash", max_length=64)
+    file_name: str = Field(max_length=200)
+    shipped: bool = False  # seeded from the app's own scales/ folder
+    published_at: datetime = Field(default_factory=utc_now)
+    published_by: str = Field(max_length=120)
+    retired_at: datetime | None = None
+    retired_by: str | None = Field(default=None, max_length=120)
+
+
+class VerificationInput(SQLModel):
+    """Where an item's criteria were checked: the source a person read, and when."""
+
+    item_number: int = Field(ge=1)
+    source_title: str = Field(max_length=300)
+    source_edition: str = Field(max_length=120)
+    source_page: str = Field(default="", max_length=40)
+    checked_on: date
+
+    _title = field_validator("source_title", "source_edition")(required_line)
+    _page = field_validator("source_page")(one_line)
+
+    @field_validator("checked_on")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        if value > date.today():
+            raise ValueError("must not be in the future")
+        return value
+
+
+class ItemVerification(VerificationInput, table=True):
+    """An item's criteria checked against a named source: the provisional flag is lifted for that version."""
+
+    __table_args__ = (UniqueConstraint("content_hash", "item_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(foreign_key="scalesnapshot.content_hash", max_length=64, index=True)
+    recorded_by: str = Field(max_length=120)
+    recorded_at: datetime = Field(default_factory=utc_now)
+
+
 # --- reviews and ratings ----------------------------------------------------------------------
 
 

@@ -126,6 +126,11 @@ def _wrap_to(draw: ImageDraw.ImageDraw, text: str, width: int, font: Any) -> str
 
 ITEM_COLUMNS = ("No.", "Item", "Score", "Change", "Strength", "Recommendation")
 ACTION_COLUMNS = ("Item", "Action", "Owner", "Due", "Status")
+CRITERIA_COLUMNS = ("No.", "Item", "Criteria")
+CRITERIA_NOTE = (
+    "Each item's criteria: verified (checked against the named source on the date shown), provisional "
+    "(not yet checked against a published source) or as published with the scale."
+)
 
 
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -191,6 +196,14 @@ def to_docx(data: ReportData) -> bytes:
     for row in data.items:
         for cell, text in zip(items.add_row().cells, _item_cells(row), strict=True):
             cell.text = text
+    document.add_heading("Criteria of each item", level=1)
+    document.add_paragraph(CRITERIA_NOTE)
+    criteria = document.add_table(rows=1, cols=len(CRITERIA_COLUMNS), style="Table Grid")
+    for cell, text in zip(criteria.rows[0].cells, CRITERIA_COLUMNS, strict=True):
+        cell.text = text
+    for row in data.items:
+        for cell, text in zip(criteria.add_row().cells, CRITERIA_COLUMNS, strict=True):
+            cell.text = _cell(row.get(text, ""))
     document.add_heading("Improvement plan", level=1)
     if data.actions:
         plan = document.add_table(rows=1, cols=len(ACTION_COLUMNS), style="Table Grid")
@@ -258,6 +271,12 @@ def to_pdf(data: ReportData) -> bytes:
         table.row(list(ITEM_COLUMNS))
         for row in data.items:
             table.row([text(cell) for cell in _item_cells(row)])
+    heading("Criteria of each item")
+    pdf.multi_cell(0, 5, CRITERIA_NOTE, new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(col_widths=(9, 60, 111), text_align="LEFT") as table:
+        table.row(list(CRITERIA_COLUMNS))
+        for row in data.items:
+            table.row([text(_cell(row.get(column, ""))) for column in CRITERIA_COLUMNS])
     heading("Improvement plan")
     if data.actions:
         with pdf.table(col_widths=(40, 70, 25, 22, 23), text_align="LEFT") as table:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from fidelity.scales import Scale
 
@@ -35,3 +37,88 @@ def mixed_versions_note(used: Iterable[Scale]) -> str | None:
         + (" Their bands differ too." if bands else "")
         + " Compare totals across them with care."
     )
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One change between two versions of a scale, in words a scale's author reads."""
+
+    part: str  # "item 4 (team_assignment)", "band Good", "principle integration", "scale"
+    what: str  # the field: "name", "criteria for score 3", "metric thresholds", "added", "removed"
+    before: str
+    after: str
+
+
+def _text(value: Any) -> str:
+    if value is None or value == () or value == []:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(entry) for entry in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_text(entry)}" for key, entry in value.items() if entry is not None)
+    return str(value)
+
+
+def _fields(part: str, before: dict[str, Any], after: dict[str, Any], skip: set[str]) -> list[Difference]:
+    found = []
+    for field in dict.fromkeys([*before, *after]):
+        if field in skip or before.get(field) == after.get(field):
+            continue
+        if field == "criteria":
+            found += [
+                Difference(
+                    part,
+                    f"criteria for score {score}",
+                    before["criteria"].get(score, ""),
+                    after["criteria"].get(score, ""),
+                )
+                for score in sorted(before["criteria"].keys() | after["criteria"].keys())
+                if before["criteria"].get(score) != after["criteria"].get(score)
+            ]
+        elif field == "metric" and before.get(field) and after.get(field):
+            found += [
+                Difference(part, f"metric {name}", _text(before[field].get(name)), _text(after[field].get(name)))
+                for name in dict.fromkeys([*before[field], *after[field]])
+                if before[field].get(name) != after[field].get(name)
+            ]
+        else:
+            found.append(Difference(part, field, _text(before.get(field)), _text(after.get(field))))
+    return found
+
+
+def _keyed(part: str, key: str, before: Iterable[Any], after: Iterable[Any]) -> list[Difference]:
+    """Changes in a list of named things (bands by label, principles and sections by id)."""
+    old = {getattr(entry, key): entry.model_dump() for entry in before}
+    new = {getattr(entry, key): entry.model_dump() for entry in after}
+    found = []
+    for name in dict.fromkeys([*old, *new]):
+        where = f"{part} {name}"
+        if name not in new:
+            found.append(Difference(where, "removed", _text(old[name]), ""))
+        elif name not in old:
+            found.append(Difference(where, "added", "", _text(new[name])))
+        else:
+            found += _fields(where, old[name], new[name], {key})
+    return found
+
+
+def differences(old: Scale, new: Scale) -> list[Difference]:
+    """Every change from `old` to `new`: the scale's own fields, bands, sections, principles and items."""
+    top = {"title", "source", "version"}
+    found = _fields("scale", old.model_dump(include=top), new.model_dump(include=top), set())
+    found += _keyed("band", "label", old.bands, new.bands)
+    found += _keyed("section", "id", old.sections, new.sections)
+    found += _keyed("principle", "id", old.principles, new.principles)
+    old_items = {item.number: item for item in old.items}
+    new_items = {item.number: item for item in new.items}
+    for number in sorted(old_items.keys() | new_items.keys()):
+        before, after = old_items.get(number), new_items.get(number)
+        if after is None:
+            found.append(Difference(f"item {number} ({before.id})", "removed", before.name, ""))  # type: ignore[union-attr]
+        elif before is None:
+            found.append(Difference(f"item {number} ({after.id})", "added", "", after.name))
+        else:
+            found += _fields(f"item {number} ({after.id})", before.model_dump(), after.model_dump(), {"number"})
+    return found

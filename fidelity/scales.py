@@ -1,16 +1,12 @@
-"""Fidelity scales as data: typed, validated models loaded from `scales/*.yaml`. No I/O beyond reading files."""
+"""Fidelity scales as data: the typed, validated models of a scale. Reading files is `scale_files`'s."""
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import itertools
-from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import Any, Literal, Self
+from collections.abc import Iterable
+from typing import Literal, Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCORES = (1, 2, 3, 4, 5)
 DataSource = Literal["MIS", "DOC", "INT", "OBS"]
@@ -178,9 +174,9 @@ class Item(_Frozen):
 
 
 class Scale(_Frozen):
-    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    version: str
-    title: str
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)
+    version: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=200)
     source: str
     extends: dict[str, str] | None = None
     bands: tuple[Band, ...]
@@ -240,6 +236,16 @@ class Scale(_Frozen):
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
 
+    def with_verified(self, numbers: Iterable[int]) -> Scale:
+        """This scale with the provisional flag lifted from the items whose criteria were verified."""
+        verified = set(numbers)
+        if not any(item.provisional and item.number in verified for item in self.items):
+            return self
+        items = tuple(
+            item.model_copy(update={"provisional": False}) if item.number in verified else item for item in self.items
+        )
+        return self.model_copy(update={"items": items})
+
     def to_json(self) -> str:
         """The resolved scale, for pinning a copy beside the reviews that use it."""
         return self.model_dump_json()
@@ -266,186 +272,6 @@ def _band_problems(bands: Iterable[Band], n_items: int) -> list[str]:
     return problems
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses duplicate keys instead of silently keeping the last."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node]:
-    """The file's mapping, and its node tree (for the line of each key)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)
-        nodes = yaml.compose(text, Loader=_UniqueKeyLoader)
-    except OSError as error:
-        raise ScaleFileError(f"{path}: cannot read the file ({error.strerror})") from error
-    except UnicodeDecodeError as error:
-        raise ScaleFileError(f"{path}: not UTF-8 text (byte {error.start}); save the file as UTF-8") from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ScaleFileError(f"{path}: not valid YAML{where}: {problem}") from error
-    if not isinstance(raw, dict):
-        raise ScaleFileError(f"{path}: a scale file must be a mapping with id, version, items ...")
-    return raw, nodes
-
-
-def _line(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """The line (1-based) of the deepest key or list entry along `loc` that the file has."""
-    line = None
-    for step in loc:
-        if isinstance(node, yaml.MappingNode):
-            key, node = next(((k, v) for k, v in node.value if str(k.value) == str(step)), (None, None))
-            if key is not None:
-                line = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
-            node = node.value[step]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
-def _where(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
-    """Turn a validation location into words: items[3] becomes 'item 4 (team_assignment)'."""
-    parts: list[str] = []
-    node: Any = raw
-    for index, step in enumerate(loc):
-        if isinstance(step, int) and isinstance(node, list) and index > 0 and loc[index - 1] == "items":
-            entry = node[step] if step < len(node) else {}
-            number = entry.get("number", step + 1) if isinstance(entry, dict) else step + 1
-            ident = entry.get("id") if isinstance(entry, dict) else None
-            parts[-1] = f"item {number}" + (f" ({ident})" if ident else "")
-        elif isinstance(step, int):
-            parts.append(f"[{step}]")
-        else:
-            parts.append(str(step))
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            node = None
-    text = ".".join(parts).replace(".[", "[")
-    return text
-
-
-def _format_errors(
-    path: Path, raw: dict[str, Any], error: ValidationError, line_of: Callable[[tuple[int | str, ...]], int | None]
-) -> list[str]:
-    lines = []
-    for detail in error.errors():
-        loc = tuple(detail["loc"])
-        message = detail["msg"].removeprefix("Value error, ")
-        if detail["type"] == "extra_forbidden":
-            message += " (an unknown key: check its spelling)"
-        where = _where(raw, loc)
-        line = line_of(loc)
-        at = f" (line {line})" if line else ""
-        lines.append(f"{path}: {where}: {message}{at}" if where else f"{path}: {message}{at}")
-    return lines
-
-
-_FRAME_FIELDS = ("code", "id", "section")
-
-
-def _apply_overlay(path: Path, raw: dict[str, Any], base: Scale) -> tuple[dict[str, Any], list[str]]:
-    """Resolve a scale that `extends` another: restated items replace fields of the base item.
-
-    Returns the resolved scale and every problem found; an item with a problem is left as the base has it.
-    """
-    wanted = raw["extends"]
-    if not isinstance(wanted, dict) or set(wanted) != {"id", "version"}:
-        raise ScaleFileError(f"{path}: extends: give the base scale as {{id: ..., version: ...}}")
-    if str(wanted["version"]) != base.version:
-        raise ScaleFileError(
-            f"{path}: extends: needs {wanted['id']} version {wanted['version']}, "
-            f"but scales/{base.id}.yaml is version {base.version}"
-        )
-    problems = [
-        f"{path}: {kept}: a scale that extends another keeps its {kept}; remove this key"
-        for kept in ("bands", "sections")
-        if kept in raw
-    ]
-    merged_items = [item.model_dump(exclude_none=True) for item in base.items]
-    changes = raw.get("items") or []
-    for position, change in enumerate(changes if isinstance(changes, list) else [changes]):
-        number = change.get("number") if isinstance(change, dict) else None
-        if not isinstance(change, dict) or not isinstance(number, int) or not 1 <= number <= len(merged_items):
-            problems.append(f"{path}: items[{position}].number: must be an item of {base.id} (1-{len(merged_items)})")
-            continue
-        where = f"item {number}"
-        found = [] if "modification" in change else [f"{path}: {where}.modification: say what was modified and why"]
-        found += [
-            f"{path}: {where}.{field}: cannot change the {field} of an inherited item"
-            for field in _FRAME_FIELDS
-            if field in change and change[field] != merged_items[number - 1][field]
-        ]
-        problems += found
-        if not found:
-            merged_items[number - 1] = {**merged_items[number - 1], **change}
-    resolved = {key: value for key, value in raw.items() if key != "items"}
-    resolved.setdefault("principles", [p.model_dump() for p in base.principles])
-    resolved["bands"] = [b.model_dump() for b in base.bands]
-    resolved["sections"] = [s.model_dump() for s in base.sections]
-    resolved["items"] = merged_items
-    return resolved, problems
-
-
-def _base_path(path: Path, base_id: str, published: Path | None) -> Path:
-    """The base of an overlay: beside the file, else among the published scales."""
-    beside = path.parent / f"{base_id}.yaml"
-    if beside.exists() or published is None:
-        return beside
-    return Path(published) / f"{base_id}.yaml"
-
-
-def load_scale(path: Path, *, published: Path | None = None, _chain: tuple[str, ...] = ()) -> Scale:
-    """Read and validate one scale file; raise ScaleFileError naming the file, item, field and line of
-    every problem. A file that `extends` another finds its base beside it or in `published`."""
-    path = Path(path)
-    raw, nodes = _read_yaml(path)
-    digest = hashlib.sha256(path.read_bytes())
-    problems: list[str] = []
-    line_of = functools.partial(_line, nodes)
-    if "extends" in raw:
-        base_id = raw["extends"].get("id") if isinstance(raw["extends"], dict) else None
-        if not base_id or base_id in _chain or base_id == raw.get("id"):
-            raise ScaleFileError(f"{path}: extends: names no usable base scale ({base_id!r})")
-        base = load_scale(_base_path(path, str(base_id), published), _chain=(*_chain, str(raw.get("id"))))
-        restated = {
-            change.get("number"): position
-            for position, change in enumerate(raw.get("items") or [])
-            if isinstance(change, dict)
-        }
-        line_of = functools.partial(_overlay_line, nodes, restated)
-        raw, problems = _apply_overlay(path, raw, base)
-        digest.update(base.content_hash.encode())
-    raw["content_hash"] = digest.hexdigest()
-    try:
-        scale = Scale.model_validate(raw)
-    except ValidationError as error:
-        problems += _format_errors(path, raw, error, line_of)
-    if problems:
-        raise ScaleFileError("\n".join(problems))
-    return scale
-
-
-def _overlay_line(nodes: yaml.Node, restated: dict[Any, int], loc: tuple[int | str, ...]) -> int | None:
-    """In an overlay, resolved item i is the file's entry with number i + 1 (if it restates that item)."""
-    if len(loc) > 1 and loc[0] == "items" and isinstance(loc[1], int):
-        position = restated.get(loc[1] + 1)
-        return None if position is None else _line(nodes, ("items", position, *loc[2:]))
-    return _line(nodes, loc)
-
-
 def describe(scale: Scale) -> str:
     """One line: id, version, items, sections, principles, bands and provisional items."""
     bands = ", ".join(f"{b.label} {b.min}-{b.max}" for b in scale.bands)
@@ -454,21 +280,6 @@ def describe(scale: Scale) -> str:
         f"{scale.id} version {scale.version}: {len(scale.items)} items in {len(scale.sections)} sections, "
         f"{len(scale.principles)} principles; bands {bands}; {provisional} provisional item(s)"
     )
-
-
-def load_scales(scales_dir: Path) -> dict[str, Scale]:
-    """Every scale in a folder, by id."""
-    scales: dict[str, Scale] = {}
-    for path in sorted(Path(scales_dir).glob("*.yaml")):
-        scale = load_scale(path)
-        if scale.id in scales:
-            raise ScaleFileError(f"{path}: id: {scale.id!r} is already used by another file")
-        if path.stem != scale.id:
-            raise ScaleFileError(f"{path}: id: {scale.id!r} must match the file name ({path.stem}.yaml)")
-        scales[scale.id] = scale
-    if not scales:
-        raise ScaleFileError(f"{scales_dir}: no scale files (*.yaml) found")
-    return scales
 
 
 def scale_fingerprint(scale: Scale) -> dict[str, str]:

@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from fidelity import db
 from fidelity.models import Review, Service
-from fidelity.scales import Scale, load_scales
+from fidelity.scale_files import load_scales
+from fidelity.scales import Scale
 from fidelity.store import access, ratings, reviews, services
 
 ROOT = Path(__file__).resolve().parents[1]

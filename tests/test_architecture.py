@@ -29,6 +29,8 @@ PURE = [
     "files.py",
     "text.py",
     "scale_versions.py",
+    "scale_files.py",
+    "scale_workbook.py",
 ]
 
 # Every data-access module may use the permission checks, the shared helpers, and the audit log (each

@@ -14,7 +14,8 @@ from fidelity import cli, db, errors, imports, scoring
 from fidelity.errors import InputError, Refused
 from fidelity.models import ActionInput, RatingInput, ReviewCreate, ServiceCreate
 from fidelity.outcomes import FIELD_LABELS
-from fidelity.scales import ScaleFileError, load_scale, load_scales
+from fidelity.scale_files import load_scale, load_scales
+from fidelity.scales import ScaleFileError
 from fidelity.store import accounts, backup, outcomes, past_reviews
 
 from .conftest import ACTOR, SCALES_DIR, sqlite_with_service, table_dump

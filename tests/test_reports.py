@@ -78,6 +78,7 @@ EXPECTED = [
     "Accept self-referrals",
     "Caseloads of 18 per specialist",
     "not started",
+    "Criteria of each item",
 ]
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fidelity.scale_files import load_scale, load_scales
 from fidelity.scale_versions import items_that_differ, mixed_versions_note
-from fidelity.scales import Scale, ScaleFileError, load_scale, load_scales
+from fidelity.scales import Scale, ScaleFileError
 
 from .conftest import SCALES_DIR, new_version
 

@@ -4,17 +4,18 @@ Callers own the transaction (`fidelity.db.session_scope`). Every write records a
 same transaction, so a change and its audit entry are saved together or not at all. Every read and
 write checks the actor's role and scope first (`access`).
 
-    access        roles, scopes and the checks made before every read and write
-    shared        getting a row, what an actor may see, the data version, a review's pinned scale
-    audit         the audit log: recording every change, and reading it back
-    accounts      user accounts, sign-in, passwords, scopes
-    services      programmes, areas and services
-    reviews       reviews: start, read, finalise, list, a service's history, the report's data
-    ratings       item ratings: each reviewer's scores, handing them in, agreed scores
-    amendments    correcting a final review
-    plans         improvement plans: actions and progress notes
-    outcomes      quarterly outcomes: enter, correct, list, import
-    past_reviews  past reviews imported from a file
-    comparisons   reviews and quarters across services, for comparing sites
-    backup        the whole database exported, and restored into an empty one
+    access            roles, scopes and the checks made before every read and write
+    shared            getting a row, what an actor may see, the data version, pinned scales and verified items
+    audit             the audit log: recording every change, and reading it back
+    accounts          user accounts, sign-in, passwords, scopes
+    services          programmes, areas and services
+    reviews           reviews: start, read, finalise, list, a service's history, the report's data
+    ratings           item ratings: each reviewer's scores, handing them in, agreed scores
+    amendments        correcting a final review
+    plans             improvement plans: actions and progress notes
+    outcomes          quarterly outcomes: enter, correct, list, import
+    past_reviews      past reviews imported from a file
+    comparisons       reviews and quarters across services, for comparing sites
+    published_scales  the scale versions new reviews use: seeding, publishing, retiring, verifying items
+    backup            the whole database exported, and restored into an empty one
 """

@@ -5,7 +5,7 @@ A review's item ratings are in `ratings`; the plan that follows it is in `plans`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
@@ -31,7 +31,15 @@ from fidelity.store.access import Actor, Role
 from fidelity.store.audit import record, snapshot
 from fidelity.store.plans import actions_of
 from fidelity.store.ratings import counted_scores, scored_counts
-from fidelity.store.shared import get_row, in_force, pin_scale, readable_reviews, require_open, review_scale
+from fidelity.store.shared import (
+    criteria_status,
+    get_row,
+    in_force,
+    pin_scale,
+    readable_reviews,
+    require_open,
+    review_scale,
+)
 
 
 def _assigned_reviewer(session: Session, user_id: int | None, field: str) -> User | None:
@@ -104,6 +112,7 @@ class ReviewContext:
     previous_actions: list[ImprovementAction]  # the plan that followed the previous final review
     amendment_of: Review | None = None  # the final review this one corrects
     amended_by: Review | None = None  # the amendment that replaced this one
+    criteria: dict[int, str] = field(default_factory=dict)  # item number -> verified, provisional, as published
 
     def scores(self, rater: str) -> dict[int, int]:
         return {n: r.score for n, r in self.ratings.get(rater, {}).items() if r.score is not None}
@@ -136,7 +145,7 @@ class ReviewContext:
                     "Recommendation": rating.recommendation if rating else "",
                     "Rationale": rating.rationale if rating else "",
                     "Evidence": " / ".join(evidence),
-                    "Provisional": "yes" if item.provisional else "",
+                    "Criteria": self.criteria.get(item.number, ""),
                 }
             )
         return rows
@@ -212,15 +221,17 @@ def review_context(session: Session, review_id: int, *, actor: Actor) -> ReviewC
     query = select(ItemRating).where(ItemRating.review_id == review_id, col(ItemRating.rater).in_(shown_raters))
     for row in session.exec(query):
         ratings.setdefault(row.rater, {})[row.item_number] = row
+    scale = review_scale(session, review)
     return ReviewContext(
         review=review,
-        scale=review_scale(session, review),
+        scale=scale,
         ratings=ratings,
         previous=previous,
         previous_scores=counted_scores(session, previous) if previous else {},
         previous_actions=actions_of(session, previous) if previous else [],
         amendment_of=session.get(Review, review.amends_id) if review.amends_id else None,
         amended_by=session.exec(select(Review).where(Review.amends_id == review.id)).first(),
+        criteria=criteria_status(session, review.scale_hash, scale),
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from fidelity.errors import NotFound, ReviewLocked
-from fidelity.models import AuditEvent, Review, ReviewStatus, ScaleSnapshot
+from fidelity.models import AuditEvent, ItemVerification, Review, ReviewStatus, ScaleSnapshot
 from fidelity.scales import Scale
 from fidelity.store.access import Actor
 
@@ -74,14 +74,41 @@ def pin_scale(session: Session, scale: Scale) -> ScaleSnapshot:
     return snapshot
 
 
+def verified_items(session: Session, hashes: set[str]) -> dict[str, dict[int, ItemVerification]]:
+    """Content hash -> item number -> where its criteria were verified."""
+    found: dict[str, dict[int, ItemVerification]] = {}
+    if hashes:
+        for row in session.exec(select(ItemVerification).where(col(ItemVerification.content_hash).in_(hashes))):
+            found.setdefault(row.content_hash, {})[row.item_number] = row
+    return found
+
+
 def scales_by_hash(session: Session, hashes: set[str]) -> dict[str, Scale]:
-    """The pinned scales with these content hashes, in one query."""
+    """The pinned scales with these content hashes, each with its verified items no longer provisional."""
     if not hashes:
         return {}
     rows = session.exec(select(ScaleSnapshot).where(col(ScaleSnapshot.content_hash).in_(hashes)))
-    return {row.content_hash: Scale.from_json(row.content) for row in rows}
+    verified = verified_items(session, hashes)
+    return {
+        row.content_hash: Scale.from_json(row.content).with_verified(verified.get(row.content_hash, {})) for row in rows
+    }
 
 
 def review_scale(session: Session, review: Review) -> Scale:
-    """The scale exactly as it was when the review started."""
-    return Scale.from_json(get_row(session, ScaleSnapshot, review.scale_hash).content)  # type: ignore[arg-type]
+    """The scale exactly as it was when the review started (its verified items no longer provisional)."""
+    return scales_by_hash(session, {review.scale_hash})[review.scale_hash]
+
+
+def criteria_status(session: Session, scale_hash: str, scale: Scale) -> dict[int, str]:
+    """Item number -> its criteria's status in words: verified against which source, provisional, or as published."""
+    verified = verified_items(session, {scale_hash}).get(scale_hash, {})
+    status = {}
+    for item in scale.items:
+        if (found := verified.get(item.number)) is not None:
+            page = f", p. {found.source_page}" if found.source_page else ""
+            status[item.number] = (
+                f"Verified {found.checked_on:%d %b %Y}: {found.source_title} ({found.source_edition}{page})"
+            )
+        else:
+            status[item.number] = "Provisional" if item.provisional else "As published"
+    return status

@@ -27,6 +27,11 @@ class ItemPanel:
     rater: str
     scale: Scale
     actor: Actor
+    live: bool = True  # False: a preview of the scale, where nothing is saved
+
+    def saving(self, number: int) -> dict[str, object]:
+        """The on_change arguments that save item `number` as it changes (none in a preview)."""
+        return {"on_change": self.save, "args": (number,)} if self.live else {}
 
     @property
     def picker(self) -> str:
@@ -149,23 +154,9 @@ class ItemPanel:
 
     def item(self, number: int, saved: ItemRating | None, context: reviews.ReviewContext) -> None:
         """The item's criteria beside the score, its calculator or checklist, evidence and data sources."""
-        scale = self.scale
-        item = scale.item(number)
+        item = self.scale.item(number)
         widgets.mark_seen(self.key(number, "version"), saved.version if saved else 0)
-        st.markdown(f"### {widgets.item_title(item)}")
-        st.caption(
-            f"Section: {scale.section(item.section).title} · Principles: "
-            + (", ".join(p.title for p in scale.principles if p.id in item.principles) or "programme structure")
-            + f" · Usual data sources: {', '.join(item.data_sources)}"
-        )
-        if item.modification:
-            st.info(
-                f"**Modified for primary care.** {item.modification.what} *Why:* {item.modification.why}",
-                icon=":material/stethoscope:",
-            )
-        if item.notes:
-            st.caption(item.notes)
-
+        self.header(item)
         criteria_col, tools_col = st.columns([3, 2], gap="large")
         with criteria_col:
             widgets.score_radio(
@@ -173,8 +164,7 @@ class ItemPanel:
                 item,
                 saved.score if saved else None,
                 key=self.key(number, "score"),
-                on_change=self.save,
-                args=(number,),
+                **self.saving(number),  # type: ignore[arg-type]
             )
             previous = context.previous
             if number in context.previous_scores and previous:
@@ -183,54 +173,85 @@ class ItemPanel:
                 )
             for action in (a for a in context.previous_actions if a.item_number == number):
                 st.caption(f"Action since then ({action.status}): {widgets.md(action.description)}")
-
         with tools_col:
-            suggestion = self.calculator(item, saved)
-            if suggestion is not None:
-                st.info(f"Suggested score: **{suggestion}**. You decide the score.", icon=":material/lightbulb:")
-            st.text_area(
-                "Evidence note",
-                value=saved.evidence if saved else "",
-                height=140,
-                max_chars=20_000,
-                key=self.key(number, "evidence"),
-                on_change=self.save,
-                args=(number,),
-                placeholder="What you saw, read or heard that supports the score",
+            self.tools(item, saved)
+
+    def preview(self, number: int) -> None:
+        """The item exactly as a reviewer sees it, for a scale not yet published: nothing is saved."""
+        item = self.scale.item(number)
+        self.header(item)
+        criteria_col, tools_col = st.columns([3, 2], gap="large")
+        with criteria_col:
+            widgets.score_radio("Score (the criteria for each score)", item, None, key=self.key(number, "score"))
+        with tools_col:
+            self.tools(item, None)
+
+    def header(self, item: Item) -> None:
+        """The item's title, section, principles, usual data sources, modification and notes."""
+        scale = self.scale
+        st.markdown(f"### {widgets.md(widgets.item_title(item))}")
+        st.caption(
+            f"Section: {widgets.md(scale.section(item.section).title)} · Principles: "
+            + (
+                ", ".join(widgets.md(p.title) for p in scale.principles if p.id in item.principles)
+                or "programme structure"
             )
-            st.multiselect(
-                "Data sources used",
-                list(DATA_SOURCE_LABELS),
-                default=saved.data_sources if saved else [],
-                format_func=lambda code: f"{code} — {DATA_SOURCE_LABELS[code]}",
-                key=self.key(number, "sources"),
-                on_change=self.save,
-                args=(number,),
+            + f" · Usual data sources: {', '.join(item.data_sources)}"
+        )
+        if item.modification:
+            st.info(
+                f"**Modified for primary care.** {widgets.md(item.modification.what)} "
+                f"*Why:* {widgets.md(item.modification.why)}",
+                icon=":material/stethoscope:",
             )
+        if item.notes:
+            st.caption(widgets.md(item.notes))
+
+    def tools(self, item: Item, saved: ItemRating | None) -> None:
+        """The calculator, measure or checklist and its suggestion; the evidence note and data sources."""
+        number = item.number
+        suggestion = self.calculator(item, saved)
+        if suggestion is not None:
+            st.info(f"Suggested score: **{suggestion}**. You decide the score.", icon=":material/lightbulb:")
+        st.text_area(
+            "Evidence note",
+            value=saved.evidence if saved else "",
+            height=140,
+            max_chars=20_000,
+            key=self.key(number, "evidence"),
+            placeholder="What you saw, read or heard that supports the score",
+            **self.saving(number),  # type: ignore[arg-type]
+        )
+        st.multiselect(
+            "Data sources used",
+            list(DATA_SOURCE_LABELS),
+            default=saved.data_sources if saved else [],
+            format_func=lambda code: f"{code} — {DATA_SOURCE_LABELS[code]}",
+            key=self.key(number, "sources"),
+            **self.saving(number),  # type: ignore[arg-type]
+        )
 
     def calculator(self, item: Item, saved: ItemRating | None) -> int | None:
         """The item's metric calculator, measure or checklist; returns the score it suggests, if any."""
         number = item.number
         if item.metric and item.metric.calculator:
             calc = item.metric.calculator
-            st.markdown(f"**Calculator: {item.metric.name}**")
+            st.markdown(f"**Calculator: {widgets.md(item.metric.name)}**")
             numerator = st.number_input(
-                calc.numerator,
+                widgets.md(calc.numerator),
                 min_value=0.0,
                 value=saved.metric_numerator if saved else None,
                 step=1.0,
                 key=self.key(number, "num"),
-                on_change=self.save,
-                args=(number,),
+                **self.saving(number),  # type: ignore[arg-type]
             )
             denominator = st.number_input(
-                calc.denominator,
+                widgets.md(calc.denominator),
                 min_value=0.0,
                 value=saved.metric_denominator if saved else None,
                 step=0.5,
                 key=self.key(number, "den"),
-                on_change=self.save,
-                args=(number,),
+                **self.saving(number),  # type: ignore[arg-type]
             )
             if numerator is None or denominator is None:
                 return None
@@ -239,17 +260,16 @@ class ItemPanel:
             except scoring.ScoringError as error:
                 st.warning(str(error))
                 return None
-            st.write(f"= **{value:.1f}** {item.metric.unit}")
+            st.write(f"= **{value:.1f}** {widgets.md(item.metric.unit)}")
             return scoring.suggested_score_from_metric(item, value, denominator=denominator)
         if item.metric:
-            st.markdown(f"**Measure: {item.metric.name}**")
+            st.markdown(f"**Measure: {widgets.md(item.metric.name)}**")
             value = st.number_input(
-                f"Value ({item.metric.unit})",
+                f"Value ({widgets.md(item.metric.unit)})",
                 min_value=0.0,
                 value=saved.metric_value if saved else None,
                 key=self.key(number, "value"),
-                on_change=self.save,
-                args=(number,),
+                **self.saving(number),  # type: ignore[arg-type]
             )
             return None if value is None else scoring.suggested_score_from_metric(item, value)
         if item.checklist:
@@ -257,7 +277,7 @@ class ItemPanel:
             ticked = set(saved.checklist_ticked) if saved else set()
             count = sum(
                 st.checkbox(
-                    element, value=i in ticked, key=self.key(number, f"check:{i}"), on_change=self.save, args=(number,)
+                    widgets.md(element), value=i in ticked, key=self.key(number, f"check:{i}"), **self.saving(number)
                 )
                 for i, element in enumerate(item.checklist.elements)
             )

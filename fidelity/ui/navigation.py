@@ -20,6 +20,7 @@ COMPARE = "fidelity/ui/pages/compare.py"
 USERS = "fidelity/ui/pages/users.py"
 AUDIT = "fidelity/ui/pages/audit_log.py"
 DATA = "fidelity/ui/pages/data.py"
+SCALES = "fidelity/ui/pages/scales.py"
 
 SCORERS = (Role.ADMIN, Role.REVIEWER)
 ADMINS = (Role.ADMIN,)
@@ -44,6 +45,7 @@ SECTIONS: dict[str, list[tuple[str, str, str, str, tuple[Role, ...]]]] = {
     ],
     "Administration": [
         (USERS, "Users", ":material/group:", "users", ADMINS),
+        (SCALES, "Scales", ":material/rule:", "scales", ADMINS),
         (AUDIT, "Audit log", ":material/history:", "audit", ADMINS),
         (DATA, "Export and demo data", ":material/database:", "data", ADMINS),
     ],

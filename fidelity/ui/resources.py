@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from fidelity import db
-from fidelity.scales import Scale, load_scales
+from fidelity.scale_files import load_scales
+from fidelity.scales import Scale
 from fidelity.settings import Settings
-from fidelity.store import comparisons, services, shared
+from fidelity.store import comparisons, published_scales, services, shared
 from fidelity.store.access import Actor, Role
 from fidelity.ui.state import Keys
 
@@ -30,24 +31,29 @@ def settings() -> Settings:
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
-def _prepared_database(url: str) -> str:
-    """Migrate once per process and URL; later runs reuse the engine."""
+def _prepared_database(url: str, scales_dir: str) -> str:
+    """Migrate and publish the shipped scale files the database has not seen, once per process and URL."""
     db.migrate(url)
-    db.make_engine(url)
+    shipped = load_scales(scales_dir)  # type: ignore[arg-type]
+    with db.session_scope(db.make_engine(url)) as session:
+        published_scales.seed_from_files(session, shipped)
     return url
 
 
 def database_url() -> str:
-    return _prepared_database(settings().database_url)
+    found = settings()
+    return _prepared_database(found.database_url, str(found.scales_dir))
 
 
-@st.cache_resource
-def _scales(scales_dir: str) -> dict[str, Scale]:
-    return load_scales(scales_dir)  # type: ignore[arg-type]
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=8)
+def _scales(url: str, version: int) -> dict[str, Scale]:
+    with db.session_scope(db.make_engine(url)) as session:
+        return published_scales.current_scales(session)
 
 
 def scales() -> dict[str, Scale]:
-    return _scales(str(settings().scales_dir))
+    """The scales new reviews use (each one's current published version), as every app process sees them."""
+    return _scales(database_url(), data_version())  # type: ignore[no-any-return]
 
 
 def engine() -> Engine:
@@ -145,14 +151,22 @@ def fidelity_outcome_pairs(quarters_after: int) -> list[comparisons.FidelityOutc
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
-def _pinned_scales(url: str, hashes: tuple[str, ...]) -> dict[str, Scale]:
+def _pinned_scales(url: str, version: int, hashes: tuple[str, ...]) -> dict[str, Scale]:
     with db.session_scope(db.make_engine(url)) as session:
         return shared.scales_by_hash(session, set(hashes))
 
 
 def pinned_scales(hashes: Iterable[str]) -> dict[str, Scale]:
-    """The scales reviews pinned, by content hash (a pinned scale never changes, so no version key)."""
-    return _pinned_scales(database_url(), tuple(sorted(set(hashes))))  # type: ignore[no-any-return]
+    """The scales reviews pinned, by content hash (keyed on the data version: an item may be verified since)."""
+    return _pinned_scales(database_url(), data_version(), tuple(sorted(set(hashes))))  # type: ignore[no-any-return]
+
+
+def frame_scale(hashes: Iterable[str]) -> Scale | None:
+    """The scale whose item names and bands a cross-service page shows: the current ips-25, which the
+    other scales extend, else the newest of the scales the page's reviews used, else any current scale."""
+    current = scales()
+    pinned = list(pinned_scales(hashes).values())
+    return current.get("ips-25") or (pinned[-1] if pinned else None) or next(iter(current.values()), None)
 
 
 def data_version() -> int:

@@ -82,14 +82,20 @@ def chosen_review(
 
 
 def score_radio(
-    label: str, item: Item, score: int | None, *, key: str, on_change: Callable[..., Any], args: tuple[Any, ...]
+    label: str,
+    item: Item,
+    score: int | None,
+    *,
+    key: str,
+    on_change: Callable[..., Any] | None = None,
+    args: tuple[Any, ...] = (),
 ) -> None:
     """The 1-5 choice with each score's criteria as its text."""
     st.radio(
         label,
         list(SCORES),
         index=score - 1 if score else None,
-        format_func=lambda s: f"{s} — {item.criteria[s]}",
+        format_func=lambda s: f"{s} — {md(item.criteria[s])}",
         key=key,
         on_change=on_change,
         args=args,

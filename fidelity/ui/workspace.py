@@ -14,7 +14,7 @@ import streamlit as st
 from fidelity import errors, scoring
 from fidelity.models import ItemRating, Rater, Review, ReviewKind, ReviewStatus
 from fidelity.scales import Item, Scale
-from fidelity.store import access, accounts, ratings, reviews
+from fidelity.store import access, accounts, published_scales, ratings, reviews
 from fidelity.store.access import Actor
 from fidelity.ui import navigation, resources, widgets
 from fidelity.ui.state import Keys, flash
@@ -134,12 +134,32 @@ def review_heading(review: Review, scale: Scale) -> None:
         + (f" · second reviewer {widgets.md(review.second_reviewer)}" if review.second_reviewer else "")
         + f" · status: {review.status}"
     )
-    current_file = resources.scales().get(scale.id)
-    if current_file is not None and current_file.content_hash != scale.content_hash:
+    with resources.reading() as session:
+        newer = published_scales.newer_version(session, review)
+    if newer is not None:
         st.caption(
-            "This review keeps the scale exactly as it was when the review started; the scale file has changed since."
+            f"Version {widgets.md(newer.scale_version)} of this scale was published on {newer.published_at:%d %b %Y}. "
+            f"This review keeps version {widgets.md(scale.version)}, exactly as it was when the review started."
         )
+        if review.status == ReviewStatus.DRAFT:
+            st.button(
+                f"Move this review to version {newer.scale_version}",
+                key=f"ws:move:{review.id}",
+                on_click=_move_to_newer,
+                args=(review.id, newer.scale_version),
+                help="Only while nobody has scored an item: after that a review keeps its version.",
+            )
     widgets.provisional_warning(scale)
+
+
+def _move_to_newer(review_id: int, version: str) -> None:
+    try:
+        with resources.transaction() as session:
+            published_scales.move_draft(session, actor=resources.actor(), review_id=review_id)
+    except errors.Refused as error:
+        st.session_state[ERROR] = str(error)
+    else:
+        flash(f"This review now uses version {version} of its scale.")
 
 
 def progress_sidebar(review: Review, scale: Scale, rater: str, scores: dict[int, int], previous: Review | None) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 from playwright.sync_api import expect
 
 from fidelity import db, demo
-from fidelity.scales import load_scales
+from fidelity.scale_files import load_scales
 from fidelity.store import access, accounts
 
 from .conftest import ROOT, go_to, screenshot

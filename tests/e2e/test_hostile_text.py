@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from fidelity import db
-from fidelity.scales import load_scales
+from fidelity.scale_files import load_scales
 from fidelity.store import access, accounts, services
 from fidelity.ui.widgets import WORD_JOINER
 

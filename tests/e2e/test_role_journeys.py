@@ -11,7 +11,7 @@ from sqlmodel import select
 from fidelity import db
 from fidelity.models import Review, Service
 from fidelity.outcomes import FIELD_LABELS
-from fidelity.scales import load_scales
+from fidelity.scale_files import load_scales
 from fidelity.store import access, ratings, reviews
 
 from .conftest import ARTIFACTS, ROOT, choose, go_to, screenshot, seed_service, sign_in, wait_idle

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from fidelity import db, demo
 from fidelity.models import AuditEvent, Review, Service, User
-from fidelity.scales import load_scales
+from fidelity.scale_files import load_scales
 from fidelity.store import accounts, plans, ratings, reviews
 from fidelity.store.access import Actor, Role
 from fidelity.ui import navigation
@@ -74,10 +74,12 @@ def test_sign_out__back_to_the_sign_in_page(app_db: str) -> None:
 
 def test_navigation__each_role_sees_its_pages() -> None:
     every = _pages(Role.ADMIN)
-    assert {"Users", "Audit log", "Export and demo data", "Import past reviews", "Review workspace"} <= every
-    assert _pages(Role.REVIEWER) == every - {"Users", "Audit log", "Export and demo data", "Import past reviews"}
+    admin_only = {"Users", "Scales", "Audit log", "Export and demo data", "Import past reviews"}
+    assert admin_only | {"Review workspace"} <= every
+    assert _pages(Role.REVIEWER) == every - admin_only
     readers = every - {
         "Users",
+        "Scales",
         "Audit log",
         "Export and demo data",
         "Import past reviews",

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from fidelity import files
-from fidelity.scales import load_scales
+from fidelity.scale_files import load_scales
 from fidelity.ui import navigation
 from fidelity.ui.widgets import md
 

@@ -44,7 +44,7 @@ def _review(
     scales: dict[str, Scale] | None = None,
     visit: date = date(2026, 11, 2),
 ) -> Review:
-    from fidelity.scales import load_scales
+    from fidelity.scale_files import load_scales
 
     with db.session_scope(db.make_engine(url)) as s:
         review = reviews.start_review(
@@ -264,12 +264,12 @@ def test_summary__final_review__total_band_and_profile_chart(app_db: str) -> Non
     assert "Time-unlimited support" in profile["data"][0]["customdata"]
     assert "Time-unlimited<br>support" in profile["data"][0]["theta"]
     items = at.dataframe[-1].value
-    assert items["Score"].tolist() == [3] * 25 and items["Provisional"].tolist().count("yes") == 22
+    assert items["Score"].tolist() == [3] * 25 and items["Criteria"].tolist().count("Provisional") == 22
 
 
 def _two_reviewer(url: str, service_id: int, lead: dict[int, int], second: dict[int, int], submit: bool) -> Review:
     from fidelity.models import Rater
-    from fidelity.scales import load_scales
+    from fidelity.scale_files import load_scales
 
     with db.session_scope(db.make_engine(url)) as s:
         review = reviews.start_review(
@@ -416,7 +416,7 @@ def test_history__rises_and_falls_by_item(app_db: str) -> None:
     base = dict.fromkeys(range(1, 26), 3)
     _final_single(app_db, service.id, base)
     with db.session_scope(db.make_engine(app_db)) as s:  # a later visit: item 1 rises, item 2 falls
-        from fidelity.scales import load_scales
+        from fidelity.scale_files import load_scales
 
         later = reviews.start_review(
             s,
@@ -528,7 +528,7 @@ def test_outcomes__impossible_quarter__refused_with_field(app_db: str) -> None:
 
 def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
     from fidelity import demo
-    from fidelity.scales import load_scales
+    from fidelity.scale_files import load_scales
 
     with db.session_scope(db.make_engine(app_db)) as s:
         summary = demo.load_demo(s, actor=ACTOR, scales=load_scales(SCALES_DIR), today=date(2026, 11, 22))
@@ -556,7 +556,7 @@ def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
 
 def test_outcomes__demo_data_and_import_through_the_page(app_db: str) -> None:
     from fidelity import demo
-    from fidelity.scales import load_scales
+    from fidelity.scale_files import load_scales
 
     with db.session_scope(db.make_engine(app_db)) as s:
         demo.load_demo(s, actor=ACTOR, scales=load_scales(SCALES_DIR), today=date(2026, 11, 22))
@@ -612,7 +612,7 @@ def test_free_text__shown_as_text_not_markup(app_db: str) -> None:
 
 
 def test_history_and_compare__totals_from_two_scale_versions__say_so_and_which_items_differ(app_db: str) -> None:
-    from fidelity.scales import load_scales
+    from fidelity.scale_files import load_scales
 
     service = _service(app_db)
     _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 3))  # on the shipped ips-25

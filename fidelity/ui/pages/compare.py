@@ -37,8 +37,12 @@ ids = [int(i) for i in chosen["id"]]
 names = dict(zip(ids, chosen["Service"], strict=True))
 data = resources.comparison(tuple(ids), start, end)
 pairs_all = resources.fidelity_outcome_pairs(st.session_state.get("compare:after", 2))
-item_names = {item.number: f"{item.number}. {item.name}" for item in resources.scales()["ips-25"].items}
-bands = [b.label for b in resources.scales()["ips-25"].bands]
+frame = resources.frame_scale(row.scale_hash for row in data.finals)
+if frame is None:
+    st.info("No fidelity scale is published yet. An admin can publish one on the Scales page.")
+    st.stop()
+item_names = {item.number: f"{item.number}. {item.name}" for item in frame.items}
+bands = [b.label for b in frame.bands]
 
 
 def show(figure: go.Figure, table: pd.DataFrame, key: str) -> None:
@@ -169,7 +173,7 @@ with service_tab:
         show(
             charts.fidelity_over_time_figure(
                 timeline,
-                [(b.label, b.min, b.max) for b in resources.scales()["ips-25"].bands],
+                [(b.label, b.min, b.max) for b in frame.bands],
                 title=f"Fidelity over time: {names[one]}",
             ),
             pd.DataFrame(timeline),

@@ -19,7 +19,7 @@ from fidelity import db, demo, errors, national_demo, scale_files, scale_workboo
 from fidelity.scale_files import load_scale, load_scales
 from fidelity.scales import Scale, ScaleFileError, describe
 from fidelity.settings import Settings
-from fidelity.store import access, accounts, backup, outcomes, past_reviews
+from fidelity.store import access, accounts, backup, outcomes, past_reviews, published_scales
 
 
 class CliError(Exception):
@@ -84,9 +84,17 @@ def score_command(scales: dict[str, Scale], scale_id: str, path: Path) -> dict[s
     }
 
 
+def published(url: str, shipped: dict[str, Scale]) -> dict[str, Scale]:
+    """The database's current scales, as the app uses them (the shipped files publish first, as on the app's start)."""
+    db.migrate(url)
+    with db.session_scope(db.make_engine(url)) as session:
+        published_scales.seed_from_files(session, shipped)
+        return published_scales.current_scales(session)
+
+
 def import_reviews_command(url: str, scales: dict[str, Scale], path: Path) -> str:
     content = _read(path)
-    db.migrate(url)
+    scales = published(url, scales)
     with db.session_scope(db.make_engine(url)) as session:
         result = past_reviews.import_past_reviews(
             session, actor=access.operator(), scales=scales, content=content, filename=path.name, today=date.today()
@@ -236,10 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             db.migrate(settings.database_url)
             print(f"database is up to date ({_safe_url(settings.database_url)})")
         elif args.command == "demo" and args.scale == "national":
-            db.migrate(settings.database_url)
             national = national_demo.load_national(
                 db.make_engine(settings.database_url),
-                scales=scales,
+                scales=published(settings.database_url, scales),
                 actor=access.operator(),
                 services=args.services,
                 quarters=args.quarters,
@@ -251,11 +258,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{national.quarters} quarters of outcomes"
             )
         elif args.command == "demo":
-            db.migrate(settings.database_url)
+            current = published(settings.database_url, scales)
             with db.session_scope(db.make_engine(settings.database_url)) as session:
                 summary = demo.load_demo(
                     session,
-                    scales=scales,
+                    scales=current,
                     actor=access.operator(),
                     progress=lambda _fraction, message: print(message, file=sys.stderr),
                 )

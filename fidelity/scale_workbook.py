@@ -365,22 +365,21 @@ def _put(mapping: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     mapping[path[-1]] = value
 
 
-def _item_of(reader: _Reader, sheet: str, row: int, cells: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-    """The item a child sheet's row belongs to (by its number on the items sheet)."""
-    number = cells.get("item")
-    position = reader.item_at.get(number) if isinstance(number, int) else None
-    if position is None:
-        reader.problem(_place(sheet, row, "item"), f"item {number!r} is not a number on the items sheet")
-        return None
-    return position, reader.raw["items"][position]
+def _item_rows(
+    reader: _Reader, sheet: str, rows: list[tuple[int, dict[str, Any]]]
+) -> Iterator[tuple[int, dict[str, Any], int, dict[str, Any]]]:
+    """(row number, cells, item position, item) for each row of a child sheet whose item is on the items sheet."""
+    for row, cells in rows:
+        number = cells.get("item")
+        position = reader.item_at.get(number) if isinstance(number, int) else None
+        if position is None:
+            reader.problem(_place(sheet, row, "item"), f"item {number!r} is not a number on the items sheet")
+            continue
+        yield row, cells, position, reader.raw["items"][position]
 
 
 def _read_criteria(reader: _Reader, rows: list[tuple[int, dict[str, Any]]]) -> None:
-    for number, cells in rows:
-        found = _item_of(reader, "criteria", number, cells)
-        if found is None:
-            continue
-        position, item = found
+    for number, cells, position, item in _item_rows(reader, "criteria", rows):
         if "criteria" in item:
             reader.problem(_place("criteria", number, "item"), f"item {cells['item']} has criteria on two rows")
             continue
@@ -391,11 +390,7 @@ def _read_criteria(reader: _Reader, rows: list[tuple[int, dict[str, Any]]]) -> N
 
 
 def _read_metrics(reader: _Reader, rows: list[tuple[int, dict[str, Any]]]) -> None:
-    for number, cells in rows:
-        found = _item_of(reader, "metrics", number, cells)
-        if found is None:
-            continue
-        position, item = found
+    for number, cells, position, item in _item_rows(reader, "metrics", rows):
         if "metric" in item:
             reader.problem(_place("metrics", number, "item"), f"item {cells['item']} has a metric on two rows")
             continue
@@ -409,11 +404,7 @@ def _read_metrics(reader: _Reader, rows: list[tuple[int, dict[str, Any]]]) -> No
 
 
 def _read_thresholds(reader: _Reader, rows: list[tuple[int, dict[str, Any]]]) -> None:
-    for number, cells in rows:
-        found = _item_of(reader, "thresholds", number, cells)
-        if found is None:
-            continue
-        position, item = found
+    for number, cells, position, item in _item_rows(reader, "thresholds", rows):
         if "metric" not in item:
             reader.problem(
                 _place("thresholds", number, "item"), f"item {cells['item']} has no row on the metrics sheet"
@@ -430,11 +421,7 @@ def _read_thresholds(reader: _Reader, rows: list[tuple[int, dict[str, Any]]]) ->
 
 
 def _read_checklists(reader: _Reader, rows: list[tuple[int, dict[str, Any]]]) -> None:
-    for number, cells in rows:
-        found = _item_of(reader, "checklists", number, cells)
-        if found is None:
-            continue
-        position, item = found
+    for number, cells, position, item in _item_rows(reader, "checklists", rows):
         elements = item.setdefault("checklist", {}).setdefault("elements", [])
         reader.places.setdefault(("items", position, "checklist"), _place("checklists", number))
         reader.places[("items", position, "checklist", "elements", len(elements))] = _place("checklists", number)
@@ -442,11 +429,7 @@ def _read_checklists(reader: _Reader, rows: list[tuple[int, dict[str, Any]]]) ->
 
 
 def _read_checklist_scores(reader: _Reader, rows: list[tuple[int, dict[str, Any]]]) -> None:
-    for number, cells in rows:
-        found = _item_of(reader, "checklist_scores", number, cells)
-        if found is None:
-            continue
-        position, item = found
+    for number, cells, position, item in _item_rows(reader, "checklist_scores", rows):
         counts = item.setdefault("checklist", {}).setdefault("score_for_count", {})
         count = cells.get("elements_ticked")
         if count in counts:

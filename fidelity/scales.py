@@ -175,7 +175,7 @@ class Item(_Frozen):
 
 class Scale(_Frozen):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)
-    version: str = Field(min_length=1, max_length=40)
+    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=40)  # e.g. 2008-uk.2
     title: str = Field(min_length=1, max_length=200)
     source: str
     extends: dict[str, str] | None = None

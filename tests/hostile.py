@@ -49,13 +49,38 @@ def plant(url: str, scales: dict[str, Any]) -> dict[str, int]:
 
     One service (named with a formula) in a programme and area named with markup, a final review by
     a reviewer whose display name is a formula, notes and recommendations of every kind on its 25
-    items, an improvement plan with actions, owners and notes, an amendment and two outcome quarters.
+    items, an improvement plan with actions, owners and notes, an amendment and two outcome quarters;
+    the shipped scales published, with item 5 of ips-25 verified against a source named with a formula.
     """
     from fidelity import db
-    from fidelity.store import access, accounts, amendments, outcomes, plans, ratings, reviews, services
+    from fidelity.store import (
+        access,
+        accounts,
+        amendments,
+        outcomes,
+        plans,
+        published_scales,
+        ratings,
+        reviews,
+        services,
+    )
 
     actor = access.operator("tester")
     with db.session_scope(db.make_engine(url)) as s:
+        published_scales.seed_from_files(s, scales)
+        published_scales.verify_item(  # a source named by the person who checked it
+            s,
+            actor=actor,
+            scale_id="ips-25",
+            version=scales["ips-25"].version,
+            data={
+                "item_number": 5,
+                "source_title": FORMULA,
+                "source_edition": NAMES[2],
+                "source_page": "-2+3",
+                "checked_on": date(2025, 1, 2),
+            },
+        )
         programme = services.create_programme(s, actor=actor, name=NAMES[8])
         area = services.create_area(s, actor=actor, name=NAMES[9])
         service = services.create_service(

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
-from fidelity import db, errors, imports
+from fidelity import db, errors, imports, scale_workbook
 from fidelity.cli import main
 from fidelity.models import Review
 from fidelity.store import past_reviews, ratings
@@ -182,4 +182,23 @@ def test_cli_import_reviews__good_then_bad(tmp_path: Path, monkeypatch, capsys, 
         f"error: {bad}: nothing imported; 1 problem(s):",
         "  row 2, column item_1: '9' is not a whole number 1-5",
     ]
+    db.dispose_engine(url)
+
+
+def test_cli_import_reviews__pins_the_version_the_app_publishes(tmp_path: Path, monkeypatch, capsys, scales) -> None:
+    from fidelity.scale_files import scale_mapping
+    from fidelity.store import published_scales
+
+    url = sqlite_with_service(tmp_path / "cli.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    mapping = scale_mapping(scales["ips-25"])
+    mapping["version"] = "2027.1"
+    with db.session_scope(db.make_engine(url)) as s:
+        published_scales.seed_from_files(s, scales)
+        published_scales.publish(s, actor=ACTOR, file_name="next.xlsx", content=scale_workbook.write_workbook(mapping))
+    good = tmp_path / "good.csv"
+    good.write_bytes(_csv([_row()]))
+    assert main(["import-reviews", str(good)]) == 0
+    with Session(db.make_engine(url)) as s:
+        assert [r.scale_version for r in s.exec(select(Review))] == ["2027.1"]
     db.dispose_engine(url)

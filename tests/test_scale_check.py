@@ -100,7 +100,9 @@ def test_scale_check__overlay_problems__all_listed(tmp_path: Path, capsys) -> No
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("scale.xlsx", b"PK\x03\x04", "a scale file is YAML (.yaml or .yml)"),
+        ("scale.csv", b"id,version\n", "a scale file is YAML (.yaml or .yml) or a workbook (.xlsx)"),
+        ("scale.xlsx", b"PK\x03\x04", "not an XLSX workbook"),
+        ("version.yaml", b"id: x\nversion: '1 <b>'\n", "version: String should match pattern"),
         ("binary.yaml", b"\xff\xfe\x00\x00", "not UTF-8 text"),
         ("empty.yaml", b"", "a scale file must be a mapping"),
         ("list.yaml", b"- a\n- b\n", "a scale file must be a mapping"),

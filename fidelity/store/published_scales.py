@@ -90,7 +90,6 @@ class PublicationRow:
 
     scale_id: str
     version: str
-    title: str
     status: str  # current, older, retired
     published_at: datetime
     published_by: str
@@ -121,7 +120,6 @@ def publications(session: Session, *, actor: Actor) -> list[PublicationRow]:
         PublicationRow(
             scale_id=row.scale_id,
             version=row.scale_version,
-            title=scales[row.content_hash].title,
             status="retired" if row.retired_at else "current" if row.id in current else "older",
             published_at=row.published_at,
             published_by=row.published_by,

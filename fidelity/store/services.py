@@ -106,6 +106,13 @@ class ServiceOverview:
     latest_band: str | None
     previous_total: int | None
     reviews_in_progress: int
+    latest_scale_hash: str | None = None
+    previous_scale_hash: str | None = None
+
+    @property
+    def change_spans_versions(self) -> bool:
+        """The change compares totals from two different scales or versions."""
+        return self.previous_scale_hash is not None and self.previous_scale_hash != self.latest_scale_hash
 
     @property
     def trend(self) -> int | None:
@@ -129,7 +136,7 @@ def list_services_overview(session: Session, *, actor: Actor) -> list[ServiceOve
     ).all()
     finals = session.exec(
         visible_only(
-            select(Review.service_id, Review.visit_start, Review.total, Review.band)
+            select(Review.service_id, Review.visit_start, Review.total, Review.band, Review.scale_hash)
             .where(in_force())
             .order_by(col(Review.service_id), col(Review.visit_start).desc(), col(Review.id).desc()),
             visible,
@@ -147,11 +154,11 @@ def list_services_overview(session: Session, *, actor: Actor) -> list[ServiceOve
             )
         ).all()
     )
-    latest: dict[int, list[tuple[date, int | None, str | None]]] = {}
-    for service_id, visit, total, band in finals:
+    latest: dict[int, list[tuple[date, int | None, str | None, str]]] = {}
+    for service_id, visit, total, band, scale_hash in finals:
         history = latest.setdefault(service_id, [])
         if len(history) < 2:
-            history.append((visit, total, band))
+            history.append((visit, total, band, scale_hash))
     rows = []
     for service, programme, area in services:
         history = latest.get(service.id or 0, [])
@@ -168,6 +175,8 @@ def list_services_overview(session: Session, *, actor: Actor) -> list[ServiceOve
                 latest_band=history[0][2] if history else None,
                 previous_total=history[1][1] if len(history) > 1 else None,
                 reviews_in_progress=in_progress.get(service.id or 0, 0),
+                latest_scale_hash=history[0][3] if history else None,
+                previous_scale_hash=history[1][3] if len(history) > 1 else None,
             )
         )
     return rows

@@ -42,6 +42,7 @@ PAGES = {
     "Outcomes": "fidelity/ui/pages/outcomes.py",
     "Improvement plan": "fidelity/ui/pages/improvement_plan.py",
     "Users": "fidelity/ui/pages/users.py",
+    "Scales": "fidelity/ui/pages/scales.py",
     "Audit log": "fidelity/ui/pages/audit_log.py",
 }
 TARGET_WARM_MS, TARGET_COLD_MS, TARGET_RATIO, TARGET_SAVE_MS, TARGET_MEMORY_MB = 300, 2000, 3, 50, 500

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from fidelity import db
@@ -35,8 +36,14 @@ def _prepared_database(url: str, scales_dir: str) -> str:
     """Migrate and publish the shipped scale files the database has not seen, once per process and URL."""
     db.migrate(url)
     shipped = load_scales(scales_dir)  # type: ignore[arg-type]
-    with db.session_scope(db.make_engine(url)) as session:
-        published_scales.seed_from_files(session, shipped)
+    for attempt in range(3):
+        try:
+            with db.session_scope(db.make_engine(url)) as session:
+                published_scales.seed_from_files(session, shipped)
+            break
+        except IntegrityError:  # another app process seeded the same scales at the same moment: look again
+            if attempt == 2:
+                raise
     return url
 
 
@@ -96,6 +103,7 @@ def _services_frame(url: str, version: int, name: str, role: str, user_id: int |
         "Change",
         "In progress",
         "is_demo",
+        "scale_hashes",
     ]
     return pd.DataFrame(
         [
@@ -111,6 +119,7 @@ def _services_frame(url: str, version: int, name: str, role: str, user_id: int |
                 r.trend,
                 r.reviews_in_progress,
                 r.is_demo,
+                (r.latest_scale_hash, r.previous_scale_hash) if r.change_spans_versions else None,
             ]
             for r in rows
         ],

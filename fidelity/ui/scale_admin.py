@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import pandas as pd
@@ -30,15 +31,13 @@ def versions_table(listed: list[PublicationRow]) -> None:
                 {
                     "Scale": row.scale_id,
                     "Version": row.version,
-                    "Title": row.title,
                     "Status": row.status,
                     "Published": row.published_at.astimezone().strftime("%d %b %Y %H:%M"),
                     "By": row.published_by,
                     "Items": row.items,
-                    "Provisional items": row.provisional,
-                    "Verified items": row.verified,
-                    "Reviews using it": row.reviews,
-                    "From file": row.file_name,
+                    "Provisional": row.provisional,
+                    "Verified": row.verified,
+                    "Reviews": row.reviews,
                 }
                 for row in listed
             ]
@@ -61,7 +60,7 @@ def downloads(listed: list[PublicationRow]) -> None:
     st.markdown("**Start from a template or a published version**")
     st.download_button(
         "Download the blank template (XLSX)",
-        scale_workbook.write_workbook(),
+        scale_workbook.write_workbook,  # made when clicked, not on every run
         file_name="scale-template.xlsx",
         key="scales:template",
     )
@@ -74,12 +73,15 @@ def downloads(listed: list[PublicationRow]) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Download as a workbook (XLSX)",
-        scale_workbook.write_workbook(mapping),
+        functools.partial(scale_workbook.write_workbook, mapping),
         file_name=f"{name}.xlsx",
         key="scales:xlsx",
     )
     right.download_button(
-        "Download as YAML", scale_files.yaml_text(mapping), file_name=f"{name}.yaml", key="scales:yaml"
+        "Download as YAML",
+        functools.partial(scale_files.yaml_text, mapping),
+        file_name=f"{name}.yaml",
+        key="scales:yaml",
     )
     st.caption("Change the version, edit, then upload the file below to check and publish it.")
 
@@ -90,8 +92,7 @@ def _problems(error: ScaleFileError) -> None:
         f"This file has {len(problems)} problem(s), so it cannot be published. Correct them and upload it again.",
         icon=":material/error:",
     )
-    shown = problems[:PROBLEMS_SHOWN]
-    st.dataframe(pd.DataFrame({"Problem": shown}), hide_index=True, width="stretch")
+    st.markdown("\n".join(f"- {widgets.md(problem)}" for problem in problems[:PROBLEMS_SHOWN]))
     if len(problems) > PROBLEMS_SHOWN:
         st.caption(f"The first {PROBLEMS_SHOWN} of {len(problems)} problems are shown.")
 
@@ -103,6 +104,7 @@ def publish_section() -> None:
         "Upload a scale (YAML or XLSX)",
         type=["yaml", "yml", "xlsx"],
         key=f"scales:upload:{round_}",
+        max_upload_size=max(1, scale_files.SCALE_FILE_LIMIT // 1_000_000),
         help=f"At most {scale_files.SCALE_FILE_LIMIT // 1_000_000} MB. Check a file first from the command line "
         "with: python -m fidelity scale-check FILE",
     )

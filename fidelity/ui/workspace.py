@@ -130,7 +130,7 @@ def scoring_as(review: Review, actor: Actor) -> str:
 def review_heading(review: Review, scale: Scale) -> None:
     st.subheader(f"{review.kind_label.capitalize()} review, visit {review.visit_start:%d %b %Y}")
     st.caption(
-        f"{scale.label} · lead reviewer {widgets.md(review.lead_reviewer)}"
+        f"{widgets.md(scale.label)} · lead reviewer {widgets.md(review.lead_reviewer)}"
         + (f" · second reviewer {widgets.md(review.second_reviewer)}" if review.second_reviewer else "")
         + f" · status: {review.status}"
     )

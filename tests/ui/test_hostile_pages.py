@@ -28,6 +28,7 @@ PAGES = {
     navigation.PLAN: "plan:service",
     navigation.OUTCOMES: "outcomes:service",
     navigation.WORKSPACE: "ws:service",
+    navigation.SCALES: None,
 }
 
 

@@ -632,6 +632,10 @@ def test_history_and_compare__totals_from_two_scale_versions__say_so_and_which_i
     at = open_app(navigation.COMPARE)
     assert not at.exception, at.exception
     assert any(expected in info.value for info in at.info)
+    at = open_app(navigation.SERVICES)  # the list's change since the previous review spans the two versions
+    assert not at.exception, at.exception
+    assert any(expected in info.value for info in at.info)
+    assert any(shown(c.value) == "The change compares two scale versions for: Norfolk IPS." for c in at.caption)
 
 
 def test_history__one_scale_version__no_notice(app_db: str) -> None:
@@ -639,4 +643,6 @@ def test_history__one_scale_version__no_notice(app_db: str) -> None:
     _final_single(app_db, service.id, dict.fromkeys(range(1, 26), 3))
     at = open_app(navigation.HISTORY)
     at.selectbox(key="history:service").set_value(service.id).run()
+    assert not any("scale versions" in info.value for info in at.info)
+    at = open_app(navigation.SERVICES)
     assert not any("scale versions" in info.value for info in at.info)

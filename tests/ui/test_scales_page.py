@@ -11,12 +11,11 @@ from sqlmodel import Session
 from fidelity import db, scale_workbook
 from fidelity.models import Review
 from fidelity.scale_files import load_scales, scale_mapping
-from fidelity.store import reviews, services
 from fidelity.ui import navigation
 
 from ..conftest import ACTOR, SCALES_DIR
 from .conftest import open_app
-from .test_pages import shown
+from .test_pages import _review, _service, shown
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,16 +50,17 @@ def _versions(at) -> list[tuple[str, str, str]]:
 def test_scales_page__lists_the_shipped_scales_as_current(app_db: str) -> None:
     at = open_app(navigation.SCALES)
     assert set(_versions(at)) == {("ips-25", "2008-uk.2", "current"), ("ipspc", "2026.2", "current")}
-    assert at.dataframe[0].value.set_index("Scale").loc["ips-25", "Provisional items"] == 22
+    assert at.dataframe[0].value.set_index("Scale").loc["ips-25", "Provisional"] == 22
 
 
 def test_scales_page__problem_named_then_fixed_previewed_compared_and_published(app_db: str) -> None:
     at = _upload(open_app(navigation.SCALES), _workbook(drop_criterion=True))
     assert shown(at.error[0].value).startswith("This file has 1 problem(s), so it cannot be published.")
-    problems = at.dataframe[1].value["Problem"].tolist()
-    assert problems == [
-        "ips-25-next.xlsx: item 4 (team_assignment).criteria: missing criteria for score 4 (sheet criteria, row 5)"
-    ]
+    assert any(
+        shown(m.value)
+        == "- ips-25-next.xlsx: item 4 (team_assignment).criteria: missing criteria for score 4 (sheet criteria, row 5)"
+        for m in at.markdown
+    )
     assert not any(b.key == "scales:publish:0" for b in at.button)
 
     at = _upload(at, _workbook())
@@ -106,9 +106,11 @@ def test_scales_page__verify_an_item__no_longer_provisional(app_db: str) -> None
     at.button(key="FormSubmitter:verify_item-Record the verification").click().run()
     assert not at.exception, at.exception
     assert at.success[0].value.startswith("Item 4 of ips-25 version 2008-uk.2 is verified")
-    assert at.dataframe[0].value.set_index("Scale").loc["ips-25", "Provisional items"] == 21
+    assert at.dataframe[0].value.set_index("Scale").loc["ips-25", "Provisional"] == 21
     status = next(d.value for d in at.dataframe if "Criteria" in d.value.columns).set_index("Item")["Criteria"]
-    assert status["4. Integration through team assignment"].startswith(f"Verified {date.today():%d %b %Y}: IPS fidelity review manual")
+    assert status["4. Integration through team assignment"].startswith(
+        f"Verified {date.today():%d %b %Y}: IPS fidelity review manual"
+    )
 
 
 def test_scales_page__retire_needs_confirming(app_db: str) -> None:
@@ -126,23 +128,8 @@ def test_scales_page__retire_needs_confirming(app_db: str) -> None:
 
 def test_workspace__draft_without_scores__moves_to_the_newly_published_version(app_db: str) -> None:
     at = open_app(navigation.SCALES)  # the app seeds the published scales on first start
-    with db.session_scope(db.make_engine(app_db)) as s:
-        programme = services.create_programme(s, actor=ACTOR, name="IPSPC")
-        area = services.create_area(s, actor=ACTOR, name="Norfolk")
-        service = services.create_service(
-            s, actor=ACTOR, data={"name": "Norfolk IPS", "programme_id": programme.id, "area_id": area.id}
-        )
-        review = reviews.start_review(
-            s,
-            actor=ACTOR,
-            scales=load_scales(SCALES_DIR),
-            data={
-                "service_id": service.id,
-                "scale_id": "ips-25",
-                "visit_start": date(2026, 11, 2),
-                "lead_reviewer": "Ann",
-            },
-        )
+    service = _service(app_db)
+    review = _review(app_db, service.id, {})  # a draft nobody has scored
     at = _upload(at, _workbook())
     at.checkbox(key="scales:confirm:0").check().run()
     at.button(key="scales:publish:0").click().run()
@@ -156,3 +143,49 @@ def test_workspace__draft_without_scores__moves_to_the_newly_published_version(a
     assert any(shown(m.value).startswith("### 1. Caseload size, re-counted") for m in at.markdown)
     with Session(db.make_engine(app_db)) as s:
         assert s.get(Review, review.id).scale_version == "2008-uk.3"
+
+
+def test_scales_page__hostile_scale_text__previewed_as_typed_never_as_markup(app_db: str) -> None:
+    import yaml
+
+    mapping = scale_mapping(load_scales(SCALES_DIR)["ips-25"])
+    mapping["version"] = "2008-uk.3"
+    name = "**Caseload** [click](http://evil.example) <b>size</b>"
+    criterion = "![x](http://evil.example/x.png) <img src=x onerror=alert(1)> =HYPERLINK(1)"
+    mapping["items"][0]["name"] = name
+    mapping["items"][0]["criteria"][1] = criterion
+    at = _upload(open_app(navigation.SCALES), yaml.safe_dump(mapping).encode(), name="hostile.yaml")
+    heading = next(m.value for m in at.markdown if m.value.startswith("### 1"))
+    assert shown(heading).replace("\u2060", "") == f"### 1. {name} (S1)"
+    assert "](http" not in heading and "**Caseload**" not in heading
+    radio = next(r for r in at.radio if r.key.startswith("ws:0:preview:"))
+    assert "![x](" not in radio.options[0] and shown(radio.options[0]).replace("\u2060", "") == f"1 — {criterion}"
+
+
+def test_first_start__another_process_seeds_at_the_same_moment__this_one_looks_again(tmp_path, monkeypatch) -> None:
+    import streamlit as st
+    from sqlalchemy.exc import IntegrityError
+
+    from fidelity.store import published_scales
+    from fidelity.ui import resources
+
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    real, calls = published_scales.seed_from_files, []
+
+    def raced(session, shipped):
+        calls.append(1)
+        if len(calls) == 1:
+            with db.session_scope(db.make_engine(url)) as other:  # the other process seeds and commits first ...
+                real(other, shipped)
+            raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))  # ... so this insert clashes
+        return real(session, shipped)
+
+    monkeypatch.setattr(published_scales, "seed_from_files", raced)
+    st.cache_resource.clear()
+    assert resources._prepared_database(url, str(SCALES_DIR)) == url
+    assert len(calls) == 2
+    with db.session_scope(db.make_engine(url)) as s:
+        assert set(published_scales.current_scales(s)) == {"ips-25", "ipspc"}
+        assert len(published_scales.publications(s, actor=ACTOR)) == 2  # seeded once, not twice
+    st.cache_resource.clear()
+    db.dispose_engine(url)

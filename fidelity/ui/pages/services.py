@@ -41,8 +41,18 @@ with list_tab:
         st.caption(
             f"{len(shown)} of {len(services_table)} services. Totals and bands are from each service's latest final review."
         )
+        spanning = shown[shown["scale_hashes"].notna()]
+        if not spanning.empty:
+            hashes = {h for pair in spanning["scale_hashes"] for h in pair}
+            widgets.mixed_versions_notice(resources.pinned_scales(hashes).values())
+            st.caption(
+                "The change compares two scale versions for: "
+                + widgets.md(", ".join(spanning["Service"].head(20)))
+                + (f" and {len(spanning) - 20} more" if len(spanning) > 20 else "")
+                + "."
+            )
         st.dataframe(
-            shown.drop(columns=["id", "is_demo"]),
+            shown.drop(columns=["id", "is_demo", "scale_hashes"]),
             hide_index=True,
             width="stretch",
             column_config={

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -127,6 +127,11 @@ def _wrap_to(draw: ImageDraw.ImageDraw, text: str, width: int, font: Any) -> str
 ITEM_COLUMNS = ("No.", "Item", "Score", "Change", "Strength", "Recommendation")
 ACTION_COLUMNS = ("Item", "Action", "Owner", "Due", "Status")
 CRITERIA_COLUMNS = ("No.", "Item", "Criteria")
+SAMPLE_COLUMNS = ("No.", "Item", "Record sample")
+SAMPLE_NOTE = (
+    "Measures from the sample of case records read on the visit, and the score each suggests by the scale's "
+    "thresholds where the item has them. The reviewers decided every score."
+)
 CRITERIA_NOTE = (
     "Each item's criteria: verified (checked against the named source on the date shown), provisional "
     "(not yet checked against a published source) or as published with the scale."
@@ -152,6 +157,13 @@ def _change(value: Any) -> str:
     if not isinstance(value, int):
         return ""
     return f"{value:+d}" if value else "0"
+
+
+def _item_sections(data: ReportData) -> list[tuple[str, str, tuple[str, ...], list[dict[str, Any]]]]:
+    """The per-item sections after the scores: what the record sample suggests (if any), each item's criteria."""
+    sampled = [row for row in data.items if row.get("Record sample")]
+    sections = [("What the case-record sample suggests", SAMPLE_NOTE, SAMPLE_COLUMNS, sampled)] if sampled else []
+    return [*sections, ("Criteria of each item", CRITERIA_NOTE, CRITERIA_COLUMNS, data.items)]
 
 
 def _item_cells(row: dict[str, Any]) -> list[str]:
@@ -196,14 +208,15 @@ def to_docx(data: ReportData) -> bytes:
     for row in data.items:
         for cell, text in zip(items.add_row().cells, _item_cells(row), strict=True):
             cell.text = text
-    document.add_heading("Criteria of each item", level=1)
-    document.add_paragraph(CRITERIA_NOTE)
-    criteria = document.add_table(rows=1, cols=len(CRITERIA_COLUMNS), style="Table Grid")
-    for cell, text in zip(criteria.rows[0].cells, CRITERIA_COLUMNS, strict=True):
-        cell.text = text
-    for row in data.items:
-        for cell, text in zip(criteria.add_row().cells, CRITERIA_COLUMNS, strict=True):
-            cell.text = _cell(row.get(text, ""))
+    for title, note, columns, rows in _item_sections(data):
+        document.add_heading(title, level=1)
+        document.add_paragraph(note)
+        table = document.add_table(rows=1, cols=len(columns), style="Table Grid")
+        for cell, text in zip(table.rows[0].cells, columns, strict=True):
+            cell.text = text
+        for row in rows:
+            for cell, text in zip(table.add_row().cells, columns, strict=True):
+                cell.text = _cell(row.get(text, ""))
     document.add_heading("Improvement plan", level=1)
     if data.actions:
         plan = document.add_table(rows=1, cols=len(ACTION_COLUMNS), style="Table Grid")
@@ -219,7 +232,8 @@ def to_docx(data: ReportData) -> bytes:
     return buffer.getvalue()
 
 
-def to_pdf(data: ReportData) -> bytes:
+def _new_pdf() -> tuple[Any, str, Callable[[str], str]]:
+    """An A4 PDF with a Unicode font where there is one: the document, its font family, and text made printable."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
@@ -227,16 +241,12 @@ def to_pdf(data: ReportData) -> bytes:
     if REGULAR.exists() and BOLD.exists():
         pdf.add_font("DejaVu", "", str(REGULAR))
         pdf.add_font("DejaVu", "B", str(BOLD))
-        family = "DejaVu"
+        return pdf, "DejaVu", lambda value: value
+    return pdf, "Helvetica", lambda value: value.encode("latin-1", "replace").decode("latin-1")  # core fonts: Latin-1
 
-        def text(value: str) -> str:
-            return value
-    else:  # core fonts are Latin-1 only
-        family = "Helvetica"
 
-        def text(value: str) -> str:
-            return value.encode("latin-1", "replace").decode("latin-1")
-
+def to_pdf(data: ReportData) -> bytes:
+    pdf, family, text = _new_pdf()
     pdf.add_page()
     pdf.set_title(_cell(data.title))
     pdf.set_font(family, "B", 16)
@@ -271,12 +281,13 @@ def to_pdf(data: ReportData) -> bytes:
         table.row(list(ITEM_COLUMNS))
         for row in data.items:
             table.row([text(cell) for cell in _item_cells(row)])
-    heading("Criteria of each item")
-    pdf.multi_cell(0, 5, CRITERIA_NOTE, new_x="LMARGIN", new_y="NEXT")
-    with pdf.table(col_widths=(9, 60, 111), text_align="LEFT") as table:
-        table.row(list(CRITERIA_COLUMNS))
-        for row in data.items:
-            table.row([text(_cell(row.get(column, ""))) for column in CRITERIA_COLUMNS])
+    for title, note, columns, rows in _item_sections(data):
+        heading(title)
+        pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
+        with pdf.table(col_widths=(9, 60, 111), text_align="LEFT") as table:
+            table.row(list(columns))
+            for row in rows:
+                table.row([text(_cell(row.get(column, ""))) for column in columns])
     heading("Improvement plan")
     if data.actions:
         with pdf.table(col_widths=(40, 70, 25, 22, 23), text_align="LEFT") as table:
@@ -287,4 +298,82 @@ def to_pdf(data: ReportData) -> bytes:
         pdf.multi_cell(
             0, 5, "No improvement plan has been recorded for this review yet.", new_x="LMARGIN", new_y="NEXT"
         )
+    return bytes(pdf.output())
+
+
+# --- the visit agenda ---------------------------------------------------------------------------------
+
+AGENDA_COLUMNS = ("Day", "Time", "Minutes", "Session", "Who (role)", "Items")
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """The visit plan as a one-page agenda to send to the service before the visit."""
+
+    service: str
+    visit: str
+    reviewers: str
+    scale_label: str
+    sessions: Sequence[tuple[date, str, int, str, str, str]]  # day, start, minutes, kind, role, items
+
+    @property
+    def title(self) -> str:
+        return f"IPS fidelity review visit: {self.service}"
+
+    def rows(self) -> list[list[str]]:
+        return [
+            [f"{day:%a %d %b}", start, str(minutes), kind, role, items]
+            for day, start, minutes, kind, role, items in self.sessions
+        ]
+
+    def lines(self) -> list[str]:
+        return [f"Visit: {self.visit}", f"Reviewers: {self.reviewers}", f"Scale: {self.scale_label}"]
+
+
+AGENDA_NOTE = (
+    "Sessions name the role of the people we would like to meet, never a person. Please tell the reviewers "
+    "if a time does not suit, and have the sample of case records ready for the records session."
+)
+
+
+def agenda_docx(agenda: Agenda) -> bytes:
+    from docx import Document
+
+    document = Document()
+    document.add_heading(_cell(agenda.title), level=0)
+    for line in agenda.lines():
+        document.add_paragraph(_cell(line))
+    table = document.add_table(rows=1, cols=len(AGENDA_COLUMNS), style="Table Grid")
+    for cell, heading in zip(table.rows[0].cells, AGENDA_COLUMNS, strict=True):
+        cell.text = heading
+    for row in agenda.rows():
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = _cell(value)
+    if not agenda.sessions:
+        document.add_paragraph("No sessions are planned yet.")
+    document.add_paragraph(AGENDA_NOTE)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def agenda_pdf(agenda: Agenda) -> bytes:
+    pdf, family, text = _new_pdf()
+    pdf.add_page()
+    pdf.set_title(_cell(agenda.title))
+    pdf.set_font(family, "B", 15)
+    pdf.multi_cell(0, 8, text(_cell(agenda.title)), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 10)
+    for line in agenda.lines():
+        pdf.multi_cell(0, 6, text(_cell(line)), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font(family, "", 9)
+    with pdf.table(col_widths=(24, 14, 16, 28, 50, 48), text_align="LEFT") as table:
+        table.row(list(AGENDA_COLUMNS))
+        for row in agenda.rows():
+            table.row([text(_cell(value)) for value in row])
+    if not agenda.sessions:
+        pdf.multi_cell(0, 6, "No sessions are planned yet.", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.multi_cell(0, 5, text(AGENDA_NOTE), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

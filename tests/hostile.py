@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from fidelity.files import TRIGGERS
@@ -50,7 +50,8 @@ def plant(url: str, scales: dict[str, Any]) -> dict[str, int]:
     One service (named with a formula) in a programme and area named with markup, a final review by
     a reviewer whose display name is a formula, notes and recommendations of every kind on its 25
     items, an improvement plan with actions, owners and notes, an amendment and two outcome quarters;
-    the shipped scales published, with item 5 of ips-25 verified against a source named with a formula.
+    the shipped scales published, with item 5 of ips-25 verified against a source named with a formula; a
+    visit plan, a case record and evidence notes of every kind.
     """
     from fidelity import db
     from fidelity.store import (
@@ -63,6 +64,7 @@ def plant(url: str, scales: dict[str, Any]) -> dict[str, int]:
         ratings,
         reviews,
         services,
+        visits,
     )
 
     actor = access.operator("tester")
@@ -117,6 +119,44 @@ def plant(url: str, scales: dict[str, Any]) -> dict[str, int]:
                     "strength": NOTES[(number + 2) % len(NOTES)],
                     "recommendation": NOTES[(number + 3) % len(NOTES)],
                 },
+            )
+        planned = visits.save_plan(
+            s,
+            actor=actor,
+            review_id=review.id,
+            rows=[
+                {
+                    "kind": "observation",
+                    "informant_role": "employer",
+                    "day": date(2025, 3, 1),
+                    "start": time(9, 30),
+                    "minutes": 60,
+                    "items": [17, 18],
+                }
+            ],
+        )
+        visits.save_records(
+            s,
+            actor=actor,
+            review_id=review.id,
+            rows=[
+                {
+                    "reference": "CR-0042",
+                    "referral_date": date(2025, 1, 2),
+                    "first_employer_contact": date(2025, 1, 20),
+                    "job_start": date(2025, 2, 3),
+                    "job_competitive": True,
+                    "benefits_advice": True,
+                }
+            ],
+        )
+        for text in NOTES:
+            visits.add_note(
+                s,
+                actor=actor,
+                review_id=review.id,
+                rater="lead",
+                data={"text": text, "items": [17, 18], "session_id": planned[0].id},
             )
         reviews.finalise_review(s, actor=actor, review_id=review.id)
         plans.create_plan_from_review(s, actor=actor, review_id=review.id)

@@ -31,6 +31,7 @@ PURE = [
     "scale_versions.py",
     "scale_files.py",
     "scale_workbook.py",
+    "record_sample.py",
 ]
 
 # Every data-access module may use the permission checks, the shared helpers, and the audit log (each
@@ -41,6 +42,7 @@ ALLOWED = {
     "reviews": {
         "ratings": "a review's totals, finalising and listings come from its ratings",
         "plans": "a review shows the plan that followed the previous review; its report lists its own plan",
+        "visits": "a review's pages and report show what its case-record sample suggests",
     },
     "plans": {"ratings": "a plan's draft actions come from the agreed scores"},
     "amendments": {"ratings": "an amendment copies the agreed ratings and changes some"},

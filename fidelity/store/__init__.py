@@ -16,6 +16,7 @@ write checks the actor's role and scope first (`access`).
     outcomes          quarterly outcomes: enter, correct, list, import
     past_reviews      past reviews imported from a file
     comparisons       reviews and quarters across services, for comparing sites
+    visits            the site visit: its plan, case-record sample and evidence notes tagged to items
     published_scales  the scale versions new reviews use: seeding, publishing, retiring, verifying items
     backup            the whole database exported, and restored into an empty one
 """

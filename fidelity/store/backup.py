@@ -15,13 +15,13 @@ import io
 import json
 import zipfile
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Table, func, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Table, Time, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
@@ -58,7 +58,7 @@ def _encode(value: Any, column: Any) -> Any:
         return None
     if isinstance(_sql_type(column), JSON):
         value = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    elif isinstance(value, datetime | date):
+    elif isinstance(value, datetime | date | time):
         return value.isoformat()
     elif isinstance(value, bool | int | float):
         return value
@@ -85,6 +85,8 @@ def _decode(value: Any, column: Any, *, escaped: bool = True) -> Any:
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if isinstance(kind, Date):
         return value if isinstance(value, date) else date.fromisoformat(str(value))
+    if isinstance(kind, Time):
+        return value if isinstance(value, time) else time.fromisoformat(str(value))
     value = str(value)
     if value == EMPTY_TEXT:
         return ""

@@ -25,8 +25,9 @@ from fidelity.models import (
     User,
     utc_now,
 )
+from fidelity.record_sample import Measure
 from fidelity.scales import Scale
-from fidelity.store import access
+from fidelity.store import access, visits
 from fidelity.store.access import Actor, Role
 from fidelity.store.audit import record, snapshot
 from fidelity.store.plans import actions_of
@@ -40,6 +41,7 @@ from fidelity.store.shared import (
     require_open,
     review_scale,
 )
+from fidelity.visit_models import EvidenceNote
 
 
 def _assigned_reviewer(session: Session, user_id: int | None, field: str) -> User | None:
@@ -113,6 +115,11 @@ class ReviewContext:
     amendment_of: Review | None = None  # the final review this one corrects
     amended_by: Review | None = None  # the amendment that replaced this one
     criteria: dict[int, str] = field(default_factory=dict)  # item number -> verified, provisional, as published
+    measures: dict[int, Measure] = field(default_factory=dict)  # item number -> the case-record sample's measure
+    notes: list[EvidenceNote] = field(default_factory=list)  # evidence notes this user may see
+
+    def notes_for(self, item_number: int) -> list[EvidenceNote]:
+        return [note for note in self.notes if item_number in note.items]
 
     def scores(self, rater: str) -> dict[int, int]:
         return {n: r.score for n, r in self.ratings.get(rater, {}).items() if r.score is not None}
@@ -145,6 +152,7 @@ class ReviewContext:
                     "Recommendation": rating.recommendation if rating else "",
                     "Rationale": rating.rationale if rating else "",
                     "Evidence": " / ".join(evidence),
+                    "Record sample": self.measures[item.number].text if item.number in self.measures else "",
                     "Criteria": self.criteria.get(item.number, ""),
                 }
             )
@@ -232,6 +240,8 @@ def review_context(session: Session, review_id: int, *, actor: Actor) -> ReviewC
         amendment_of=session.get(Review, review.amends_id) if review.amends_id else None,
         amended_by=session.exec(select(Review).where(Review.amends_id == review.id)).first(),
         criteria=criteria_status(session, review.scale_hash, scale),
+        measures=visits.sample_measures(session, review, scale),
+        notes=visits.notes_of(session, actor, review),
     )
 
 

@@ -41,6 +41,7 @@ PAGES = {
     "Compare sites": "fidelity/ui/pages/compare.py",
     "Outcomes": "fidelity/ui/pages/outcomes.py",
     "Improvement plan": "fidelity/ui/pages/improvement_plan.py",
+    "Site visit": "fidelity/ui/pages/site_visit.py",
     "Users": "fidelity/ui/pages/users.py",
     "Scales": "fidelity/ui/pages/scales.py",
     "Audit log": "fidelity/ui/pages/audit_log.py",

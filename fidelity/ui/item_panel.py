@@ -173,8 +173,26 @@ class ItemPanel:
                 )
             for action in (a for a in context.previous_actions if a.item_number == number):
                 st.caption(f"Action since then ({action.status}): {widgets.md(action.description)}")
+            self.evidence_gathered(context, number)
         with tools_col:
+            if number in context.measures:
+                st.info(
+                    f"**From the case-record sample.** {widgets.md(context.measures[number].text)}",
+                    icon=":material/folder_open:",
+                )
             self.tools(item, saved)
+
+    def evidence_gathered(self, context: reviews.ReviewContext, number: int) -> None:
+        """The evidence notes tagged to this item on the Site visit page."""
+        notes = context.notes_for(number)
+        if not notes:
+            return
+        with st.expander(f"Evidence gathered for this item ({len(notes)})", expanded=True):
+            for note in notes:
+                st.markdown(widgets.md(note.text))
+                st.caption(
+                    f"{widgets.md(context.review.reviewer_name(note.rater))} · {note.created_at.astimezone():%d %b %Y}"
+                )
 
     def preview(self, number: int) -> None:
         """The item exactly as a reviewer sees it, for a scale not yet published: nothing is saved."""

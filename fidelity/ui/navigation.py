@@ -21,6 +21,7 @@ USERS = "fidelity/ui/pages/users.py"
 AUDIT = "fidelity/ui/pages/audit_log.py"
 DATA = "fidelity/ui/pages/data.py"
 SCALES = "fidelity/ui/pages/scales.py"
+VISIT = "fidelity/ui/pages/site_visit.py"
 
 SCORERS = (Role.ADMIN, Role.REVIEWER)
 ADMINS = (Role.ADMIN,)
@@ -30,6 +31,7 @@ ADMINS = (Role.ADMIN,)
 SECTIONS: dict[str, list[tuple[str, str, str, str, tuple[Role, ...]]]] = {
     "": [(HOME, "Home", ":material/home:", "home", ())],
     "Reviews": [
+        (VISIT, "Site visit", ":material/event_note:", "visit", SCORERS),
         (WORKSPACE, "Review workspace", ":material/edit_note:", "workspace", SCORERS),
         (CONSENSUS, "Consensus", ":material/handshake:", "consensus", SCORERS),
         (SUMMARY, "Review summary", ":material/summarize:", "summary", ()),

@@ -84,6 +84,7 @@ def test_navigation__each_role_sees_its_pages() -> None:
         "Export and demo data",
         "Import past reviews",
         "Review workspace",
+        "Site visit",
         "Consensus",
     }
     assert _pages(Role.SERVICE_LEAD) == readers == _pages(Role.COMMISSIONER)

@@ -85,6 +85,9 @@ table = pd.DataFrame(
             second_name: second.get(item.number),
             "Difference": stats.differences.get(item.number, 0),
             "Agreed": agreed.get(item.number),
+            "Record sample suggests": context.measures[item.number].suggested
+            if item.number in context.measures
+            else None,
         }
         for item in scale.items
     ]
@@ -188,7 +191,11 @@ item = scale.item(number)
 saved = agreed_ratings.get(number)
 widgets.mark_seen(_key(number, "version"), saved.version if saved else 0)
 lead_rating, second_rating = (context.ratings.get(r, {}).get(number) for r in (Rater.LEAD, Rater.SECOND))
-st.markdown(f"### {widgets.item_title(item)}")
+st.markdown(f"### {widgets.md(widgets.item_title(item))}")
+if number in context.measures:
+    st.info(
+        f"**From the case-record sample.** {widgets.md(context.measures[number].text)}", icon=":material/folder_open:"
+    )
 left, right = st.columns(2)
 for column, name, rating in ((left, lead_name, lead_rating), (right, second_name, second_rating)):
     with column:

@@ -19,7 +19,8 @@ from fidelity import db, demo, errors, national_demo, scale_files, scale_workboo
 from fidelity.scale_files import load_scale, load_scales
 from fidelity.scales import Scale, ScaleFileError, describe
 from fidelity.settings import Settings
-from fidelity.store import access, accounts, backup, outcomes, past_reviews, published_scales
+from fidelity.store import access, accounts, backup, outcomes, packs, past_reviews, published_scales
+from fidelity.visit_pack import PackError
 
 
 class CliError(Exception):
@@ -180,6 +181,36 @@ def scale_convert_command(source: Path, target: Path, published: Path) -> str:
     return f"wrote {scale.id} version {scale.version} ({len(scale.items)} items) to {target}"
 
 
+def visit_pack_command(url: str, args: argparse.Namespace) -> str:
+    """Export a reviewer's pack for a review, or import one as a user (conflicts need --keep)."""
+    engine = db.make_engine(url)
+    if args.action == "export":
+        if args.file.suffix.lower() != ".xlsx":
+            raise CliError(f"{args.file}: name the pack .xlsx")
+        with db.session_scope(engine) as session:
+            content = packs.export_pack(session, actor=access.operator(), review_id=args.review_id, rater=args.rater)
+        args.file.write_bytes(content)
+        return f"wrote the {args.rater} reviewer's pack for review {args.review_id} to {args.file} ({len(content):,} bytes)"
+    content = _read(args.file)
+    with db.session_scope(engine) as session:
+        actor = accounts.actor_named(session, args.user)
+        checked = packs.check_pack(session, actor=actor, file_name=args.file.name, content=content)
+        keep = dict.fromkeys(checked.conflicts, args.keep) if args.keep else {}
+        if checked.conflicts and not args.keep:
+            raise CliError(
+                f"{args.file}: nothing saved; changed both in the pack and in the app since it was made: "
+                f"{', '.join(checked.conflicts)}. Run again with --keep pack or --keep app"
+            )
+        packs.apply_pack(session, actor=actor, file_name=args.file.name, content=content, keep=keep)
+    taken = [
+        r.item_number for r in checked.rows if r.outcome == packs.PACK or keep.get(f"item {r.item_number}") == "pack"
+    ]
+    return (
+        f"saved from the pack into review {checked.review.id}: items {', '.join(map(str, taken)) or 'none'}; "
+        f"{len(checked.pack.new_notes)} note(s) added"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fidelity", description="IPS Fidelity command line.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +250,16 @@ def _parser() -> argparse.ArgumentParser:
         help="check a scale file (YAML or XLSX): a summary, or every problem by item, field and line or row",
     )
     check.add_argument("file", type=Path, help="a scale file; one that extends another finds it beside or in scales/")
+    pack = commands.add_parser("visit-pack", help="a reviewer's offline pack (XLSX) for one review: export or import")
+    pack_actions = pack.add_subparsers(dest="action", required=True)
+    pack_out = pack_actions.add_parser("export", help="write a reviewer's pack for a review")
+    pack_out.add_argument("review_id", type=int)
+    pack_out.add_argument("--rater", required=True, choices=["lead", "second"])
+    pack_out.add_argument("file", type=Path, help="the pack to write (.xlsx)")
+    pack_in = pack_actions.add_parser("import", help="save an edited pack back, as the reviewer (all or nothing)")
+    pack_in.add_argument("file", type=Path)
+    pack_in.add_argument("--user", required=True, help="the reviewer's username")
+    pack_in.add_argument("--keep", choices=["pack", "app"], help="for items changed in both since the pack was made")
     convert = commands.add_parser(
         "scale-convert", help="write a scale in the other format: YAML to XLSX or XLSX to YAML (checked first)"
     )
@@ -290,8 +331,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\nTargets: " + ("all met." if not misses else "not met:\n- " + "\n- ".join(misses)))
         elif args.command == "export":
             print(export_command(settings.database_url, args.file))
+        elif args.command == "visit-pack":
+            db.migrate(settings.database_url)
+            print(visit_pack_command(settings.database_url, args))
         elif args.command == "restore":
             print(restore_command(settings.database_url, args.file))
+    except PackError as error:
+        print(f"error: {args.file}: nothing saved; {len(error.problems)} problem(s):", file=sys.stderr)
+        for problem in error.problems[:100]:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
     except errors.ImportRefused as error:
         print(f"error: {args.file}: nothing imported; {len(error.problems)} problem(s):", file=sys.stderr)
         for problem in error.problems:
@@ -303,12 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except (
-        CliError,
-        demo.DemoAlreadyLoaded,
-        errors.InputError,
-        errors.PermissionDenied,
-    ) as error:
+    except (CliError, demo.DemoAlreadyLoaded, errors.Refused) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from fidelity import errors, plans, scoring
+from fidelity import demo_visits, errors, plans, scoring
 from fidelity.models import (
     ActionNote,
     Area,
@@ -35,6 +35,7 @@ from fidelity.models import (
 from fidelity.scales import Scale
 from fidelity.store import accounts, audit, shared
 from fidelity.store.access import Actor, Role, require_admin
+from fidelity.visit_models import CaseRecord, EvidenceNote, VisitSession
 
 DEMO_PROGRAMME = "Demo: IPS in Primary Care (IPSPC)"
 # domain.md section 0: six areas from April 2023, six more from the June 2023 expansion.
@@ -271,6 +272,7 @@ def load_demo(
         raise DemoAlreadyLoaded("the demo data is already loaded")
     today = today or date.today()
     rng = random.Random(SEED)
+    visit_rng = random.Random(SEED + 1)  # visits draw from their own generator: the rest stays as it was
     scale = scales["ipspc"]
     snapshot = shared.pin_scale(session, scale)
     programme = Programme(name=DEMO_PROGRAMME, is_demo=True)
@@ -341,6 +343,19 @@ def load_demo(
                 ratings += len(rows)
                 if review.finalised_at:
                     session.add_all(_plan(rng, scale, review.id or 0, scores, review.finalised_at.date(), today))
+                if position >= len(visits) - 2:  # the two latest reviews of each service have their visit
+                    demo_visits.add_visit(session, visit_rng, review, level)
+                if position == 0 and area_name == LEAD_AREA:
+                    demo_visits.self_assessment(
+                        session,
+                        visit_rng,
+                        before=review,
+                        lead=service_lead,
+                        guide=session.get(User, reviewer_ids[lead]),
+                        scale=scale,
+                        scores=item_scores(visit_rng, level + 0.3, len(scale.items)),  # services rate themselves kindly
+                    )
+                    reviews += 1
                 reviews += 1
                 ratings += len(scores)
                 level = min(4.8, level + rng.uniform(0.05, 0.45))
@@ -396,10 +411,17 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
     }
     if not counts["services"] and not counts["accounts"]:
         return 0
-    assigned = col(Review.lead_user_id).in_(demo_users) | col(Review.second_user_id).in_(demo_users)
+    assigned = (
+        col(Review.lead_user_id).in_(demo_users)
+        | col(Review.second_user_id).in_(demo_users)
+        | col(Review.guide_user_id).in_(demo_users)
+    )
     if session.exec(select(Review.id).where(assigned, col(Review.service_id).not_in(demo_services))).first():
         raise errors.InputError("demo: a demo account is assigned to a real review; reassign it first")
     statements = [
+        delete(EvidenceNote).where(col(EvidenceNote.review_id).in_(reviews)),
+        delete(CaseRecord).where(col(CaseRecord.review_id).in_(reviews)),
+        delete(VisitSession).where(col(VisitSession.review_id).in_(reviews)),
         delete(ActionNote).where(col(ActionNote.action_id).in_(actions)),
         delete(ImprovementAction).where(col(ImprovementAction.review_id).in_(reviews)),
         delete(ItemRating).where(col(ItemRating.review_id).in_(reviews)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -82,3 +83,22 @@ def xlsx_row(sheet: Any, values: Sequence[Any]) -> list[Any]:
         else:
             row.append(value)
     return row
+
+
+def check_xlsx(content: bytes, *, unpacked_limit: int, ratio_limit: int = 100) -> str | None:
+    """Why a workbook must not be parsed (not a zip, too big unzipped, compressed like a zip bomb), or None.
+
+    Reads only the zip directory, before any parser sees the file.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return "not an XLSX workbook (it cannot be opened as one)"
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > unpacked_limit:
+        return f"unzips to {unpacked:,} bytes; at most {unpacked_limit:,} are read"
+    for member in members:
+        if member.file_size > ratio_limit * max(member.compress_size, 1) and member.file_size > 1_000_000:
+            return f"{member.filename} is compressed more than {ratio_limit} to 1; not a workbook this app reads"
+    return None

@@ -43,13 +43,19 @@ def version_column() -> Column[int]:
     return Column("version", Integer, nullable=False, server_default="1")
 
 
+GUIDE = "guide"  # the reviewer guiding a self-assessment: comments, never scores
+
+
 def counted_rater_of(second_reviewer: str | None) -> Rater:
     """Whose scores make a review's total: the agreed ones, or the only reviewer's."""
     return Rater.CONSENSUS if second_reviewer else Rater.LEAD
 
 
 def kind_label_of(kind: str, second_reviewer: str | None) -> str:
-    """A review's kind as shown everywhere, saying when one reviewer scored alone."""
+    """A review's kind as shown everywhere, saying when one reviewer scored alone (a self-assessment is
+    the service's own scoring, so it says that instead)."""
+    if kind == ReviewKind.SELF_ASSESSMENT:
+        return "guided self-assessment"
     return kind if second_reviewer else f"{kind} (single reviewer)"
 
 
@@ -217,6 +223,7 @@ class ReviewCreate(SQLModel):
     second_reviewer: str | None = Field(default=None, max_length=120)
     lead_user_id: int | None = None
     second_user_id: int | None = None
+    guide_user_id: int | None = None  # a self-assessment's guiding reviewer, who comments
 
     _lead = field_validator("lead_reviewer")(one_line)
     _second = field_validator("second_reviewer")(_optional_line)
@@ -244,6 +251,9 @@ class Review(SQLModel, table=True):
     second_reviewer: str | None = Field(default=None, max_length=120)
     lead_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     second_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # A guided self-assessment is scored by the service's lead; a reviewer may guide it and comment.
+    guide_user_id: int | None = Field(default=None, foreign_key="user.id")
+    guide: str | None = Field(default=None, max_length=120)
     # An amendment is a new final review that corrects an earlier one, which stays as it was.
     amends_id: int | None = Field(default=None, foreign_key="review.id", index=True)
     amendment_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -270,7 +280,12 @@ class Review(SQLModel, table=True):
         return (Rater.LEAD,) if self.single_reviewer else (Rater.LEAD, Rater.SECOND)
 
     def reviewer_name(self, rater: str) -> str:
-        return {Rater.LEAD: self.lead_reviewer, Rater.SECOND: self.second_reviewer or ""}.get(rater, "agreed")
+        names = {Rater.LEAD: self.lead_reviewer, Rater.SECOND: self.second_reviewer or "", GUIDE: self.guide or ""}
+        return names.get(rater, "agreed")
+
+    @property
+    def is_self_assessment(self) -> bool:
+        return self.kind == ReviewKind.SELF_ASSESSMENT
 
     def submitted(self, rater: str) -> bool:
         return {Rater.LEAD: self.lead_submitted_at, Rater.SECOND: self.second_submitted_at}.get(rater) is not None

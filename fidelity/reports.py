@@ -159,7 +159,7 @@ def _change(value: Any) -> str:
     return f"{value:+d}" if value else "0"
 
 
-def _item_sections(data: ReportData) -> list[tuple[str, str, tuple[str, ...], list[dict[str, Any]]]]:
+def item_sections(data: ReportData) -> list[tuple[str, str, tuple[str, ...], list[dict[str, Any]]]]:
     """The per-item sections after the scores: what the record sample suggests (if any), each item's criteria."""
     sampled = [row for row in data.items if row.get("Record sample")]
     sections = [("What the case-record sample suggests", SAMPLE_NOTE, SAMPLE_COLUMNS, sampled)] if sampled else []
@@ -208,7 +208,7 @@ def to_docx(data: ReportData) -> bytes:
     for row in data.items:
         for cell, text in zip(items.add_row().cells, _item_cells(row), strict=True):
             cell.text = text
-    for title, note, columns, rows in _item_sections(data):
+    for title, note, columns, rows in item_sections(data):
         document.add_heading(title, level=1)
         document.add_paragraph(note)
         table = document.add_table(rows=1, cols=len(columns), style="Table Grid")
@@ -281,7 +281,7 @@ def to_pdf(data: ReportData) -> bytes:
         table.row(list(ITEM_COLUMNS))
         for row in data.items:
             table.row([text(cell) for cell in _item_cells(row)])
-    for title, note, columns, rows in _item_sections(data):
+    for title, note, columns, rows in item_sections(data):
         heading(title)
         pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
         with pdf.table(col_widths=(9, 60, 111), text_align="LEFT") as table:

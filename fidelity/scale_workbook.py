@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,17 +189,9 @@ def write_workbook(raw: dict[str, Any] | None = None) -> bytes:
 
 def check_zip(name: str, content: bytes) -> None:
     """Refuse a workbook before parsing it when its unzipped size or compression would exhaust the server."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as error:
-        raise ScaleFileError(f"{name}: not an XLSX workbook (it cannot be opened as one)") from error
-    unpacked = sum(member.file_size for member in members)
-    if unpacked > UNPACKED_LIMIT:
-        raise ScaleFileError(f"{name}: unzips to {unpacked:,} bytes; a scale workbook is at most {UNPACKED_LIMIT:,}")
-    for member in members:
-        if member.file_size > RATIO_LIMIT * max(member.compress_size, 1) and member.file_size > 1_000_000:
-            raise ScaleFileError(f"{name}: {member.filename} is compressed more than {RATIO_LIMIT} to 1; not a scale")
+    problem = files.check_xlsx(content, unpacked_limit=UNPACKED_LIMIT, ratio_limit=RATIO_LIMIT)
+    if problem:
+        raise ScaleFileError(f"{name}: {problem}")
 
 
 @dataclass

@@ -17,7 +17,7 @@ from fidelity import db
 from fidelity.models import Review, Service
 from fidelity.scale_files import load_scales
 from fidelity.scales import Scale
-from fidelity.store import access, ratings, reviews, services
+from fidelity.store import access, accounts, ratings, reviews, services
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALES_DIR = ROOT / "scales"
@@ -174,3 +174,37 @@ def table_dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
             ]
             for table in SQLModel.metadata.sorted_tables
         }
+
+
+def reviewed_by_two(url: str, service_id: int, scales: dict[str, Scale]) -> tuple[Review, access.Actor, access.Actor]:
+    """A two-reviewer review of the service by two new reviewer accounts (ann, bo), and them as they sign in."""
+    with db.session_scope(db.make_engine(url)) as s:
+        ids = [
+            accounts.create_user(
+                s,
+                actor=ACTOR,
+                data={"username": u, "display_name": u.title(), "role": "reviewer", "password": "pw-long-enough-1"},
+            ).id
+            for u in ("ann", "bo")
+        ]
+        review = reviews.start_review(
+            s,
+            actor=ACTOR,
+            scales=scales,
+            data={
+                "service_id": service_id,
+                "scale_id": "ips-25",
+                "visit_start": date(2026, 5, 1),
+                "lead_user_id": ids[0],
+                "second_user_id": ids[1],
+            },
+        )
+    ann = access.Actor(name="ann", role=access.Role.REVIEWER, user_id=ids[0])
+    bo = access.Actor(name="bo", role=access.Role.REVIEWER, user_id=ids[1])
+    return review, ann, bo
+
+
+@pytest.fixture
+def two(db_url: str, make_service, scales) -> tuple[Review, access.Actor, access.Actor]:
+    """A two-reviewer review of a new service, and its two reviewers as they sign in."""
+    return reviewed_by_two(db_url, make_service().id, scales)

@@ -32,6 +32,7 @@ PURE = [
     "scale_files.py",
     "scale_workbook.py",
     "record_sample.py",
+    "visit_pack.py",
 ]
 
 # Every data-access module may use the permission checks, the shared helpers, and the audit log (each
@@ -45,6 +46,10 @@ ALLOWED = {
         "visits": "a review's pages and report show what its case-record sample suggests",
     },
     "plans": {"ratings": "a plan's draft actions come from the agreed scores"},
+    "packs": {
+        "ratings": "a visit pack carries a reviewer's own ratings out and saves them back",
+        "visits": "a visit pack carries the record sample and evidence notes out and back",
+    },
     "amendments": {"ratings": "an amendment copies the agreed ratings and changes some"},
 }
 # Modules of fidelity/ui that are not pages or their parts, and may hold database code:

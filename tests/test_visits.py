@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from fidelity import db, errors
 from fidelity.models import AuditEvent, Rater
-from fidelity.store import access, accounts, ratings, reviews, visits
+from fidelity.store import access, ratings, reviews, visits
 from fidelity.visit_models import CaseRecord, EvidenceNote, VisitSession
 
 from .conftest import ACTOR, all_items
@@ -19,36 +19,6 @@ SESSION = {"kind": "interview", "informant_role": "team leader or IPS supervisor
 
 def _s(url: str):
     return db.session_scope(db.make_engine(url))
-
-
-@pytest.fixture
-def two(db_url: str, make_service, scales):
-    """A two-reviewer review of a new service, and its two reviewers as they sign in."""
-    service = make_service()
-    with _s(db_url) as s:
-        ids = [
-            accounts.create_user(
-                s,
-                actor=ACTOR,
-                data={"username": u, "display_name": u.title(), "role": "reviewer", "password": "pw-long-enough-1"},
-            ).id
-            for u in ("ann", "bo")
-        ]
-        review = reviews.start_review(
-            s,
-            actor=ACTOR,
-            scales=scales,
-            data={
-                "service_id": service.id,
-                "scale_id": "ips-25",
-                "visit_start": date(2026, 5, 1),
-                "lead_user_id": ids[0],
-                "second_user_id": ids[1],
-            },
-        )
-    ann = access.Actor(name="ann", role=access.Role.REVIEWER, user_id=ids[0])
-    bo = access.Actor(name="bo", role=access.Role.REVIEWER, user_id=ids[1])
-    return review, ann, bo
 
 
 def _plan(url: str, actor, review_id: int, rows: list[dict]):

@@ -17,6 +17,7 @@ write checks the actor's role and scope first (`access`).
     past_reviews      past reviews imported from a file
     comparisons       reviews and quarters across services, for comparing sites
     visits            the site visit: its plan, case-record sample and evidence notes tagged to items
+    packs             offline visit packs: a reviewer's own scoring out as a workbook and back, all or nothing
     published_scales  the scale versions new reviews use: seeding, publishing, retiring, verifying items
     backup            the whole database exported, and restored into an empty one
 """

@@ -72,7 +72,11 @@ def visible_service_ids(session: Session, actor: Actor) -> set[int] | None:
         return None
     if actor.role == Role.REVIEWER:
         query = select(Review.service_id).where(
-            or_(Review.lead_user_id == actor.user_id, Review.second_user_id == actor.user_id)
+            or_(
+                Review.lead_user_id == actor.user_id,
+                Review.second_user_id == actor.user_id,
+                Review.guide_user_id == actor.user_id,
+            )
         )
         return set(session.exec(query))
     scopes = list(session.exec(select(UserScope).where(UserScope.user_id == actor.user_id)))
@@ -108,9 +112,15 @@ def assigned_raters(actor: Actor, review: Review) -> tuple[str, ...]:
     return tuple(held)
 
 
+def guides(actor: Actor, review: Review) -> bool:
+    """This user is the reviewer guiding a self-assessment (they comment; they do not score)."""
+    return actor.user_id is not None and review.guide_user_id == actor.user_id
+
+
 def may_read_review(session: Session, actor: Actor, review: Review) -> bool:
-    """Drafts are for their reviewers (and admins); final reviews for everyone who sees the service."""
-    if actor.is_admin or assigned_raters(actor, review):
+    """Drafts are for their reviewers, a self-assessment's guide (and admins); final reviews for everyone
+    who sees the service."""
+    if actor.is_admin or assigned_raters(actor, review) or guides(actor, review):
         return True
     return review.status == ReviewStatus.FINAL and may_read_service(session, actor, review.service_id)
 
@@ -121,11 +131,13 @@ def require_review_read(session: Session, actor: Actor, review: Review) -> None:
 
 
 def require_review_edit(actor: Actor, review: Review, rater: str | None = None) -> None:
-    """Admins, or a reviewer assigned to the review; scoring as a rater needs to be that rater."""
+    """Admins, or a reviewer assigned to the review (the service lead scoring a self-assessment counts as
+    its reviewer); scoring as a rater needs to be that rater."""
     if actor.is_admin:
         return
     held = assigned_raters(actor, review)
-    if actor.role != Role.REVIEWER or not held:
+    scorer = actor.role == Role.REVIEWER or (actor.role == Role.SERVICE_LEAD and review.is_self_assessment)
+    if not scorer or not held:
         raise PermissionDenied(f"not allowed: you are not a reviewer of review {review.id}")
     if rater in (Rater.LEAD, Rater.SECOND) and rater not in held:
         raise PermissionDenied(

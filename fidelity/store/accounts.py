@@ -153,9 +153,9 @@ def list_users(session: Session, *, actor: Actor) -> list[User]:
 
 
 def reviewer_accounts(session: Session, *, actor: Actor) -> list[User]:
-    """Active accounts that can be assigned to score a review."""
+    """Active accounts that can be assigned to score a review (service leads score guided self-assessments)."""
     require_admin(actor, "assign reviewers")
-    query = select(User).where(User.is_active, col(User.role).in_([Role.REVIEWER, Role.ADMIN]))
+    query = select(User).where(User.is_active, col(User.role).in_([Role.REVIEWER, Role.ADMIN, Role.SERVICE_LEAD]))
     return list(session.exec(query.order_by(User.display_name)))
 
 
@@ -340,6 +340,14 @@ def current_actor(session: Session, user_id: int) -> Actor | None:
     """The signed-in user as they are now: a switched-off account or changed role takes effect at once."""
     user = session.get(User, user_id)
     return actor_of(user) if user is not None and user.is_active else None
+
+
+def actor_named(session: Session, username: str) -> Actor:
+    """An active account by its username, acting as itself (for the command line's --user)."""
+    user = session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).first()
+    if user is None or not user.is_active:
+        raise InputError(f"user: there is no active account {username!r}")
+    return actor_of(user)
 
 
 def sign_out(session: Session, *, actor: Actor) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from fidelity.models import ItemRating, OutcomePeriod, Review, Service, counted_rater_of, kind_label_of
+from fidelity.models import ItemRating, OutcomePeriod, Review, ReviewKind, Service, counted_rater_of, kind_label_of
 from fidelity.store import access
 from fidelity.store.access import Actor
 from fidelity.store.shared import in_force, visible_only
@@ -100,7 +100,14 @@ def _quarter_rows(session: Session, visible: set[int] | None, *conditions: Any) 
     return [QuarterRow(*row) for row in session.exec(visible_only(query, visible, OutcomePeriod.service_id))]
 
 
-def fidelity_outcome_pairs(session: Session, *, actor: Actor, quarters_after: int = 2) -> list[FidelityOutcome]:
+def _independent(include_self: bool) -> tuple[Any, ...]:
+    """Self-assessments are kept apart from independent reviews unless the user includes them."""
+    return () if include_self else (Review.kind != ReviewKind.SELF_ASSESSMENT,)
+
+
+def fidelity_outcome_pairs(
+    session: Session, *, actor: Actor, quarters_after: int = 2, include_self: bool = False
+) -> list[FidelityOutcome]:
     """One point per final review in force: its total, and the employment rate over the next `quarters_after`
     quarters. Only services the actor can see; reviews with no outcome quarter after them are left out.
     """
@@ -109,7 +116,7 @@ def fidelity_outcome_pairs(session: Session, *, actor: Actor, quarters_after: in
     for period in _quarter_rows(session, visible):
         periods.setdefault(period.service_id, []).append(period)
     pairs = []
-    for review in _final_rows(session, visible):
+    for review in _final_rows(session, visible, *_independent(include_self)):
         service_periods = periods.get(review.service_id, [])
         first = bisect.bisect_right([p.quarter_start for p in service_periods], review.visit_start)
         after = service_periods[first : first + quarters_after]
@@ -136,12 +143,21 @@ class Comparison:
     periods: list[QuarterRow]  # outcome quarters in the period
 
 
-def comparison(session: Session, *, actor: Actor, service_ids: list[int], start: date, end: date) -> Comparison:
+def comparison(
+    session: Session, *, actor: Actor, service_ids: list[int], start: date, end: date, include_self: bool = False
+) -> Comparison:
     """Final reviews in force and outcome quarters of the chosen services (those the actor can see) between
     `start` and `end`: three queries, reading columns rather than whole rows."""
     visible = access.visible_service_ids(session, actor)
     chosen = col(Review.service_id).in_(service_ids)
-    finals = _final_rows(session, visible, chosen, col(Review.visit_start) >= start, col(Review.visit_start) <= end)
+    finals = _final_rows(
+        session,
+        visible,
+        chosen,
+        col(Review.visit_start) >= start,
+        col(Review.visit_start) <= end,
+        *_independent(include_self),
+    )
     latest = {row.service_id: row.review_id for row in finals}
     by_review = {review_id: service_id for service_id, review_id in latest.items()}
     scores: dict[int, dict[int, int]] = {service_id: {} for service_id in latest}

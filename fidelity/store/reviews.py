@@ -20,6 +20,7 @@ from fidelity.models import (
     Rater,
     Review,
     ReviewCreate,
+    ReviewKind,
     ReviewStatus,
     Service,
     User,
@@ -44,13 +45,40 @@ from fidelity.store.shared import (
 from fidelity.visit_models import EvidenceNote
 
 
-def _assigned_reviewer(session: Session, user_id: int | None, field: str) -> User | None:
+def _assigned_reviewer(
+    session: Session, user_id: int | None, field: str, *, self_assessment: bool = False
+) -> User | None:
     if user_id is None:
         return None
     user = session.get(User, user_id)
-    if user is None or not user.is_active or user.role not in (Role.REVIEWER, Role.ADMIN):
+    roles = (Role.SERVICE_LEAD,) if self_assessment else (Role.REVIEWER, Role.ADMIN)
+    if user is None or not user.is_active or user.role not in roles:
+        if self_assessment:
+            raise InputError(f"{field}: a guided self-assessment is scored by a service lead account of the service")
         raise InputError(f"{field}: user {user_id} is not an active reviewer or admin account")
     return user
+
+
+def _self_assessment_roles(session: Session, review_in: ReviewCreate) -> User | None:
+    """A self-assessment: one rater (a service lead who sees the service), optionally a reviewer guiding it."""
+    if review_in.kind != ReviewKind.SELF_ASSESSMENT:
+        if review_in.guide_user_id is not None:
+            raise InputError("guiding reviewer: only a guided self-assessment has one; choose reviewers instead")
+        return None
+    if review_in.second_user_id is not None or review_in.second_reviewer:
+        raise InputError(
+            "second reviewer: a self-assessment has one rater, the service; a reviewer can guide it instead"
+        )
+    if review_in.lead_user_id is None:
+        raise InputError("lead reviewer: choose the service lead account who scores the service")
+    lead = _assigned_reviewer(session, review_in.lead_user_id, "lead reviewer", self_assessment=True)
+    if lead is not None and not access.may_read_service(
+        session, Actor(name=lead.username, role=Role(lead.role), user_id=lead.id), review_in.service_id
+    ):
+        raise InputError(
+            "lead reviewer: this service lead's account does not cover the service; set their services first"
+        )
+    return _assigned_reviewer(session, review_in.guide_user_id, "guiding reviewer")
 
 
 def start_review(session: Session, *, actor: Actor, scales: dict[str, Scale], data: dict[str, Any]) -> Review:
@@ -58,7 +86,10 @@ def start_review(session: Session, *, actor: Actor, scales: dict[str, Scale], da
     access.require_admin(actor, "start a review or assign its reviewers")
     review_in = validated(ReviewCreate, data)
     get_row(session, Service, review_in.service_id)
-    lead = _assigned_reviewer(session, review_in.lead_user_id, "lead reviewer")
+    guide = _self_assessment_roles(session, review_in)
+    lead = _assigned_reviewer(
+        session, review_in.lead_user_id, "lead reviewer", self_assessment=review_in.kind == ReviewKind.SELF_ASSESSMENT
+    )
     second = _assigned_reviewer(session, review_in.second_user_id, "second reviewer")
     if lead is not None and second is not None and lead.id == second.id:
         raise InputError("second reviewer: must be a different person from the lead reviewer")
@@ -75,6 +106,7 @@ def start_review(session: Session, *, actor: Actor, scales: dict[str, Scale], da
         update={
             "scale_version": scale.version,
             "scale_hash": scale.content_hash,
+            "guide": guide.display_name if guide else None,
             "kind": str(review_in.kind),
             "status": ReviewStatus.DRAFT,
         },

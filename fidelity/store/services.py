@@ -10,7 +10,17 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from fidelity.errors import InputError, check_version, validated
-from fidelity.models import Area, NamedCreate, Programme, Review, ReviewStatus, Service, ServiceCreate, utc_now
+from fidelity.models import (
+    Area,
+    NamedCreate,
+    Programme,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+    Service,
+    ServiceCreate,
+    utc_now,
+)
 from fidelity.store import access
 from fidelity.store.access import Actor
 from fidelity.store.audit import record, snapshot
@@ -122,7 +132,8 @@ class ServiceOverview:
 
 
 def list_services_overview(session: Session, *, actor: Actor) -> list[ServiceOverview]:
-    """Every service the actor can see, with its latest and previous final totals, in three queries."""
+    """Every service the actor can see, with its latest and previous independent final totals (guided
+    self-assessments are kept apart), in three queries."""
     visible = access.visible_service_ids(session, actor)
     services = session.exec(
         visible_only(
@@ -137,7 +148,7 @@ def list_services_overview(session: Session, *, actor: Actor) -> list[ServiceOve
     finals = session.exec(
         visible_only(
             select(Review.service_id, Review.visit_start, Review.total, Review.band, Review.scale_hash)
-            .where(in_force())
+            .where(in_force(), Review.kind != ReviewKind.SELF_ASSESSMENT)  # kept apart from independent reviews
             .order_by(col(Review.service_id), col(Review.visit_start).desc(), col(Review.id).desc()),
             visible,
             Review.service_id,

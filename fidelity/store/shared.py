@@ -51,7 +51,11 @@ def readable_reviews(query: Any, actor: Actor, visible: set[int] | None) -> Any:
     """Limit a query on Review to what the actor may read (see access.may_read_review); `visible` as in visible_only."""
     if actor.is_admin:
         return query
-    assigned = or_(Review.lead_user_id == actor.user_id, Review.second_user_id == actor.user_id)
+    assigned = or_(
+        Review.lead_user_id == actor.user_id,
+        Review.second_user_id == actor.user_id,
+        Review.guide_user_id == actor.user_id,
+    )
     finals = and_(Review.status == ReviewStatus.FINAL, col(Review.service_id).in_(visible or set()))
     return query.where(or_(assigned, finals))
 

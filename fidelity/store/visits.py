@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from fidelity import reports
-from fidelity.errors import InputError, validated
-from fidelity.models import Rater, Review, Service, utc_now
+from fidelity.errors import InputError, PermissionDenied, validated
+from fidelity.models import GUIDE, Rater, Review, Service, utc_now
 from fidelity.record_sample import Measure, RecordFacts, date_problems, measures
 from fidelity.scales import Scale
 from fidelity.store import access
@@ -117,10 +117,14 @@ def save_records(session: Session, *, actor: Actor, review_id: int, rows: list[d
 def add_note(session: Session, *, actor: Actor, review_id: int, rater: str, data: dict[str, Any]) -> EvidenceNote:
     """An evidence note of this reviewer's, tagged to the items it informs."""
     review = get_row(session, Review, review_id)
-    access.require_review_edit(actor, review, rater)
+    if rater == GUIDE and review.is_self_assessment:  # the guiding reviewer comments on the service's evidence
+        if not (actor.is_admin or access.guides(actor, review)):
+            raise PermissionDenied(f"not allowed: you do not guide review {review.id}")
+    else:
+        access.require_review_edit(actor, review, rater)
+        if rater not in review.raters:
+            raise InputError(f"rater: this review's reviewers are {', '.join(review.raters)}")
     require_open(review)
-    if rater not in review.raters:
-        raise InputError(f"rater: this review's reviewers are {', '.join(review.raters)}")
     entered = validated(NoteInput, data)
     scale = review_scale(session, review)
     outside = [n for n in entered.items if n > len(scale.items)]
@@ -135,17 +139,6 @@ def add_note(session: Session, *, actor: Actor, review_id: int, rater: str, data
     session.flush()
     record(session, actor=actor.name, action="create", row=note)
     return note
-
-
-def delete_note(session: Session, *, actor: Actor, note_id: int) -> None:
-    note = get_row(session, EvidenceNote, note_id)
-    review = get_row(session, Review, note.review_id)
-    access.require_review_edit(actor, review, note.rater)
-    require_open(review)
-    before = snapshot(note)
-    session.delete(note)
-    session.flush()
-    record(session, actor=actor.name, action="delete", entity="evidencenote", entity_id=note_id, before=before)
 
 
 @dataclass(frozen=True)
@@ -165,7 +158,7 @@ def visible_raters(actor: Actor, review: Review) -> tuple[str, ...]:
     """Whose evidence notes this user sees: their own until both reviewers have submitted (admins: all)."""
     held = access.assigned_raters(actor, review)
     if actor.is_admin or not held or review.consensus_open or review.single_reviewer:
-        return (Rater.LEAD, Rater.SECOND)
+        return (Rater.LEAD, Rater.SECOND, GUIDE)
     return held
 
 
@@ -219,3 +212,13 @@ def agenda(session: Session, *, actor: Actor, review_id: int) -> reports.Agenda:
             for s in plan
         ],
     )
+
+
+def visit_records(session: Session, review_id: int) -> list[CaseRecord]:
+    return list(session.exec(select(CaseRecord).where(CaseRecord.review_id == review_id).order_by(col(CaseRecord.id))))
+
+
+def notes_by(session: Session, review_id: int, rater: str) -> list[EvidenceNote]:
+    """One reviewer's own evidence notes on a review (for their offline pack)."""
+    query = select(EvidenceNote).where(EvidenceNote.review_id == review_id, EvidenceNote.rater == rater)
+    return list(session.exec(query.order_by(col(EvidenceNote.created_at), col(EvidenceNote.id))))

@@ -24,6 +24,8 @@ SCALES = "fidelity/ui/pages/scales.py"
 VISIT = "fidelity/ui/pages/site_visit.py"
 
 SCORERS = (Role.ADMIN, Role.REVIEWER)
+# service leads score their own service in a guided self-assessment, in the same workspace
+SELF_SCORERS = (Role.ADMIN, Role.REVIEWER, Role.SERVICE_LEAD)
 ADMINS = (Role.ADMIN,)
 
 
@@ -31,8 +33,8 @@ ADMINS = (Role.ADMIN,)
 SECTIONS: dict[str, list[tuple[str, str, str, str, tuple[Role, ...]]]] = {
     "": [(HOME, "Home", ":material/home:", "home", ())],
     "Reviews": [
-        (VISIT, "Site visit", ":material/event_note:", "visit", SCORERS),
-        (WORKSPACE, "Review workspace", ":material/edit_note:", "workspace", SCORERS),
+        (VISIT, "Site visit", ":material/event_note:", "visit", SELF_SCORERS),
+        (WORKSPACE, "Review workspace", ":material/edit_note:", "workspace", SELF_SCORERS),
         (CONSENSUS, "Consensus", ":material/handshake:", "consensus", SCORERS),
         (SUMMARY, "Review summary", ":material/summarize:", "summary", ()),
         (REPORT, "Report", ":material/description:", "report", ()),

@@ -138,25 +138,35 @@ def _actor_of(key: tuple[str, str, int | None]) -> Actor:
 
 @st.cache_data(ttl=600, show_spinner="Reading reviews and outcomes…", max_entries=64)
 def _comparison(
-    url: str, version: int, who: tuple[str, str, int | None], ids: tuple[int, ...], start: date, end: date
+    url: str,
+    version: int,
+    who: tuple[str, str, int | None],
+    ids: tuple[int, ...],
+    start: date,
+    end: date,
+    include_self: bool,
 ) -> Any:
     with db.session_scope(db.make_engine(url)) as session:
-        return comparisons.comparison(session, actor=_actor_of(who), service_ids=list(ids), start=start, end=end)
+        return comparisons.comparison(
+            session, actor=_actor_of(who), service_ids=list(ids), start=start, end=end, include_self=include_self
+        )
 
 
-def comparison(ids: tuple[int, ...], start: date, end: date) -> comparisons.Comparison:
+def comparison(ids: tuple[int, ...], start: date, end: date, *, include_self: bool = False) -> comparisons.Comparison:
     """The Compare page's reviews and quarters (cached per user and filters; cleared on every write)."""
-    return _comparison(database_url(), data_version(), _actor_key(), ids, start, end)  # type: ignore[no-any-return]
+    return _comparison(database_url(), data_version(), _actor_key(), ids, start, end, include_self)  # type: ignore[no-any-return]
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=16)
-def _pairs(url: str, version: int, who: tuple[str, str, int | None], quarters_after: int) -> Any:
+def _pairs(url: str, version: int, who: tuple[str, str, int | None], quarters_after: int, include_self: bool) -> Any:
     with db.session_scope(db.make_engine(url)) as session:
-        return comparisons.fidelity_outcome_pairs(session, actor=_actor_of(who), quarters_after=quarters_after)
+        return comparisons.fidelity_outcome_pairs(
+            session, actor=_actor_of(who), quarters_after=quarters_after, include_self=include_self
+        )
 
 
-def fidelity_outcome_pairs(quarters_after: int) -> list[comparisons.FidelityOutcome]:
-    return _pairs(database_url(), data_version(), _actor_key(), quarters_after)  # type: ignore[no-any-return]
+def fidelity_outcome_pairs(quarters_after: int, *, include_self: bool = False) -> list[comparisons.FidelityOutcome]:
+    return _pairs(database_url(), data_version(), _actor_key(), quarters_after, include_self)  # type: ignore[no-any-return]
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=64)

@@ -13,11 +13,12 @@ import streamlit as st
 from fidelity import errors, reports
 from fidelity.models import Review
 from fidelity.scales import Scale
-from fidelity.store import visits
+from fidelity.store import packs, visits
 from fidelity.store.access import Actor
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash
 from fidelity.visit_models import INFORMANT_ROLES, SessionKind
+from fidelity.visit_pack import PACK_LIMIT, PackError, PackItem
 
 YES_NO = {"yes": True, "no": False}
 
@@ -41,6 +42,22 @@ def _frame_rows(frame: pd.DataFrame, fields: dict[str, str]) -> list[dict[str, A
         if any(value not in (None, [], "") for name, value in row.items() if name != "id"):
             rows.append(row)
     return rows
+
+
+def _table_editor(
+    frame: pd.DataFrame, *, key: str, editable: bool, fields: dict[str, str], config: dict[str, Any]
+) -> pd.DataFrame:
+    """A table the reviewers add rows to and edit (read-only once the review is final); its id column hidden."""
+    return st.data_editor(  # type: ignore[no-any-return]
+        frame,
+        key=key,
+        num_rows="dynamic" if editable else "fixed",
+        disabled=not editable,
+        hide_index=True,
+        width="stretch",
+        column_order=[c for c in fields if c != "id"],
+        column_config=config,
+    )
 
 
 def _save(write: Any, done: str) -> None:
@@ -86,15 +103,12 @@ def plan_section(review: Review, scale: Scale, visit: visits.Visit, *, editable:
         "One row per session: an interview, observing a team meeting or an employment specialist with an "
         "employer, or reading case records. Name the informant's role, never a person."
     )
-    edited = st.data_editor(
+    edited = _table_editor(
         frame,
         key=f"visit:plan:{review.id}",
-        num_rows="dynamic" if editable else "fixed",
-        disabled=not editable,
-        hide_index=True,
-        width="stretch",
-        column_order=[c for c in PLAN_FIELDS if c != "id"],
-        column_config={
+        editable=editable,
+        fields=PLAN_FIELDS,
+        config={
             "Session": st.column_config.SelectboxColumn(options=[k.value for k in SessionKind], required=True),
             "Who (role)": st.column_config.SelectboxColumn(options=list(INFORMANT_ROLES), required=True),
             "Day": st.column_config.DateColumn(format="D MMM YYYY", default=review.visit_start, required=True),
@@ -181,15 +195,8 @@ def records_section(review: Review, visit: visits.Visit, *, editable: bool) -> N
     }
     config |= {column: st.column_config.DateColumn(format="D MMM YYYY") for column in _DATES}
     config |= {column: st.column_config.SelectboxColumn(options=list(YES_NO)) for column in _FLAGS}
-    edited = st.data_editor(
-        frame,
-        key=f"visit:records:{review.id}",
-        num_rows="dynamic" if editable else "fixed",
-        disabled=not editable,
-        hide_index=True,
-        width="stretch",
-        column_order=[c for c in RECORD_FIELDS if c != "id"],
-        column_config=config,
+    edited = _table_editor(
+        frame, key=f"visit:records:{review.id}", editable=editable, fields=RECORD_FIELDS, config=config
     )
     if editable and st.button("Save the case records", type="primary", key=f"visit:records_save:{review.id}"):
         entered = _frame_rows(edited, RECORD_FIELDS)
@@ -286,3 +293,112 @@ def notes_section(review: Review, scale: Scale, visit: visits.Visit, actor: Acto
                 + (f" · {sessions[note.session_id]}" if note.session_id in sessions else "")
                 + f" · {note.created_at.astimezone():%d %b %Y %H:%M}"
             )
+
+
+PACK_ROUND = "visit:pack_round"
+OUTCOME_WORDS = {
+    packs.SAME: "the same in both",
+    packs.APP: "keeps the app's (unchanged in the pack)",
+    packs.PACK: "takes the pack's",
+    packs.CONFLICT: "changed in both: choose below",
+}
+
+
+def _short(entry: PackItem) -> str:
+    score = "no score" if entry.score is None else f"scored {entry.score}"
+    evidence = entry.evidence if len(entry.evidence) <= 80 else entry.evidence[:79] + "…"
+    return score + (f": {evidence}" if evidence else "")
+
+
+def pack_section(review: Review, raters: list[str]) -> None:
+    """Download a pack to score offline; upload it back to see it beside the app's values, then save it."""
+    st.caption(
+        "For a visit without a reliable connection: download your own scoring of this review as a workbook, "
+        "score in Excel or LibreOffice, then upload it here. It carries only your scores and notes."
+    )
+    for rater in raters:
+        key = f"visit:pack:{review.id}:{rater}"
+        if st.button(f"Make my pack ({rater} reviewer)", key=f"{key}:make"):
+            try:
+                with resources.transaction() as session:
+                    st.session_state[key] = packs.export_pack(
+                        session, actor=resources.actor(), review_id=review.id or 0, rater=rater
+                    )
+            except errors.Refused as error:
+                widgets.show_error(error)
+        if st.session_state.get(key):
+            st.download_button(
+                f"Download the pack ({rater} reviewer)",
+                st.session_state[key],
+                file_name=f"visit-pack-review-{review.id}-{rater}.xlsx",
+                key=f"{key}:download",
+            )
+    round_ = st.session_state.setdefault(PACK_ROUND, 0)
+    upload = st.file_uploader(
+        "Upload an edited pack (XLSX)",
+        type=["xlsx"],
+        key=f"visit:pack_upload:{review.id}:{round_}",
+        max_upload_size=max(1, PACK_LIMIT // 1_000_000),
+    )
+    if upload is None:
+        return
+    content = upload.getvalue()
+    try:
+        with resources.reading() as session:
+            checked = packs.check_pack(
+                session, actor=resources.actor(), file_name=upload.name, content=content, review_id=review.id
+            )
+    except PackError as error:
+        st.error(f"This pack has {len(error.problems)} problem(s); nothing was saved.", icon=":material/error:")
+        st.markdown("\n".join(f"- {widgets.md(problem)}" for problem in error.problems[:100]))
+        return
+    except errors.Refused as error:
+        widgets.show_error(error)
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Item": f"{row.item_number}. {row.name}",
+                    "In the app": _short(row.app),
+                    "In the pack": _short(row.pack),
+                    "On saving": OUTCOME_WORDS[row.outcome],
+                }
+                for row in checked.rows
+                if row.outcome != packs.SAME or row.pack != PackItem()
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        f"Case records: {OUTCOME_WORDS[checked.records]}. New evidence notes in the pack: {len(checked.pack.new_notes)}."
+    )
+    keep = {}
+    for name in checked.conflicts:
+        keep[name] = st.radio(
+            f"{name.capitalize()}: changed in the app and in the pack since the pack was made",
+            [packs.APP, packs.PACK],
+            format_func={packs.APP: "Keep the app's", packs.PACK: "Take the pack's"}.__getitem__,
+            index=None,
+            horizontal=True,
+            key=f"visit:pack_keep:{review.id}:{round_}:{name}",
+        )
+    if st.button("Save from the pack", type="primary", key=f"visit:pack_save:{review.id}:{round_}"):
+        try:
+            with resources.transaction() as session:
+                packs.apply_pack(
+                    session,
+                    actor=resources.actor(),
+                    file_name=upload.name,
+                    content=content,
+                    keep={k: v for k, v in keep.items() if v},
+                    review_id=review.id,
+                )
+        except (errors.Refused, PackError) as error:
+            widgets.show_error(error)
+            return
+        st.session_state[PACK_ROUND] = round_ + 1
+        taken = len(checked.from_pack) + sum(v == packs.PACK for k, v in keep.items() if k.startswith("item"))
+        flash(f"Saved from the pack: {taken} item(s), {len(checked.pack.new_notes)} new note(s).")
+        st.rerun()

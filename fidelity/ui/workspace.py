@@ -15,7 +15,7 @@ from fidelity import errors, scoring
 from fidelity.models import ItemRating, Rater, Review, ReviewKind, ReviewStatus
 from fidelity.scales import Item, Scale
 from fidelity.store import access, accounts, published_scales, ratings, reviews
-from fidelity.store.access import Actor
+from fidelity.store.access import Actor, Role
 from fidelity.ui import navigation, resources, widgets
 from fidelity.ui.state import Keys, flash
 
@@ -56,7 +56,10 @@ def start_review_form(service_id: int, picker_key: str) -> None:
     scales, actor = resources.scales(), resources.actor()
     st.subheader("Start a new review")
     with resources.reading() as session:
-        people = {u.id: f"{u.display_name} ({u.username})" for u in accounts.reviewer_accounts(session, actor=actor)}
+        people = {
+            u.id: f"{u.display_name} ({u.username})" + (" · service lead" if u.role == Role.SERVICE_LEAD else "")
+            for u in accounts.reviewer_accounts(session, actor=actor)
+        }
     scale_ids = sorted(scales)
     with st.form("start_review"):
         scale_id = st.selectbox(
@@ -82,6 +85,15 @@ def start_review_form(service_id: int, picker_key: str) -> None:
             key="start_review:second",
             help="With a second reviewer, each scores alone and then you agree the scores together (consensus).",
         )
+        guide_user = st.selectbox(
+            "Guiding reviewer (guided self-assessment only, optional)",
+            list(people),
+            format_func=people.__getitem__,
+            index=None,
+            key="start_review:guide",
+            help="In a guided self-assessment the service lead scores their own service (choose them as lead); "
+            "a reviewer can guide it and comment on the evidence.",
+        )
         submitted = st.form_submit_button("Start review", type="primary")
     if submitted:
         try:
@@ -98,6 +110,7 @@ def start_review_form(service_id: int, picker_key: str) -> None:
                         "visit_end": visit_end,
                         "lead_user_id": lead_user,
                         "second_user_id": second_user,
+                        "guide_user_id": guide_user,
                     },
                 )
         except errors.Refused as error:
@@ -107,6 +120,20 @@ def start_review_form(service_id: int, picker_key: str) -> None:
             widgets.request_selection(picker_key, review.id)
             flash(f"Review started on {scales[scale_id].id} v{scales[scale_id].version}. Score item 1 below.")
             st.rerun()
+
+
+def stop_if_guiding(review: Review, actor: Actor, scale: Scale, scores: dict[int, int]) -> None:
+    """The reviewer guiding a self-assessment reads the service's scores here and comments on the Site visit page."""
+    if actor.is_admin or access.assigned_raters(actor, review) or not access.guides(actor, review):
+        return
+    st.info(
+        "You are guiding this self-assessment: the service scores it. Comment on the evidence, item by item, "
+        "on the Site visit page (Evidence notes).",
+        icon=":material/support_agent:",
+    )
+    st.page_link(navigation.VISIT, label="Open the Site visit page", icon=":material/event_note:")
+    items_at_a_glance(scale, scores, {}, {})
+    st.stop()
 
 
 def scoring_as(review: Review, actor: Actor) -> str:

@@ -23,6 +23,11 @@ with st.container(border=True):
     )
     areas = middle.multiselect("Areas", sorted(services["Area"].unique()), key="compare:areas", placeholder="All areas")
     first_year, last_year = right.slider("Period (years)", 2018, this_year, (2023, this_year), key="compare:period")
+    include_self = st.checkbox(
+        "Include guided self-assessments",
+        key="compare:include_self",
+        help="Left out unless ticked: a service's scoring of itself is kept apart from independent reviews.",
+    )
 mask = pd.Series(True, index=services.index)
 if programmes:
     mask &= services["Programme"].isin(programmes)
@@ -35,8 +40,8 @@ if chosen.empty:
 start, end = date(first_year, 1, 1), date(last_year, 12, 31)
 ids = [int(i) for i in chosen["id"]]
 names = dict(zip(ids, chosen["Service"], strict=True))
-data = resources.comparison(tuple(ids), start, end)
-pairs_all = resources.fidelity_outcome_pairs(st.session_state.get("compare:after", 2))
+data = resources.comparison(tuple(ids), start, end, include_self=include_self)
+pairs_all = resources.fidelity_outcome_pairs(st.session_state.get("compare:after", 2), include_self=include_self)
 frame = resources.frame_scale(row.scale_hash for row in data.finals)
 if frame is None:
     st.info("No fidelity scale is published yet. An admin can publish one on the Scales page.")

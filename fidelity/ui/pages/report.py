@@ -85,6 +85,10 @@ st.dataframe(
     width="stretch",
     column_config={"Change": st.column_config.NumberColumn(format="%+d")},
 )
+for title, note, columns, rows in reports.item_sections(data):
+    st.subheader(title)
+    st.caption(note)
+    st.dataframe(pd.DataFrame(rows)[list(columns)], hide_index=True, width="stretch")
 st.subheader("Improvement plan")
 if data.actions:
     st.dataframe(pd.DataFrame(data.actions), hide_index=True, width="stretch")

@@ -39,7 +39,8 @@ with list_tab:
             ).str.lower()
             shown = services_table[text.str.contains(needle, regex=False)]
         st.caption(
-            f"{len(shown)} of {len(services_table)} services. Totals and bands are from each service's latest final review."
+            f"{len(shown)} of {len(services_table)} services. Totals and bands are from each service's latest final "
+            "independent review (guided self-assessments are not counted here)."
         )
         spanning = shown[shown["scale_hashes"].notna()]
         if not spanning.empty:

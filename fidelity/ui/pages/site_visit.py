@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fidelity.models import ReviewStatus
+from fidelity.models import GUIDE, ReviewStatus
 from fidelity.store import access, reviews, visits
 from fidelity.ui import resources, visit_parts, widgets
 from fidelity.ui.state import show_flash
@@ -33,10 +33,17 @@ editable = review.status != ReviewStatus.FINAL and bool(own)
 if review.status == ReviewStatus.FINAL:
     st.info("This review is final: its visit is shown as it was.", icon=":material/lock:")
 
-plan_tab, records_tab, notes_tab = st.tabs(["Visit plan", "Case records", "Evidence notes"])
+plan_tab, records_tab, notes_tab, pack_tab = st.tabs(["Visit plan", "Case records", "Evidence notes", "Offline pack"])
 with plan_tab:
     visit_parts.plan_section(review, scale, visit, editable=editable)
 with records_tab:
     visit_parts.records_section(review, visit, editable=editable)
 with notes_tab:
-    visit_parts.notes_section(review, scale, visit, actor, own if editable else [])
+    commenting = [GUIDE] if review.is_self_assessment and access.guides(actor, review) else []
+    visit_parts.notes_section(review, scale, visit, actor, (own if editable else []) + commenting)
+with pack_tab:
+    scoring = [r for r in own if not review.submitted(r)] if editable else []
+    if scoring:
+        visit_parts.pack_section(review, scoring)
+    else:
+        st.info("A pack is for a reviewer still scoring this review; there is nothing to score here now.")

@@ -23,5 +23,9 @@ except OperationalError as error:
     st.error(f"Cannot open the database. Check DATABASE_URL.\n\n{error.orig}", icon=":material/error:")
     st.stop()
 
+links = st.sidebar.container()  # above the signed-in user's box, which the gate draws
 actor = signin.gate()
-st.navigation(navigation.pages(actor), expanded=True).run()
+pages = navigation.pages(actor)
+page = st.navigation(pages, position="hidden")
+navigation.sidebar_links(pages, links)
+page.run()

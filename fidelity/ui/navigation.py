@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from fidelity.store.access import Actor, Role
 
@@ -22,6 +23,7 @@ AUDIT = "fidelity/ui/pages/audit_log.py"
 DATA = "fidelity/ui/pages/data.py"
 SCALES = "fidelity/ui/pages/scales.py"
 VISIT = "fidelity/ui/pages/site_visit.py"
+ACCESSIBILITY = "fidelity/ui/pages/accessibility.py"
 
 SCORERS = (Role.ADMIN, Role.REVIEWER)
 # service leads score their own service in a guided self-assessment, in the same workspace
@@ -53,6 +55,7 @@ SECTIONS: dict[str, list[tuple[str, str, str, str, tuple[Role, ...]]]] = {
         (AUDIT, "Audit log", ":material/history:", "audit", ADMINS),
         (DATA, "Export and demo data", ":material/database:", "data", ADMINS),
     ],
+    "Help": [(ACCESSIBILITY, "Accessibility statement", ":material/accessibility:", "accessibility", ())],
 }
 
 
@@ -63,6 +66,17 @@ def titles(actor: Actor) -> dict[str, list[str]]:
         for section, entries in SECTIONS.items()
         if any(not roles or actor.role in roles for *_, roles in entries)
     }
+
+
+def sidebar_links(pages: dict[str, list[st.Page]], place: DeltaGenerator) -> None:
+    """The pages as links under their section names. st.navigation's own sidebar list puts list items
+    outside a list for sections (a WCAG failure), so the app hides it and draws these instead."""
+    with place:
+        for section, entries in pages.items():
+            if section:
+                st.markdown(f"**{section}**")
+            for page in entries:
+                st.page_link(page, label=page.title, icon=page.icon)
 
 
 def pages(actor: Actor) -> dict[str, list[st.Page]]:

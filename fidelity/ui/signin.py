@@ -10,7 +10,7 @@ import streamlit as st
 from fidelity import errors
 from fidelity.store import accounts
 from fidelity.store.access import Actor
-from fidelity.ui import resources, widgets
+from fidelity.ui import accessibility, resources, widgets
 from fidelity.ui.state import Keys, flash
 
 
@@ -159,6 +159,8 @@ def gate() -> Actor:
             _sign_in_form(sso_provider())
         else:
             _first_admin()
+        with st.expander("Accessibility statement"):  # linked from every page, this one included
+            accessibility.statement()
         st.stop()
     st.session_state[Keys.ACTOR] = actor
     _sidebar(actor)

@@ -149,7 +149,13 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-PASSWORDS = {"admin": "admin-password-1", "ann": "ann-password-1", "bo": "bo-password-12", "lee": "lee-password-1"}
+PASSWORDS = {
+    "admin": "admin-password-1",
+    "ann": "ann-password-1",
+    "bo": "bo-password-12",
+    "lee": "lee-password-1",
+    "cora": "cora-password-1",
+}
 
 
 def seed_service(url: str, name: str = "Norfolk IPS") -> None:
@@ -204,7 +210,7 @@ def choose(page, label: str, option: str) -> None:
 
 def go_to(page, title: str) -> None:
     """Follow the sidebar link (keeps the session, so choices made on other pages are remembered)."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
     page.get_by_role("heading", name=title if title != "Report" else "Fidelity report").wait_for()
     wait_idle(page)
 

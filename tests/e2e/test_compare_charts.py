@@ -25,7 +25,7 @@ def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> No
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_text("Signed in as demo.commissioner")).to_be_visible()
-    expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Review workspace")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebar").get_by_role("link", name="Review workspace")).to_have_count(0)
     go_to(page, "Compare sites")
     expect(page.get_by_role("heading", name="League table")).to_be_visible()
     with page.expect_download() as download:

@@ -44,7 +44,7 @@ def test_service_lead__keeps_the_plan_and_enters_outcomes(app_url: str, page, e2
     _final_review(e2e_db)
     page.goto(app_url)
     sign_in(page, "lee")
-    nav = page.get_by_test_id("stSidebarNav")
+    nav = page.get_by_test_id("stSidebar")
     expect(nav.get_by_role("link", name="Consensus")).to_have_count(0)
     expect(nav.get_by_role("link", name="Review workspace")).to_have_count(1)  # for guided self-assessments
 

@@ -101,7 +101,9 @@ def _highlight(row: pd.Series) -> list[str]:
 
 
 st.dataframe(
-    table.style.apply(_highlight, axis=1),
+    table.style.apply(_highlight, axis=1).format(
+        precision=0, na_rep="", subset=["Agreed", "Record sample suggests"]
+    ),  # whole scores; blank where none
     hide_index=True,
     width="stretch",
     column_config={

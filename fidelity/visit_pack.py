@@ -152,7 +152,6 @@ def write_pack(
         ws.column_dimensions[letter].width = width
 
     ws = table("records", RECORD_COLUMNS, [_record_row(r) for r in records])
-    rows = f"{2}:{ROW_LIMIT + 1}"
     yes_no = DataValidation(type="list", formula1='"yes,no"', allow_blank=True, showErrorMessage=True)
     dates = DataValidation(
         type="date", operator="greaterThan", formula1="36526", allow_blank=True, showErrorMessage=True
@@ -164,7 +163,6 @@ def write_pack(
         ws.add_data_validation(validation)
     for index, column in enumerate(RECORD_COLUMNS):
         letter = chr(ord("A") + index)
-        start, end = rows.split(":")
         target = (
             yes_no
             if column in _FLAGS
@@ -175,7 +173,7 @@ def write_pack(
             else None
         )
         if target is not None:
-            target.add(f"{letter}{start}:{letter}{end}")
+            target.add(f"{letter}2:{letter}{ROW_LIMIT + 1}")  # every row a reviewer may fill
         ws.column_dimensions[letter].width = 16
     table(
         "notes", NOTE_COLUMNS, [[note_id, ", ".join(map(str, note_items)), text] for note_id, note_items, text in notes]

@@ -38,10 +38,10 @@ def _publications(session: Session) -> list[PublishedScale]:
     return list(session.exec(select(PublishedScale).order_by(col(PublishedScale.published_at), col(PublishedScale.id))))
 
 
-def _current_rows(session: Session) -> dict[str, PublishedScale]:
-    """Scale id -> its latest publication that is not retired."""
+def _current_rows(session: Session, rows: list[PublishedScale] | None = None) -> dict[str, PublishedScale]:
+    """Scale id -> its latest publication that is not retired (from `rows` when already read)."""
     current: dict[str, PublishedScale] = {}
-    for row in _publications(session):
+    for row in _publications(session) if rows is None else rows:
         if row.retired_at is None:
             current[row.scale_id] = row
     return current
@@ -72,10 +72,9 @@ def _add(session: Session, scale: Scale, *, by: str, file_name: str, shipped: bo
 
 def seed_from_files(session: Session, shipped: dict[str, Scale]) -> list[PublishedScale]:
     """Publish the app's own scale files the database has not seen (see the module's docstring)."""
-    seen = {(row.scale_id, row.scale_version) for row in _publications(session)}
-    latest: dict[str, PublishedScale] = {}
-    for row in _publications(session):
-        latest[row.scale_id] = row
+    rows = _publications(session)
+    seen = {(row.scale_id, row.scale_version) for row in rows}
+    latest = {row.scale_id: row for row in rows}  # oldest first, so the last of each id wins
     added = []
     for scale_id, scale in sorted(shipped.items()):
         if (scale.id, scale.version) in seen or (scale_id in latest and not latest[scale_id].shipped):
@@ -105,7 +104,7 @@ def publications(session: Session, *, actor: Actor) -> list[PublicationRow]:
     """Every published version, newest first per scale."""
     access.require_admin(actor, "manage scales")
     rows = _publications(session)
-    current = {row.id for row in _current_rows(session).values()}
+    current = {row.id for row in _current_rows(session, rows).values()}
     hashes = {row.content_hash for row in rows}
     scales = scales_by_hash(session, hashes)
     verified = verified_items(session, hashes)

@@ -59,8 +59,9 @@ def _assigned_reviewer(
     return user
 
 
-def _self_assessment_roles(session: Session, review_in: ReviewCreate) -> User | None:
-    """A self-assessment: one rater (a service lead who sees the service), optionally a reviewer guiding it."""
+def _self_assessment_roles(session: Session, review_in: ReviewCreate, lead: User | None) -> User | None:
+    """A self-assessment: one rater (`lead`, a service lead who sees the service), optionally a reviewer
+    guiding it; returns the guide."""
     if review_in.kind != ReviewKind.SELF_ASSESSMENT:
         if review_in.guide_user_id is not None:
             raise InputError("guiding reviewer: only a guided self-assessment has one; choose reviewers instead")
@@ -69,10 +70,9 @@ def _self_assessment_roles(session: Session, review_in: ReviewCreate) -> User | 
         raise InputError(
             "second reviewer: a self-assessment has one rater, the service; a reviewer can guide it instead"
         )
-    if review_in.lead_user_id is None:
+    if lead is None:
         raise InputError("lead reviewer: choose the service lead account who scores the service")
-    lead = _assigned_reviewer(session, review_in.lead_user_id, "lead reviewer", self_assessment=True)
-    if lead is not None and not access.may_read_service(
+    if not access.may_read_service(
         session, Actor(name=lead.username, role=Role(lead.role), user_id=lead.id), review_in.service_id
     ):
         raise InputError(
@@ -86,11 +86,11 @@ def start_review(session: Session, *, actor: Actor, scales: dict[str, Scale], da
     access.require_admin(actor, "start a review or assign its reviewers")
     review_in = validated(ReviewCreate, data)
     get_row(session, Service, review_in.service_id)
-    guide = _self_assessment_roles(session, review_in)
     lead = _assigned_reviewer(
         session, review_in.lead_user_id, "lead reviewer", self_assessment=review_in.kind == ReviewKind.SELF_ASSESSMENT
     )
     second = _assigned_reviewer(session, review_in.second_user_id, "second reviewer")
+    guide = _self_assessment_roles(session, review_in, lead)
     if lead is not None and second is not None and lead.id == second.id:
         raise InputError("second reviewer: must be a different person from the lead reviewer")
     review_in.lead_reviewer = lead.display_name if lead else review_in.lead_reviewer

@@ -145,6 +145,8 @@ def add_note(session: Session, *, actor: Actor, review_id: int, rater: str, data
 class Visit:
     """A review's visit as this user may see it."""
 
+    review: Review
+    scale: Scale
     sessions: list[VisitSession]
     records: list[CaseRecord]
     notes: list[EvidenceNote]
@@ -162,26 +164,30 @@ def visible_raters(actor: Actor, review: Review) -> tuple[str, ...]:
     return held
 
 
-def sample_measures(session: Session, review: Review, scale: Scale) -> dict[int, Measure]:
-    """The case-record sample's measures for the review's items (the same for both reviewers)."""
-    records = session.exec(select(CaseRecord).where(CaseRecord.review_id == review.id)).all()
+def _measured(records: list[CaseRecord], scale: Scale) -> dict[int, Measure]:
     facts = [RecordFacts(**RecordInput.model_validate(r, from_attributes=True).model_dump()) for r in records]
     return measures(facts, scale)
 
 
+def sample_measures(session: Session, review: Review, scale: Scale) -> dict[int, Measure]:
+    """The case-record sample's measures for the review's items (the same for both reviewers)."""
+    return _measured(visit_records(session, review.id or 0), scale)
+
+
+def _plan(session: Session, review_id: int) -> list[VisitSession]:
+    query = select(VisitSession).where(VisitSession.review_id == review_id)
+    return list(session.exec(query.order_by(col(VisitSession.day), col(VisitSession.start))))
+
+
 def visit_of(session: Session, *, actor: Actor, review_id: int) -> Visit:
+    """The review, its scale and its visit: the Site visit page's one read."""
     review = get_row(session, Review, review_id)
     access.require_review_read(session, actor, review)
-    sessions = session.exec(
-        select(VisitSession)
-        .where(VisitSession.review_id == review_id)
-        .order_by(col(VisitSession.day), col(VisitSession.start))
-    ).all()
-    records = session.exec(
-        select(CaseRecord).where(CaseRecord.review_id == review_id).order_by(col(CaseRecord.id))
-    ).all()
-    measured = sample_measures(session, review, review_scale(session, review))
-    return Visit(list(sessions), list(records), notes_of(session, actor, review), measured)
+    scale = review_scale(session, review)
+    records = visit_records(session, review_id)
+    return Visit(
+        review, scale, _plan(session, review_id), records, notes_of(session, actor, review), _measured(records, scale)
+    )
 
 
 def notes_of(session: Session, actor: Actor, review: Review) -> list[EvidenceNote]:
@@ -197,11 +203,7 @@ def agenda(session: Session, *, actor: Actor, review_id: int) -> reports.Agenda:
     review = get_row(session, Review, review_id)
     access.require_review_read(session, actor, review)
     service = get_row(session, Service, review.service_id)
-    plan = session.exec(
-        select(VisitSession)
-        .where(VisitSession.review_id == review_id)
-        .order_by(col(VisitSession.day), col(VisitSession.start))
-    ).all()
+    plan = _plan(session, review_id)
     return reports.Agenda(
         service=service.name,
         visit=f"{review.visit_start:%d %b %Y}" + (f" to {review.visit_end:%d %b %Y}" if review.visit_end else ""),

@@ -60,17 +60,6 @@ def _table_editor(
     )
 
 
-def _save(write: Any, done: str) -> None:
-    try:
-        with resources.transaction() as session:
-            write(session)
-    except errors.Refused as error:
-        widgets.show_error(error)
-    else:
-        flash(done)
-        st.rerun()
-
-
 PLAN_FIELDS = {
     "id": "id",
     "Session": "kind",
@@ -125,7 +114,7 @@ def plan_section(review: Review, scale: Scale, visit: visits.Visit, *, editable:
             row | {"items": [int(n) for n in row.get("items") or []], "start": _time(row.get("start"))}
             for row in _frame_rows(edited, PLAN_FIELDS)
         ]
-        _save(
+        widgets.save_then_rerun(
             lambda session: visits.save_plan(session, actor=resources.actor(), review_id=review.id or 0, rows=rows),
             f"Saved the visit plan: {len(rows)} session(s).",
         )
@@ -206,7 +195,7 @@ def records_section(review: Review, visit: visits.Visit, *, editable: bool) -> N
                 row[field] = YES_NO.get(row[field], row[field]) if row[field] is not None else None
             if row.get("in_work_contacts") is not None:
                 row["in_work_contacts"] = int(row["in_work_contacts"])
-        _save(
+        widgets.save_then_rerun(
             lambda session: visits.save_records(
                 session, actor=resources.actor(), review_id=review.id or 0, rows=entered
             ),
@@ -272,7 +261,7 @@ def notes_section(review: Review, scale: Scale, visit: visits.Visit, actor: Acto
             )
             submitted = st.form_submit_button("Add the note", type="primary")
         if submitted:
-            _save(
+            widgets.save_then_rerun(
                 lambda session: visits.add_note(
                     session,
                     actor=actor,

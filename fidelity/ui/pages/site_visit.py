@@ -25,9 +25,8 @@ default = next((r.id for r in service_reviews if r.status != ReviewStatus.FINAL)
 review_id = widgets.chosen_review(labels, key=f"visit:review:{service_id}", default=default, prompt="Choose a review.")
 
 with resources.reading() as session:
-    context = reviews.review_context(session, review_id, actor=actor)
     visit = visits.visit_of(session, actor=actor, review_id=review_id)
-review, scale = context.review, context.scale
+review, scale = visit.review, visit.scale
 own = [r for r in review.raters if actor.is_admin or r in access.assigned_raters(actor, review)]
 editable = review.status != ReviewStatus.FINAL and bool(own)
 if review.status == ReviewStatus.FINAL:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import html
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
 
+from fidelity import chart_style as style
+from fidelity.chart_style import DASHES, HEIGHT, PALETTE, REFERENCE, TEXT, ZONE_EDGE, plain, series_style
 from fidelity.stats import XmR
-
-# Okabe-Ito: distinguishable with the common forms of colour-blindness.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 def principle_profile_figure(
@@ -21,11 +18,11 @@ def principle_profile_figure(
     """Mean item score (1-5) per IPS principle as a radar; the previous review as a dashed outline."""
     names = list(profile)
     axis_labels = [_wrap(name) for name in names]
-    series = [("This review", profile, "solid", PALETTE[0])]
+    series = [("This review", profile, 0)]
     if previous:
-        series.insert(0, ("Previous final review", previous, "dash", PALETTE[1]))
+        series.append(("Previous final review", previous, 1))  # drawn over this review's fill, so it shows
     traces = []
-    for label, values, dash, colour in series:
+    for label, values, index in series:
         scores = [values.get(name) for name in names]
         traces.append(
             go.Scatterpolar(
@@ -34,12 +31,12 @@ def principle_profile_figure(
                 customdata=[*names, names[0]],
                 name=label,
                 mode="lines+markers",
-                line={"dash": dash, "color": colour},
-                fill="toself" if dash == "solid" else None,
+                **series_style(index),
+                fill="toself" if index == 0 else None,
                 hovertemplate="%{customdata}: %{r:.2f} (mean item score)<extra>" + label + "</extra>",
             )
         )
-    return _figure(
+    return style.figure(
         traces,
         title={"text": plain(title)},
         polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5]}},
@@ -63,9 +60,14 @@ def _wrap(text: str, width: int = 18) -> str:
 def section_subtotals_figure(subtotals: Mapping[str, int], maxima: Mapping[str, int], *, title: str) -> go.Figure:
     """Section subtotals as bars against each section's maximum."""
     names = list(subtotals)
-    return _figure(
+    return style.figure(
         [
-            go.Bar(x=names, y=[maxima[n] for n in names], name="Maximum possible", marker_color="#D9D9D9"),
+            go.Bar(
+                x=names,
+                y=[maxima[n] for n in names],
+                name="Maximum possible",
+                marker={"color": "#EEEEEE", "line": {"color": ZONE_EDGE, "width": 1}},
+            ),
             go.Bar(
                 x=names,
                 y=[subtotals[n] for n in names],
@@ -84,21 +86,21 @@ def section_subtotals_figure(subtotals: Mapping[str, int], maxima: Mapping[str, 
 
 def plan_progress_figure(weeks: list[dict[str, object]], *, title: str) -> go.Figure:
     """Actions in the plan and actions done, week by week."""
-    return _figure(
+    return style.figure(
         [
             go.Scatter(
                 x=[w["week"] for w in weeks],
                 y=[w["actions"] for w in weeks],
                 name="Actions in the plan",
                 mode="lines+markers",
-                line={"color": PALETTE[1], "dash": "dash"},
+                **series_style(1),
             ),
             go.Scatter(
                 x=[w["week"] for w in weeks],
                 y=[w["done"] for w in weeks],
                 name="Actions done",
                 mode="lines+markers",
-                line={"color": PALETTE[2]},
+                **series_style(0),
                 fill="tozeroy",
             ),
         ],
@@ -109,107 +111,39 @@ def plan_progress_figure(weeks: list[dict[str, object]], *, title: str) -> go.Fi
     )
 
 
-Mark = tuple[dict[str, object], dict[str, object]]  # a layout shape and the annotation naming it
-
-
-def _band(low: float, high: float, *, fill: str, label: str, opacity: float = 1.0, where: str = "left") -> Mark:
-    """A shaded horizontal band across the plot, named at its side."""
-    shape = {
-        "type": "rect",
-        "xref": "paper",
-        "x0": 0,
-        "x1": 1,
-        "y0": low,
-        "y1": high,
-        "fillcolor": fill,
-        "opacity": opacity,
-        "line": {"width": 0},
-        "layer": "below",
-    }
-    name = {
-        "xref": "paper",
-        "x": 0 if where == "left" else 1,
-        "xanchor": "right",
-        "y": high,
-        "yanchor": "top",
-        "text": label,
-        "showarrow": False,
-        "font": {"size": 10},
-    }
-    return shape, name
-
-
-def _level(y: float, *, label: str, dash: str = "dash", colour: str = "#555555") -> Mark:
-    """A horizontal reference line, named at its left end."""
-    shape = {
-        "type": "line",
-        "xref": "paper",
-        "x0": 0,
-        "x1": 1,
-        "y0": y,
-        "y1": y,
-        "line": {"color": colour, "dash": dash, "width": 1},
-    }
-    name = {
-        "xref": "paper",
-        "x": 0,
-        "xanchor": "left",
-        "y": y,
-        "yanchor": "bottom",
-        "text": label,
-        "showarrow": False,
-        "font": {"size": 10},
-    }
-    return shape, name
-
-
-def plain(text: object) -> str:
-    """User text for a chart label, title or hover: Plotly reads <b>, <a href>, <br> and the like as HTML,
-    so `<` and `&` are written as entities, which it shows as typed."""
-    return html.escape(str(text), quote=False)
-
-
-def _figure(data: list[Any], marks: Sequence[Mark] = (), **layout: object) -> go.Figure:
-    """A figure built whole, layout and every band and line with it. Plotly's add_shape re-checks every
-    shape already there, and update_layout copies the layout: building a chart that way took 5-20 ms."""
-    if marks:
-        layout |= {"shapes": [m[0] for m in marks], "annotations": [m[1] for m in marks]}
-    return go.Figure(data=data, layout=layout)
-
-
 BAND_FILLS = {"Exemplary": "#CDE3F5", "Good": "#D5EFE3", "Fair": "#FBEBC8", "Not IPS": "#F6D5CB"}
 
 
 def fidelity_over_time_figure(
     points: list[dict[str, object]], bands: list[tuple[str, int, int]], *, title: str
 ) -> go.Figure:
-    """Total fidelity score per review over time, on the four band zones (label, min, max)."""
-    traces = []
-    marks = [
-        _band(low - 0.5, high + 0.5, fill=BAND_FILLS.get(label, "#EEEEEE"), label=label) for label, low, high in bands
+    """Total fidelity score per review over time, on the band zones (label, min, max), each zone named and edged."""
+    axis = (min(low for _, low, _ in bands) - 0.5, max(high for _, _, high in bands) + 0.5) if bands else (25, 125)
+    margin = {"l": 70, "r": 130, "t": 80, "b": 60}
+    zones = [
+        (f"{label} ({low}-{high})", low - 0.5, high + 0.5, BAND_FILLS.get(label, "#EEEEEE"), 1.0)
+        for label, low, high in bands
     ]
-    traces.append(
-        go.Scatter(
-            x=[p["date"] for p in points],
-            y=[p["total"] for p in points],
-            mode="lines+markers+text",
-            text=[str(p["total"]) for p in points],
-            textposition="top center",
-            name="Total",
-            line={"color": PALETTE[0]},
-            customdata=[p["kind"] for p in points],
-            hovertemplate="%{x|%d %b %Y}: %{y} (%{customdata})<extra></extra>",
-        )
+    marks = style.labelled(zones, [], axis=axis, gap=style.label_gap(axis, height=HEIGHT, margin=margin))
+    marks += [
+        (style.line(low - 0.5, dash="solid", colour=ZONE_EDGE), None) for _, low, _ in bands if low - 0.5 > axis[0]
+    ]
+    trace = go.Scatter(
+        x=[p["date"] for p in points],
+        y=[p["total"] for p in points],
+        mode="lines+markers+text",
+        text=[str(p["total"]) for p in points],
+        textposition="top center",
+        name="Total",
+        **series_style(0),
+        customdata=[p["kind"] for p in points],
+        hovertemplate="%{x|%d %b %Y}: %{y} (%{customdata})<extra></extra>",
     )
-    return _figure(
-        traces,
+    return style.figure(
+        [trace],
         marks,
-        title={"text": plain(title)},
-        xaxis_title="Review visit date",
-        yaxis_title="Total fidelity score (25-125)",
-        yaxis={"range": [25, 125]},
+        **style.ranged(title, x="Review visit date", y="Total fidelity score (25-125)", axis=axis, margin=margin),
         showlegend=False,
-        margin={"l": 90},
     )
 
 
@@ -222,31 +156,25 @@ def outcome_rates_figure(
     title: str,
 ) -> go.Figure:
     """Rates per quarter (as %) with benchmark lines and shaded comparison ranges, each named by source."""
-    traces = []
-    marks = [
-        _band(low * 100, high * 100, fill="#DDDDDD", opacity=0.45, label=label, where="right")
-        for label, low, high in bands
-    ]
-    for (label, values), colour in zip(rates.items(), PALETTE, strict=False):
-        traces.append(
-            go.Scatter(
-                x=quarters,
-                y=[None if v is None else round(v * 100, 1) for v in values],
-                name=label,
-                mode="lines+markers",
-                line={"color": colour},
-            )
+    traces = [
+        go.Scatter(
+            x=quarters,
+            y=[None if v is None else round(v * 100, 1) for v in values],
+            name=label,
+            mode="lines+markers",
+            **series_style(i),
         )
-    for (label, level), dash in zip(benchmarks, ("dash", "dot", "dot", "dot"), strict=False):
-        marks.append(_level(level * 100, label=label, dash=dash))
-    return _figure(
+        for i, (label, values) in enumerate(rates.items())
+    ]
+    axis = (0.0, 100.0)
+    margin = {"l": 60, "r": 250, "t": 80, "b": 120}
+    zones = [(_wrap(label, 34), low * 100, high * 100, "#DDDDDD", 0.45) for label, low, high in bands]
+    lines = [(_wrap(label, 34), level * 100, DASHES[1 + i % 3]) for i, (label, level) in enumerate(benchmarks)]
+    return style.figure(
         traces,
-        marks,
-        title={"text": plain(title)},
-        xaxis_title="Quarter",
-        yaxis_title="Rate (%)",
-        yaxis={"range": [0, 100]},
-        legend={"orientation": "h", "y": -0.2},
+        style.labelled(zones, lines, axis=axis, gap=2 * style.label_gap(axis, height=HEIGHT, margin=margin)),
+        **style.ranged(title, x="Quarter", y="Rate (%)", axis=axis, margin=margin),
+        legend={"orientation": "h", "y": -0.3},
     )
 
 
@@ -261,11 +189,11 @@ def fidelity_outcome_scatter(
     services = sorted({str(p["service"]) for p in points})
     if len(services) <= LEGEND_LIMIT:  # one coloured trace per service, named in the legend
         groups = [
-            (s, [p for p in points if p["service"] == s], PALETTE[i % len(PALETTE)]) for i, s in enumerate(services)
+            (s, [p for p in points if p["service"] == s], series_style(i)["marker"]) for i, s in enumerate(services)
         ]
-    else:  # too many to tell apart by colour: one trace, the service named on hover
-        groups = [("Reviews", points, PALETTE[0])]
-    for name, mine, colour in groups:
+    else:  # too many to tell apart: one trace, the service named on hover
+        groups = [("Reviews", points, series_style(0)["marker"])]
+    for name, mine, marker in groups:
         traces.append(
             go.Scatter(
                 x=[p["total"] for p in mine],
@@ -273,7 +201,7 @@ def fidelity_outcome_scatter(
                 text=[plain(p["service"]) for p in mine],
                 mode="markers",
                 name=plain(name),
-                marker={"color": colour, "size": 8, "opacity": 0.8 if len(groups) > 1 else 0.5},
+                marker=marker | {"opacity": 0.85 if len(groups) > 1 else 0.6},
                 showlegend=len(groups) > 1,
                 hovertemplate="%{text}<br>total %{x}, employment %{y}%<extra></extra>",
             )
@@ -289,7 +217,7 @@ def fidelity_outcome_scatter(
                 line={"color": "#000000", "dash": "dash"},
             )
         )
-    return _figure(
+    return style.figure(
         traces,
         title={"text": f"{plain(title)}<br><sup>{plain(summary)}</sup>"},
         xaxis_title="Fidelity total (25-125)",
@@ -297,11 +225,14 @@ def fidelity_outcome_scatter(
     )
 
 
+HEATMAP_NUMBERS = 40  # services up to which each cell also shows its score as a number
+
+
 def item_heatmap_figure(
     services: list[str], items: list[str], scores: list[list[int | None]], *, title: str
 ) -> go.Figure:
     """Latest agreed score per item (columns) and service (rows), 1-5; low scores dark."""
-    return _figure(
+    return style.figure(
         [
             go.Heatmap(
                 z=np.array([[np.nan if v is None else v for v in row] for row in scores], dtype=float),
@@ -310,7 +241,8 @@ def item_heatmap_figure(
                 zmin=1,
                 zmax=5,
                 colorscale="Cividis",
-                colorbar={"title": {"text": "score"}},
+                colorbar={"title": {"text": "score", "font": {"color": TEXT}}, "tickfont": {"color": TEXT}},
+                texttemplate="%{z}" if len(services) <= HEATMAP_NUMBERS else None,  # not colour alone
                 hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
             )
         ],
@@ -325,17 +257,26 @@ def item_heatmap_figure(
 def band_distribution_figure(rows: list[dict[str, object]], bands: list[str], *, title: str) -> go.Figure:
     """Number of final reviews in each band, per year."""
     years = sorted({str(r["year"]) for r in rows})
-    colours = {"Exemplary": PALETTE[0], "Good": PALETTE[2], "Fair": PALETTE[1], "Not IPS": PALETTE[5]}
-    return _figure(
-        [
+    looks = {
+        "Exemplary": (PALETTE[0], ""),
+        "Good": (PALETTE[2], "/"),
+        "Fair": (PALETTE[5], "."),
+        "Not IPS": (PALETTE[1], "x"),
+    }
+    bars = []
+    for i, band in enumerate(bands):
+        colour, pattern = looks.get(band, (PALETTE[i % len(PALETTE)], "+"))
+        counts = [sum(1 for r in rows if str(r["year"]) == y and r["band"] == band) for y in years]
+        bars.append(
             go.Bar(
                 x=years,
-                y=[sum(1 for r in rows if str(r["year"]) == y and r["band"] == band) for y in years],
+                y=counts,
                 name=band,
-                marker_color=colours.get(band),
+                marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#FFFFFF", "solidity": 0.2}},
             )
-            for band in bands
-        ],
+        )
+    return style.figure(
+        bars,
         title={"text": plain(title)},
         barmode="stack",
         xaxis_title="Year of review",
@@ -347,21 +288,33 @@ def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: s
     """Employment rate (%) per quarter with mean, process limits, and special-cause points marked."""
     mean, lower, upper, flags = chart.mean, chart.lower, chart.upper, chart.special_cause
     traces = [
-        go.Scatter(x=quarters, y=values, mode="lines+markers", name="Employment rate", line={"color": PALETTE[4]}),
+        go.Scatter(x=quarters, y=values, mode="lines+markers", name="Employment rate", **series_style(0)),
         go.Scatter(
             x=[q for q, f in zip(quarters, flags, strict=True) if f],
             y=[v for v, f in zip(values, flags, strict=True) if f],
             mode="markers",
             name="Special cause",
-            marker={"color": PALETTE[1], "size": 13, "symbol": "diamond"},
+            marker={"color": PALETTE[1], "size": 13, "symbol": "diamond-open", "line": {"width": 2}},
         ),
     ]
-    marks = [
-        _level(level, label=f"{label} {level:.1f}%", dash="solid" if label == "mean" else "dash")
-        for level, label in ((mean, "mean"), (upper, "upper process limit"), (max(lower, 0), "lower process limit"))
+    levels = [
+        (f"{label} {level:.1f}%", level, dash)
+        for label, level, dash in (
+            ("mean", mean, "solid"),
+            ("upper process limit", upper, "dash"),
+            ("lower process limit", max(lower, 0), "dash"),
+        )
     ]
-    return _figure(
-        traces, marks, title={"text": plain(title)}, xaxis_title="Quarter", yaxis_title="Employment rate (%)"
+    low = min([*values, levels[2][1]])
+    high = max([*values, upper])
+    pad = max(1.0, (high - low) * 0.08)
+    axis = (max(0.0, low - pad), high + pad)
+    margin = {"l": 60, "r": 170, "t": 80, "b": 110}
+    return style.figure(
+        traces,
+        style.labelled([], levels, axis=axis, gap=style.label_gap(axis, height=HEIGHT, margin=margin)),
+        **style.ranged(title, x="Quarter", y="Employment rate (%)", axis=axis, margin=margin),
+        legend={"orientation": "h", "y": -0.25},
     )
 
 
@@ -384,9 +337,18 @@ def funnel_figure(
                 mode="lines",
                 name=name or key,
                 showlegend=name is not None,
-                line={"color": "#777777", "dash": dash},
+                line={"color": REFERENCE, "dash": dash},
             )
         )
+    traces.append(
+        go.Scatter(
+            x=[ns[0], ns[-1]] if ns else [],
+            y=[target * 100] * (2 if ns else 0),
+            mode="lines",
+            name=f"Pooled rate {target:.1%}",
+            line={"color": "#000000", "width": 1},
+        )
+    )
     traces.append(
         go.Scatter(
             x=[u["n"] for u in units],
@@ -394,13 +356,12 @@ def funnel_figure(
             mode="markers",
             name="Services",
             text=[plain(u["service"]) for u in units],
-            marker={"color": PALETTE[0], "size": 9},
+            marker={"color": PALETTE[0], "size": 9, "line": {"color": "#FFFFFF", "width": 1}},
             hovertemplate="%{text}<br>n %{x}, %{y}%<extra></extra>",
         )
     )
-    return _figure(
+    return style.figure(
         traces,
-        [_level(target * 100, label=f"pooled rate {target:.1%}", dash="solid", colour="#000000")],
         title={"text": plain(title)},
         xaxis_title="Out-of-work clients in the period (n)",
         yaxis_title="Employment rate (%)",

@@ -7,7 +7,9 @@ characters are refused because reports, spreadsheets and PostgreSQL cannot hold 
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from datetime import date
 
 LINE_BREAKS = frozenset("\n\r\t")  # allowed in notes, not in names
 
@@ -47,3 +49,29 @@ def required_paragraphs(value: str) -> str:
     if not value:
         raise ValueError("must not be empty")
     return value
+
+
+DATE_FORMAT = "DD/MM/YYYY"
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def typed_date(value: str) -> date | None:
+    """A date typed as day/month/year (or the ISO year-month-day), None when left empty; refused otherwise."""
+    value = value.strip()
+    if not value:
+        return None
+    if match := _DAY_MONTH_YEAR.fullmatch(value):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _YEAR_MONTH_DAY.fullmatch(value):
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        raise ValueError(f"enter a date as {DATE_FORMAT}, for example 27/03/2027")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{value} is not a real date; enter it as {DATE_FORMAT}") from None
+
+
+def date_text(value: date | None) -> str:
+    return f"{value:%d/%m/%Y}" if value else ""

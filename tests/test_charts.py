@@ -1,21 +1,33 @@
-"""Reference bands and lines on the charts: each named, at the right height, drawn once."""
+"""Reference bands and lines on the charts: each named, at the right height, drawn once, their labels apart;
+series told apart by more than colour, and every colour with enough contrast."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
-from fidelity import charts
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fidelity import chart_style, charts, outcomes
 from fidelity.stats import xmr
 
 BANDS = [("Exemplary", 115, 125), ("Good", 100, 114), ("Fair", 74, 99), ("Not IPS", 25, 73)]
 
 
 def _marks(figure) -> list[tuple[str, float, float, str]]:  # type: ignore[no-untyped-def]
+    """Each named shape with its label (named ones come first; the edges between zones follow, unnamed)."""
     layout = figure.to_dict()["layout"]
+    notes = layout.get("annotations", [])
     return [
         (shape["type"], shape["y0"], shape["y1"], note["text"])
-        for shape, note in zip(layout["shapes"], layout["annotations"], strict=True)
+        for shape, note in zip(layout.get("shapes", [])[: len(notes)], notes, strict=True)
     ]
+
+
+def _label_heights(figure) -> list[float]:  # type: ignore[no-untyped-def]
+    return sorted(note["ay"] for note in figure.to_dict()["layout"]["annotations"])
 
 
 def test_fidelity_over_time__one_zone_per_band_edge_to_edge() -> None:
@@ -23,12 +35,17 @@ def test_fidelity_over_time__one_zone_per_band_edge_to_edge() -> None:
         [{"date": date(2025, 3, 1), "total": 101, "kind": "final"}], BANDS, title="t"
     )
     assert _marks(figure) == [
-        ("rect", 114.5, 125.5, "Exemplary"),
-        ("rect", 99.5, 114.5, "Good"),
-        ("rect", 73.5, 99.5, "Fair"),
-        ("rect", 24.5, 73.5, "Not IPS"),
+        ("rect", 114.5, 125.5, "Exemplary (115-125)"),
+        ("rect", 99.5, 114.5, "Good (100-114)"),
+        ("rect", 73.5, 99.5, "Fair (74-99)"),
+        ("rect", 24.5, 73.5, "Not IPS (25-73)"),
     ]
-    assert figure.to_dict()["layout"]["shapes"][0]["layer"] == "below"
+    layout = figure.to_dict()["layout"]
+    assert layout["shapes"][0]["layer"] == "below"
+    edges = [shape["y0"] for shape in layout["shapes"] if shape["type"] == "line"]
+    assert edges == [114.5, 99.5, 73.5]  # a line between zones; none at the axis's foot
+    assert layout["yaxis"]["range"] == [24.5, 125.5]  # every zone, Exemplary too, shows whole
+    assert [note["y"] for note in layout["annotations"]] == [120.0, 107.0, 86.5, 49.0]  # named at its middle
 
 
 def test_outcome_rates__ranges_then_benchmark_lines_as_percent() -> None:
@@ -47,16 +64,114 @@ def test_outcome_rates__ranges_then_benchmark_lines_as_percent() -> None:
     assert list(figure.to_dict()["data"][0]["y"]) == [40.0, None]
 
 
+def test_outcome_rates__the_shipped_benchmarks__no_label_prints_over_another() -> None:
+    """The IPS Grow 40% and US average 41% lines are a point apart; their labels (and the DWP ranges') are not."""
+    figure = charts.outcome_rates_figure(
+        ["2025-Q1", "2025-Q2"],
+        {"Employment rate": [0.4, 0.41], "Job-start rate": [0.3, 0.35], "Sustained-outcome rate": [0.2, 0.2]},
+        benchmarks=outcomes.BENCHMARKS,
+        bands=(("DWP job starts 35-45%", *outcomes.DWP_JOB_STARTS), ("DWP sustained 21-30%", *outcomes.DWP_SUSTAINED)),
+        title="t",
+    )
+    layout = figure.to_dict()["layout"]
+    pixels_per_point = (layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]) / 100
+    heights = _label_heights(figure)
+    assert len(heights) == 6
+    two_lines = 2 * 16  # px: every label here wraps to at most two lines of 11 px text
+    assert min(b - a for a, b in itertools.pairwise(heights)) * pixels_per_point >= two_lines
+    assert all(note["text"].count("<br>") <= 1 for note in layout["annotations"])
+    lines = [(trace["line"]["dash"], trace["marker"]["symbol"]) for trace in figure.to_dict()["data"]]
+    assert len(set(lines)) == 3 and len({dash for dash, _ in lines}) == 3  # not colour alone
+
+
+@given(
+    st.lists(st.floats(min_value=0, max_value=100), min_size=1, max_size=8),
+    st.floats(min_value=0.5, max_value=10),
+)
+def test_spread__labels_a_gap_apart_in_their_order_and_in_range_when_there_is_room(
+    levels: list[float], gap: float
+) -> None:
+    heights = chart_style.spread(levels, gap=gap, low=0, high=100)
+    ordered = [heights[i] for i in sorted(range(len(levels)), key=lambda i: levels[i])]
+    assert all(b - a >= gap - 1e-9 for a, b in itertools.pairwise(ordered))
+    if gap * (len(levels) - 1) <= 100:
+        assert all(-1e-9 <= h <= 100 + 1e-9 for h in heights)
+
+
+def test_spread__labels_already_apart__stay_on_their_levels() -> None:
+    assert chart_style.spread([50, 10, 30], gap=5, low=0, high=100) == [50, 10, 30]
+    assert chart_style.spread([40, 41], gap=5, low=0, high=100) == [40, 45]
+    assert chart_style.spread([99, 100], gap=5, low=0, high=100) == [95, 100]
+
+
+def test_contrast__the_wcag_reference_values() -> None:
+    assert chart_style.contrast("#000000", "#FFFFFF") == pytest.approx(21)
+    assert chart_style.contrast("#767676", "#FFFFFF") == pytest.approx(4.54, abs=0.01)
+    assert chart_style.contrast("#FFFFFF", "#FFFFFF") == 1
+
+
+@pytest.mark.parametrize("background", ["#FFFFFF", "#EEEEEE", *charts.BAND_FILLS.values()])
+def test_colours__every_series_and_edge_keeps_3_to_1_against_the_page_and_each_zone(background: str) -> None:
+    for colour in [*chart_style.PALETTE, chart_style.ZONE_EDGE, chart_style.REFERENCE]:
+        assert chart_style.contrast(colour, background) >= 3, (colour, background)
+
+
+def test_series_style__the_first_seven_differ_in_colour_dash_and_marker() -> None:
+    styles = [chart_style.series_style(i) for i in range(7)]
+    for part, field in (("line", "color"), ("line", "dash"), ("marker", "symbol")):
+        values = [style[part][field] for style in styles[:6]]
+        assert len(set(values)) == len(values), part
+
+
 def test_xmr__mean_and_limits_named_lower_limit_not_below_zero() -> None:
     values = [2.0, 30.0, 2.0, 30.0, 2.0, 30.0]
     chart = xmr(values)
     assert chart.lower < 0
     marks = _marks(charts.xmr_figure([f"Q{i}" for i in range(6)], values, chart, title="t"))
     assert [m[3].split(" ")[0] for m in marks] == ["mean", "upper", "lower"]
+    assert _label_heights(charts.xmr_figure([f"Q{i}" for i in range(6)], values, chart, title="t"))
     assert marks[0][1] == chart.mean and marks[1][1] == chart.upper and marks[2][1] == 0
 
 
 def test_funnel__pooled_rate_line() -> None:
     curve = [{"n": n, "low95": 0.2, "high95": 0.6, "low998": 0.1, "high998": 0.7} for n in (10, 100)]
     figure = charts.funnel_figure([{"n": 50, "rate": 0.4, "service": "A"}], curve, 0.4, title="t")
-    assert _marks(figure) == [("line", 40.0, 40.0, "pooled rate 40.0%")]
+    pooled = [trace for trace in figure.to_dict()["data"] if trace["name"].startswith("Pooled rate")]
+    assert [(p["name"], list(p["x"]), list(p["y"])) for p in pooled] == [("Pooled rate 40.0%", [10, 100], [40.0, 40.0])]
+
+
+def test_item_heatmap__each_cell_shows_its_score_as_a_number_until_too_many_services() -> None:
+    def numbers(count: int) -> object:
+        services = [f"S{i}" for i in range(count)]
+        figure = charts.item_heatmap_figure(services, ["1"], [[3]] * count, title="t")
+        return figure.to_dict()["data"][0].get("texttemplate")
+
+    assert numbers(charts.HEATMAP_NUMBERS) == "%{z}"
+    assert numbers(charts.HEATMAP_NUMBERS + 1) is None  # hover and the table view give the scores
+
+
+def test_every_chart__axis_legend_and_title_text_in_the_page_text_colour() -> None:
+    """Streamlit's chart theme greys axis text to #808495 (3.8:1); each chart sets its own, 4.5:1 or more."""
+    curve = [{"n": n, "low95": 0.2, "high95": 0.6, "low998": 0.1, "high998": 0.7} for n in (10, 100)]
+    cartesian = [
+        charts.section_subtotals_figure({"Staffing": 12}, {"Staffing": 15}, title="t"),
+        charts.plan_progress_figure([{"week": date(2026, 1, 5), "actions": 2, "done": 1}], title="t"),
+        charts.fidelity_over_time_figure([{"date": date(2025, 3, 1), "total": 101, "kind": "final"}], BANDS, title="t"),
+        charts.outcome_rates_figure(["2025-Q1"], {"Employment rate": [0.4]}, benchmarks=(), bands=(), title="t"),
+        charts.fidelity_outcome_scatter(
+            [{"service": "A", "total": 90, "rate": 0.3}], line=None, summary="s", title="t"
+        ),
+        charts.item_heatmap_figure(["A"], ["1"], [[3]], title="t"),
+        charts.band_distribution_figure([{"year": 2025, "band": "Good"}], ["Good"], title="t"),
+        charts.xmr_figure(["Q1", "Q2"], [30.0, 40.0], xmr([30.0, 40.0]), title="t"),
+        charts.funnel_figure([{"n": 50, "rate": 0.4, "service": "A"}], curve, 0.4, title="t"),
+    ]
+    for figure in cartesian:
+        layout = figure.to_dict()["layout"]
+        for axis in ("xaxis", "yaxis"):
+            assert layout[axis]["tickfont"]["color"] == layout[axis]["title"]["font"]["color"] == chart_style.TEXT
+        assert layout["legend"]["font"]["color"] == layout["title"]["font"]["color"] == chart_style.TEXT
+    radar = charts.principle_profile_figure({"A": 3.0}, title="t").to_dict()["layout"]
+    assert radar["polar"]["angularaxis"]["tickfont"]["color"] == radar["polar"]["radialaxis"]["tickfont"]["color"]
+    assert "xaxis" not in radar  # no empty grid drawn behind the radar
+    assert chart_style.contrast(chart_style.TEXT, "#FFFFFF") >= 4.5

@@ -224,7 +224,7 @@ def verify_section(listed: list[PublicationRow]) -> None:
         left, middle, right = st.columns(3)
         edition = left.text_input("Edition or date", max_chars=120, key="verify:edition")
         page = middle.text_input("Page (optional)", max_chars=40, key="verify:page")
-        checked_on = right.date_input("Checked on", value=date.today(), format="DD/MM/YYYY", key="verify:date")
+        checked_on = widgets.date_field("Checked on", date.today(), key="verify:date", where=right)
         submitted = st.form_submit_button("Record the verification", type="primary")
     if submitted:
         widgets.save_then_rerun(
@@ -238,7 +238,7 @@ def verify_section(listed: list[PublicationRow]) -> None:
                     "source_title": title,
                     "source_edition": edition,
                     "source_page": page,
-                    "checked_on": checked_on,
+                    "checked_on": widgets.entered_date("Checked on", checked_on),
                 },
             ),
             f"Item {number} of {chosen.scale_id} version {chosen.version} is verified; it is no longer provisional.",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
-from fidelity import files
+from fidelity import files, text
 from fidelity.scale_versions import mixed_versions_note
 from fidelity.scales import SCORES, Item, Scale
 from fidelity.ui.state import Keys
@@ -258,3 +260,34 @@ def seen_version(key: str, current: int) -> int:
 
 def mark_seen(key: str, version: int) -> None:
     st.session_state[f"_seen:{key}"] = version
+
+
+def date_field(label: str, value: date | None, *, key: str, where: Any = st) -> str:
+    """A date typed into one text box (the day and month boxes of Streamlit's date field are too small to tap);
+    read it with `entered_date` where the form is handled, so a mistyped date is refused by name."""
+    return where.text_input(f"{label} ({text.DATE_FORMAT})", value=text.date_text(value), max_chars=10, key=key)
+
+
+def entered_date(label: str, typed: str, *, required: bool = True) -> date | None:
+    from fidelity import errors
+
+    try:
+        day = text.typed_date(typed)
+    except ValueError as problem:
+        raise errors.InputError(f"{label}: {problem}") from None
+    if day is None and required:
+        raise errors.InputError(f"{label}: enter a date as {text.DATE_FORMAT}")
+    return day
+
+
+def chart(figure: Any, *, key: str, table: pd.DataFrame | None = None, file_name: str | None = None) -> None:
+    """A Plotly chart named for screen readers by its title; with `table`, its figures in a table view below
+    (and as CSV with `file_name`), so nothing is told by the picture alone."""
+    title = html.unescape(re.sub(r"<br>.*", "", str(figure.layout.title.text or "Chart")))
+    where = "in the table view below it" if table is not None else "also in a table on this page"
+    st.plotly_chart(figure, key=key, width="stretch", alt=f"Chart: {title}. Its figures are {where}.")
+    if table is not None:
+        with st.expander("Table view"):
+            st.dataframe(table, hide_index=True, width="stretch")
+        if file_name:
+            csv_download("Download as CSV", table, file_name=file_name, key=f"{key}:csv")

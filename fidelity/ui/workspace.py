@@ -67,12 +67,8 @@ def start_review_form(service_id: int, picker_key: str) -> None:
         )
         kind = st.selectbox("Kind of review", [k.value for k in ReviewKind], index=1, key="start_review:kind")
         first, last = st.columns(2)
-        visit_start = first.date_input(
-            "First visit day", value=date.today(), format="DD/MM/YYYY", key="start_review:start"
-        )
-        visit_end = last.date_input(
-            "Last visit day (optional)", value=None, format="DD/MM/YYYY", key="start_review:end"
-        )
+        visit_start = widgets.date_field("First visit day", date.today(), key="start_review:start", where=first)
+        visit_end = widgets.date_field("Last visit day (optional)", None, key="start_review:end", where=last)
         lead, second = st.columns(2)
         lead_user = lead.selectbox(
             "Lead reviewer", list(people), format_func=people.__getitem__, index=None, key="start_review:lead"
@@ -106,8 +102,8 @@ def start_review_form(service_id: int, picker_key: str) -> None:
                         "service_id": service_id,
                         "scale_id": scale_id,
                         "kind": kind,
-                        "visit_start": visit_start,
-                        "visit_end": visit_end,
+                        "visit_start": widgets.entered_date("First visit day", visit_start),
+                        "visit_end": widgets.entered_date("Last visit day", visit_end, required=False),
                         "lead_user_id": lead_user,
                         "second_user_id": second_user,
                         "guide_user_id": guide_user,

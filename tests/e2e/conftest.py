@@ -33,6 +33,13 @@ CHROME_ARGS = [
     "--no-default-browser-check",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+AXE = Path(os.environ.get("AXE_CORE_PATH", ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"))
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => ({
+    id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html.slice(0, 200))}));
+}"""
 
 if not shutil.which(CHROMIUM):
     if os.environ.get("CI"):
@@ -247,3 +254,41 @@ def score_items(page, scale, scores: dict[int, int]) -> None:
         if number < len(scores):
             page.get_by_role("button", name="Next unscored item ▶").click()
             wait_idle(page)
+
+
+def serious_axe_violations(page) -> list[tuple[str, str]]:
+    """axe-core's serious and critical WCAG 2.2 A/AA violations on the page as it is now: (rule, element)."""
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{AXE} is missing: CI must install axe-core from npm (see .ci/run)")
+        pytest.skip("axe-core not installed (npm install --prefix .ci/node axe-core@4.14.1)")
+    page.add_script_tag(content=AXE.read_text())
+    return [(violation["id"], node) for violation in page.evaluate(AXE_RUN, AXE_TAGS) for node in violation["nodes"]]
+
+
+def start_norfolk_review(url: str, scores: dict[int, int], *, lead: str = "ann", second: str | None = None) -> int:
+    """A review of Norfolk IPS led by `lead` (with `second`, if given) in which the lead has saved `scores`."""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from fidelity import db
+    from fidelity.models import Service, User
+    from fidelity.scale_files import load_scales
+    from fidelity.store import access, ratings, reviews
+
+    operator = access.operator("e2e")
+    with db.session_scope(db.make_engine(url)) as s:
+        service = s.exec(select(Service)).one()
+        user_id = {u.username: u.id for u in s.exec(select(User))}
+        data = {"service_id": service.id, "scale_id": "ips-25", "visit_start": date(2026, 9, 1)}
+        data |= {"lead_user_id": user_id[lead], "second_user_id": user_id[second] if second else None}
+        review = reviews.start_review(s, actor=operator, scales=load_scales(ROOT / "scales"), data=data)
+        for number, score in scores.items():
+            ratings.save_rating(s, actor=operator, review_id=review.id, data={"item_number": number, "score": score})
+        return review.id
+
+
+def review_in_progress(url: str) -> None:
+    """A two-reviewer review of Norfolk IPS (Ann leads, Bo second) in which Ann has scored items 3-25 (4 each)."""
+    start_norfolk_review(url, dict.fromkeys(range(3, 26), 4), second="bo")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from playwright.sync_api import expect
@@ -10,7 +11,7 @@ from fidelity import db, demo
 from fidelity.scale_files import load_scales
 from fidelity.store import access, accounts
 
-from .conftest import ROOT, go_to, screenshot
+from .conftest import ARTIFACTS, ROOT, go_to, screenshot
 
 
 def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> None:
@@ -43,6 +44,31 @@ def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> No
         panel = page.get_by_role("tabpanel", name=tab)
         expect(panel.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible()
         expect(panel.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts)
+        named = panel.get_by_role(
+            "figure", name=re.compile(r"^Chart: .+\. Its figures are in the table view below it\.$")
+        )
+        expect(named).to_have_count(charts)  # each chart has an accessible name, from its title
+    over_time = page.get_by_role("tabpanel", name="One service over time")
+    page.get_by_role("tab", name="One service over time").click()
+    for chart in over_time.locator('[data-testid="stPlotlyChart"]').all():
+        chart.scroll_into_view_if_needed()
+        boxes = chart.locator(".annotation-text-g").evaluate_all(
+            "notes => notes.map(n => { const r = n.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, n.textContent]; })"
+        )
+        for i, first in enumerate(boxes):
+            for second in boxes[i + 1 :]:
+                apart = first[2] <= second[0] or second[2] <= first[0] or first[3] <= second[1] or second[3] <= first[1]
+                assert apart, f"labels print over each other: {first[4]!r} and {second[4]!r}"
+    fills = over_time.locator(".xtick text, .ytick text, .g-xtitle text, .g-ytitle text").evaluate_all(
+        "texts => [...new Set(texts.map(t => getComputedStyle(t).fill))]"
+    )
+    assert fills == ["rgb(11, 12, 12)"]  # axis text as dark as the page's, not the chart theme's grey
+    labels = over_time.locator(".annotation-text-g").all_text_contents()
+    assert any(text.startswith("Exemplary") for text in labels)  # every band zone named, Exemplary too
+    assert any("learning community: average" in text for text in labels)
+    charts_shown = over_time.locator('[data-testid="stPlotlyChart"]').all()
+    for name, chart in zip(("fidelity", "outcomes", "xmr"), charts_shown, strict=True):
+        chart.screenshot(path=str(ARTIFACTS / f"compare-one-service-{name}.png"))
     page.get_by_role("tab", name="Fidelity and employment").click()
     expect(page.get_by_text("r = 0.").first).to_be_visible()
     screenshot(page, "compare-sites")

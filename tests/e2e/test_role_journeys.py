@@ -3,40 +3,20 @@ The reviewer's and the commissioner's journeys are in test_two_reviewer_journey.
 
 from __future__ import annotations
 
-from datetime import date
-
 from playwright.sync_api import expect
-from sqlmodel import select
 
 from fidelity import db
-from fidelity.models import Review, Service
 from fidelity.outcomes import FIELD_LABELS
-from fidelity.scale_files import load_scales
-from fidelity.store import access, ratings, reviews
+from fidelity.store import access, reviews
 
-from .conftest import ARTIFACTS, ROOT, choose, go_to, screenshot, seed_service, sign_in, wait_idle
+from .conftest import ARTIFACTS, choose, go_to, screenshot, seed_service, sign_in, start_norfolk_review, wait_idle
 
 
 def _final_review(url: str) -> None:
     """A final review of Norfolk IPS with items 6 and 11 low, as if the reviewers had finished."""
-    operator = access.operator("e2e")
+    review_id = start_norfolk_review(url, {n: 2 if n in (6, 11) else 4 for n in range(1, 26)})
     with db.session_scope(db.make_engine(url)) as s:
-        service = s.exec(select(Service)).first()
-        review: Review = reviews.start_review(
-            s,
-            actor=operator,
-            scales=load_scales(ROOT / "scales"),
-            data={
-                "service_id": service.id,
-                "scale_id": "ips-25",
-                "visit_start": date(2026, 9, 1),
-                "lead_reviewer": "Ann",
-            },
-        )
-        for number in range(1, 26):
-            score = 2 if number in (6, 11) else 4
-            ratings.save_rating(s, actor=operator, review_id=review.id, data={"item_number": number, "score": score})
-        reviews.finalise_review(s, actor=operator, review_id=review.id)
+        reviews.finalise_review(s, actor=access.operator("e2e"), review_id=review_id)
 
 
 def test_service_lead__keeps_the_plan_and_enters_outcomes(app_url: str, page, e2e_db: str) -> None:

@@ -128,6 +128,11 @@ def test_audit_log__filters_shows_changes_and_exports(app_db: str) -> None:
     assert events["What"].unique().tolist() == ["service"] and "name: None → 'Audited IPS'" in events["Changes"][0]
     at.button(key="audit:prepare").click().run()
     assert at.get("download_button")[0].proto.label == "Download the audit log (CSV)"
+    at.text_input(key="audit:until").input("01/01/2020").run()
+    assert at.info[0].value == "No event matches these filters."  # nothing that old
+    at.text_input(key="audit:until").input("1 Jan").run()
+    assert not at.exception, at.exception
+    assert "To: enter a date as DD/MM/YYYY" in shown(at.error[0].value) and not at.dataframe
 
 
 def test_summary__amend_a_final_review__both_shown(app_db: str) -> None:

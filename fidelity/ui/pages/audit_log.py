@@ -5,8 +5,9 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+from fidelity import errors
 from fidelity.store import audit
-from fidelity.ui import resources
+from fidelity.ui import resources, widgets
 
 PAGE_SIZE = 200
 
@@ -21,16 +22,22 @@ entity = first.selectbox("What", entities, index=None, placeholder="Everything",
 action = second.selectbox("Action", actions, index=None, placeholder="Every action", key="audit:action")
 who = third.text_input("Who (part of a username)", key="audit:who")
 fourth, fifth, sixth = st.columns(3)
-since = fourth.date_input("From", value=date.today() - timedelta(days=90), format="DD/MM/YYYY", key="audit:since")
-until = fifth.date_input("To", value=date.today(), format="DD/MM/YYYY", key="audit:until")
+since = widgets.date_field("From", date.today() - timedelta(days=90), key="audit:since", where=fourth)
+until = widgets.date_field("To", date.today(), key="audit:until", where=fifth)
 entity_id = sixth.text_input("Record id", key="audit:entity_id")
+try:
+    since_day = widgets.entered_date("From", since, required=False)
+    until_day = widgets.entered_date("To", until, required=False)
+except errors.InputError as problem:
+    widgets.show_error(problem)
+    st.stop()
 chosen = audit.AuditFilter(
     entity=entity,
     action=action,
     actor=who.strip() or None,
     entity_id=entity_id.strip() or None,
-    since=since,
-    until=until,
+    since=since_day,
+    until=until_day,
 )
 page = st.number_input("Page", min_value=1, value=1, step=1, key="audit:page")
 

@@ -52,10 +52,7 @@ bands = [b.label for b in frame.bands]
 
 def show(figure: go.Figure, table: pd.DataFrame, key: str) -> None:
     """A chart, then its data as a table and a CSV download."""
-    st.plotly_chart(figure, key=f"compare:{key}:chart", width="stretch")
-    with st.expander("Table view"):
-        st.dataframe(table, hide_index=True, width="stretch")
-    widgets.csv_download("Download as CSV", table, file_name=f"{key}.csv", key=f"compare:{key}:csv")
+    widgets.chart(figure, key=f"compare:{key}:chart", table=table, file_name=f"{key}.csv")
 
 
 # --- league table ----------------------------------------------------------------------------------
@@ -205,7 +202,14 @@ with service_tab:
                 ),
                 title=f"Employment outcomes against benchmarks: {names[one]}",
             ),
-            pd.DataFrame({"quarter": labels, "employment rate (%)": rates}),
+            pd.DataFrame(
+                {
+                    "quarter": labels,
+                    "employment rate (%)": rates,
+                    "job-start rate (%)": [None if r is None else round(100 * r, 1) for r in starts],
+                    "sustained-outcome rate (%)": [None if r is None else round(100 * r, 1) for r in sustained],
+                }
+            ),
             "outcomes-benchmarks",
         )
         chart = stats.xmr(rates)

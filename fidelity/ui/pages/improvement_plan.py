@@ -122,10 +122,8 @@ else:
         weeks = progress_over_time(
             [ActionDates(created=a.created_at.date(), done_on=a.done_on, status=a.status) for a in actions], until=today
         )
-        st.plotly_chart(
-            charts.plan_progress_figure(weeks, title="Plan progress: actions and actions done"),
-            key="plan:progress",
-            width="stretch",
+        widgets.chart(
+            charts.plan_progress_figure(weeks, title="Plan progress: actions and actions done"), key="plan:progress"
         )
         st.dataframe(pd.DataFrame(weeks), hide_index=True)
 
@@ -141,7 +139,7 @@ if actions and may_edit:
         )
         owner_col, due_col, status_col = st.columns(3)
         owner = owner_col.text_input("Owner", value=action.owner, max_chars=120, key=f"edit_action:{action_id}:owner")
-        due = due_col.date_input("Due", value=action.due_date, format="DD/MM/YYYY", key=f"edit_action:{action_id}:due")
+        due = widgets.date_field("Due", action.due_date, key=f"edit_action:{action_id}:due", where=due_col)
         status = status_col.selectbox(
             "Status",
             [s.value for s in ActionStatus],
@@ -155,7 +153,12 @@ if actions and may_edit:
                         session,
                         actor=resources.actor(),
                         action_id=action_id,
-                        data={"description": description, "owner": owner, "due_date": due, "status": status},
+                        data={
+                            "description": description,
+                            "owner": owner,
+                            "due_date": widgets.entered_date("Due", due),
+                            "status": status,
+                        },
                         expected_version=seen,
                     )
             except errors.Refused as error:
@@ -168,12 +171,16 @@ if actions and may_edit:
         st.caption(f"{note.noted_on:%d %b %Y}: {widgets.md(note.text)}")
     with st.form(f"note:{action_id}", clear_on_submit=True):
         note_text = st.text_input("Progress note", max_chars=2_000, key=f"note:{action_id}:text")
-        noted_on = st.date_input("Date", value=today, format="DD/MM/YYYY", key=f"note:{action_id}:date")
+        noted_on = widgets.date_field("Date", today, key=f"note:{action_id}:date")
         if st.form_submit_button("Add note"):
             try:
                 with resources.transaction() as session:
                     plans.add_action_note(
-                        session, actor=resources.actor(), action_id=action_id, noted_on=noted_on, text=note_text
+                        session,
+                        actor=resources.actor(),
+                        action_id=action_id,
+                        noted_on=widgets.entered_date("Date", noted_on),
+                        text=note_text,
                     )
             except errors.Refused as error:
                 widgets.show_error(error)
@@ -191,7 +198,7 @@ with st.form("add_action", clear_on_submit=True):
     owner_col, due_col = st.columns(2)
     owner = owner_col.text_input("Owner", max_chars=120, key="add_action:owner")
     report_day = context.review.finalised_at.date() if context.review.finalised_at else today
-    due = due_col.date_input("Due", value=default_due_date(report_day), format="DD/MM/YYYY", key="add_action:due")
+    due = widgets.date_field("Due", default_due_date(report_day), key="add_action:due", where=due_col)
     if st.form_submit_button("Add action"):
         try:
             with resources.transaction() as session:
@@ -199,7 +206,12 @@ with st.form("add_action", clear_on_submit=True):
                     session,
                     actor=resources.actor(),
                     review_id=review_id,
-                    data={"item_number": item_number, "description": description, "owner": owner, "due_date": due},
+                    data={
+                        "item_number": item_number,
+                        "description": description,
+                        "owner": owner,
+                        "due_date": widgets.entered_date("Due", due),
+                    },
                 )
         except errors.Refused as error:
             widgets.show_error(error)

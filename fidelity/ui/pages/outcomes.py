@@ -48,7 +48,7 @@ if periods:
         ),
         title="Employment outcomes per quarter against benchmarks",
     )
-    st.plotly_chart(figure, key="outcomes:rates", width="stretch")
+    widgets.chart(figure, key="outcomes:rates")
     st.caption(
         "Benchmarks: IPS Grow (40% employment rate, from April 2024); US IPS learning community "
         "(31% minimal, 41% average, 50% excellent); DWP letter on IPSPC, Work and Health Programme comparison."

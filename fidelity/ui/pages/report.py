@@ -65,18 +65,34 @@ if data.provisional_warning:
     st.warning(data.provisional_warning, icon=":material/warning:")
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(
+    widgets.chart(
         charts.section_subtotals_figure(data.sections, data.section_maxima, title="Section subtotals"),
         key="report:sections",
-        width="stretch",
+        table=pd.DataFrame(
+            {
+                "Section": list(data.sections),
+                "Score": list(data.sections.values()),
+                "Maximum": [data.section_maxima[s] for s in data.sections],
+            }
+        ),
     )
 with right:
-    st.plotly_chart(
+    widgets.chart(
         charts.principle_profile_figure(
             data.principles, previous=data.previous_principles, title="Principle profile (mean item score)"
         ),
         key="report:principles",
-        width="stretch",
+        table=pd.DataFrame(
+            {
+                "Principle": list(data.principles),
+                "Mean item score": list(data.principles.values()),
+                **(
+                    {"Previous final review": [data.previous_principles.get(p) for p in data.principles]}
+                    if data.previous_principles
+                    else {}
+                ),
+            }
+        ),
     )
 st.subheader("Item scores")
 st.dataframe(

@@ -94,10 +94,8 @@ maxima = {s.title: 5 * sum(1 for i in scale.items if i.section == s.id) for s in
 profile_previous = scoring.principle_profile(scale, previous_scores) if previous_scores else None
 chart_left, chart_right = st.columns(2)
 with chart_left:
-    st.plotly_chart(
-        charts.section_subtotals_figure(summary.sections, maxima, title="Section subtotals"),
-        key="summary:sections",
-        width="stretch",
+    widgets.chart(
+        charts.section_subtotals_figure(summary.sections, maxima, title="Section subtotals"), key="summary:sections"
     )
     st.dataframe(
         pd.DataFrame(
@@ -111,12 +109,11 @@ with chart_left:
         width="stretch",
     )
 with chart_right:
-    st.plotly_chart(
+    widgets.chart(
         charts.principle_profile_figure(
             summary.principles, previous=profile_previous, title="Principle profile (mean item score)"
         ),
         key="summary:principles",
-        width="stretch",
     )
     st.dataframe(
         pd.DataFrame({"Principle": list(summary.principles), "Mean item score": list(summary.principles.values())}),

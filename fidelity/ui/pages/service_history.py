@@ -30,12 +30,11 @@ points = [
     }
     for e in history
 ]
-st.plotly_chart(
+widgets.chart(
     charts.fidelity_over_time_figure(
         points, [(b.label, b.min, b.max) for b in scale.bands], title="Total fidelity score at each review"
     ),
     key="history:timeline",
-    width="stretch",
 )
 timeline = pd.DataFrame(points).rename(columns=str.capitalize)
 timeline["Change"] = timeline["Total"].diff()

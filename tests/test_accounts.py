@@ -105,6 +105,34 @@ def test_sign_in__failures_slow_down_then_succeed_after_the_wait(db_url: str) ->
     assert user.failed_sign_ins == 0
 
 
+def test_sign_in__eight_at_once_to_one_account__none_fails(db_url: str) -> None:
+    """Two tabs, a shared demo account, a single sign-on refresh: before, 7 of 8 failed with a version Conflict."""
+    import threading
+
+    _admin(db_url)
+    start, results, failures = threading.Barrier(8), [], []
+
+    def sign_in(password: str) -> None:
+        start.wait()
+        try:
+            with _write(db_url) as s:
+                results.append(accounts.sign_in(s, username="ada", password=password).actor is not None)
+        except Exception as error:  # any failure is what this test looks for
+            failures.append(repr(error))
+
+    threads = [
+        threading.Thread(target=sign_in, args=("correct horse battery" if i % 2 else "wrong",)) for i in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == [] and sorted(results) == [False] * 4 + [True] * 4
+    with Session(db.make_engine(db_url)) as s:
+        actions = [e.action for e in s.exec(select(AuditEvent)) if e.action.startswith("sign_in")]
+    assert sorted(actions) == ["sign_in"] * 4 + ["sign_in_failed"] * 4
+
+
 @pytest.mark.parametrize(
     ("failures", "seconds_since", "wait"),
     [(0, 0, 0), (2, 0, 0), (3, 0, 2), (3, 2, 0), (4, 1, 3), (5, 0, 8), (30, 0, 900), (30, 899, 1), (30, 900, 0)],

@@ -15,7 +15,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import field_validator
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from fidelity.errors import InputError, NotFound, PermissionDenied, check_version, validated
@@ -304,9 +304,7 @@ def sign_in(session: Session, *, username: str, password: str, now: datetime | N
     matches = password_matches(user.password_hash if user else _UNKNOWN_USER_HASH, password)
     if user is None or not matches or not user.is_active or not user.password_hash:
         if user is not None and user.is_active:
-            user.failed_sign_ins += 1
-            user.last_failed_at = now
-            session.add(user)
+            _bookkeep(session, user.id, failed_sign_ins=User.failed_sign_ins + 1, last_failed_at=now)
         record(
             session,
             actor=name[:120] or "(blank)",
@@ -315,13 +313,19 @@ def sign_in(session: Session, *, username: str, password: str, now: datetime | N
             entity_id=user.id if user else "unknown",
         )
         return SignIn(None, "The username or password is not right, or the account is switched off.")
-    user.failed_sign_ins = 0
-    user.last_signed_in_at = now
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    session.add(user)
+    rehashed = {"password_hash": hash_password(password)} if _hasher.check_needs_rehash(user.password_hash) else {}
+    _bookkeep(session, user.id, failed_sign_ins=0, last_signed_in_at=now, **rehashed)
     record(session, actor=user.username, action="sign_in", entity="user", entity_id=user.id)
     return SignIn(actor_of(user))
+
+
+def _bookkeep(session: Session, user_id: int | None, **values: object) -> None:
+    """Sign-in bookkeeping as one UPDATE in the database, outside the account's version check: two sign-ins to one
+    account at the same moment (two tabs, a shared account) both succeed instead of the second being refused as an
+    edit made from a stale copy, and an admin editing the account meanwhile is not refused either."""
+    session.execute(
+        update(User).where(col(User.id) == user_id).values(**values), execution_options={"synchronize_session": False}
+    )
 
 
 def sign_in_by_email(session: Session, *, email: str) -> SignIn:
@@ -330,8 +334,7 @@ def sign_in_by_email(session: Session, *, email: str) -> SignIn:
     if user is None or not user.is_active:
         record(session, actor=email[:120], action="sign_in_failed", entity="user", entity_id="sso")
         return SignIn(None, f"No active account has the email {email}. Ask an admin to add you.")
-    user.last_signed_in_at = utc_now()
-    session.add(user)
+    _bookkeep(session, user.id, last_signed_in_at=utc_now())
     record(session, actor=user.username, action="sign_in_sso", entity="user", entity_id=user.id)
     return SignIn(actor_of(user))
 

@@ -69,8 +69,11 @@ def _sign_in_form(provider: str | None) -> None:
         password = st.text_input("Password", type="password", key="sign_in:password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        with resources.transaction() as session:
-            result = accounts.sign_in(session, username=username, password=password)
+        try:
+            with resources.transaction() as session:
+                result = accounts.sign_in(session, username=username, password=password)
+        except errors.Refused as error:  # the database was busy: nothing was saved, the user can try again
+            result = accounts.SignIn(None, str(error))
         if result.actor is None:
             st.error(result.message, icon=":material/error:")
         else:

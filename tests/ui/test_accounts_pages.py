@@ -66,6 +66,23 @@ def test_sign_in__wrong_password_refused_right_one_signs_in(app_db: str) -> None
     assert actions == ["create", "sign_in_failed", "sign_in"]
 
 
+def test_sign_in__the_database_refuses_the_write__a_message_not_a_traceback(
+    app_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fidelity import errors
+
+    def busy(*args: object, **kwargs: object) -> None:
+        raise errors.Conflict("Someone else saved the same thing at the same moment, so your change was not saved.")
+
+    monkeypatch.setattr(accounts, "sign_in", busy)
+    at = open_app(as_user=None)
+    at.text_input(key="sign_in:username").input("admin")
+    at.text_input(key="sign_in:password").input("admin-password-1")
+    at.button(key="FormSubmitter:sign_in-Sign in").click().run()
+    assert not at.exception, at.exception
+    assert "at the same moment" in at.error[0].value and at.subheader[0].value == "Sign in"
+
+
 def test_sign_out__back_to_the_sign_in_page(app_db: str) -> None:
     at = open_app()
     at.sidebar.button(key="sign_out").click().run()

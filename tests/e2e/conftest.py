@@ -116,7 +116,11 @@ def app_url(e2e_db: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A first page on a fresh database prepares it (migrations, published scales) and a busy 2-core CI machine
+    # can take over 5 s for that: wait up to 20 s, as the page's own actions do.
+    expect.set_options(timeout=20_000)
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROME_ARGS)

@@ -53,6 +53,7 @@ def _check_pages(page) -> dict[str, list[tuple[str, str]]]:
         failures[title] = serious_axe_violations(page)
         for tab in page.get_by_role("tab").all():  # every tab, with its expanders open (axe skips what is hidden)
             tab.click()
+            page.wait_for_timeout(300)  # a tab may rerun the page to draw itself
             wait_idle(page)
             for expander in page.locator('[data-testid="stExpander"] summary').all():
                 if expander.is_visible() and not expander.evaluate("summary => summary.parentElement.open"):

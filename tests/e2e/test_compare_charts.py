@@ -11,7 +11,7 @@ from fidelity import db, demo
 from fidelity.scale_files import load_scales
 from fidelity.store import access, accounts
 
-from .conftest import ARTIFACTS, ROOT, go_to, screenshot
+from .conftest import ARTIFACTS, ROOT, go_to, screenshot, wait_idle
 
 
 def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> None:
@@ -50,6 +50,8 @@ def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> No
         expect(named).to_have_count(charts)  # each chart has an accessible name, from its title
     over_time = page.get_by_role("tabpanel", name="One service over time")
     page.get_by_role("tab", name="One service over time").click()
+    expect(over_time.locator('[data-testid="stPlotlyChart"] .main-svg')).to_have_count(9)  # 3 charts, 3 layers each
+    wait_idle(page)
     for chart in over_time.locator('[data-testid="stPlotlyChart"]').all():
         chart.scroll_into_view_if_needed()
         boxes = chart.locator(".annotation-text-g").evaluate_all(

@@ -560,6 +560,13 @@ def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
     assert len(league) == summary.services
     assert league["Total"].dropna().is_monotonic_decreasing
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert len(titles) == 1  # only the open tab is drawn
+    for tab in ("Items across sites", "Bands over time", "One service over time", "Funnel plot"):
+        at.session_state["compare:tab"] = tab
+        at.run()
+        assert not at.exception, at.exception
+        titles += [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert len(titles) == 7
     assert titles[0].startswith("Fidelity against employment rate<br><sup>r = 0.")
     assert "n = " in titles[0] and "95% CI" in titles[0]
     for expected in (
@@ -571,6 +578,7 @@ def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
         "funnel plot",
     ):
         assert any(expected in t for t in titles), expected
+    at.session_state["compare:tab"] = "Fidelity and employment"
     at.multiselect(key="compare:areas").set_value(["Demo: Essex"]).run()
     assert not at.exception, at.exception
     assert set(at.dataframe[0].value["Area"]) == {"Demo: Essex"}

@@ -41,7 +41,6 @@ start, end = date(first_year, 1, 1), date(last_year, 12, 31)
 ids = [int(i) for i in chosen["id"]]
 names = dict(zip(ids, chosen["Service"], strict=True))
 data = resources.comparison(tuple(ids), start, end, include_self=include_self)
-pairs_all = resources.fidelity_outcome_pairs(st.session_state.get("compare:after", 2), include_self=include_self)
 frame = resources.frame_scale(row.scale_hash for row in data.finals)
 if frame is None:
     st.info("No fidelity scale is published yet. An admin can publish one on the Scales page.")
@@ -97,12 +96,11 @@ st.dataframe(
 )
 widgets.csv_download("Download the league table (CSV)", league, file_name="league-table.csv", key="compare:league:csv")
 
-scatter_tab, heat_tab, band_tab, service_tab, funnel_tab = st.tabs(
-    ["Fidelity and employment", "Items across sites", "Bands over time", "One service over time", "Funnel plot"]
-)
 
-with scatter_tab:
+def fidelity_and_employment() -> None:
+    """Fidelity total against the employment rate in the quarters after each review."""
     after = st.number_input("Quarters of outcomes after each review", 1, 4, 2, key="compare:after")
+    pairs_all = resources.fidelity_outcome_pairs(after, include_self=include_self)
     pairs = [p for p in pairs_all if p.service in names.values() and start <= p.review_date <= end]
     points = [
         {
@@ -134,7 +132,9 @@ with scatter_tab:
     else:
         st.info("Fewer than 3 reviews have outcome quarters after them for these filters.")
 
-with heat_tab:
+
+def items_across_sites() -> None:
+    """The latest agreed score of every item at every site."""
     rows = [names[i] for i in data.latest_scores]
     grid = [[data.latest_scores[i].get(n) for n in range(1, 26)] for i in data.latest_scores]
     if rows:
@@ -156,7 +156,9 @@ with heat_tab:
     else:
         st.info("No final review in this period.")
 
-with band_tab:
+
+def bands_over_time() -> None:
+    """Final reviews in each band, year by year."""
     band_rows = [{"year": row.visit_start.year, "band": row.band, "service": row.service} for row in data.finals]
     if band_rows:
         show(
@@ -167,7 +169,9 @@ with band_tab:
     else:
         st.info("No final review in this period.")
 
-with service_tab:
+
+def one_service_over_time() -> None:
+    """One service's fidelity, outcomes and XmR chart over time."""
     one = st.selectbox("Service", ids, format_func=names.__getitem__, key="compare:one")
     mine = [row for row in data.finals if row.service_id == one]
     if mine:
@@ -222,7 +226,9 @@ with service_tab:
     else:
         st.info("This service needs at least two quarters of outcomes for trend charts.")
 
-with funnel_tab:
+
+def funnel_plot() -> None:
+    """Each service's employment rate against funnel limits."""
     pooled: dict[int, list[int]] = {}
     for p in data.periods:
         events_total = pooled.setdefault(p.service_id, [0, 0])
@@ -253,3 +259,12 @@ with funnel_tab:
         )
     else:
         st.info("No outcome quarters in this period.")
+
+
+TABS = ["Fidelity and employment", "Items across sites", "Bands over time", "One service over time", "Funnel plot"]
+DRAW = [fidelity_and_employment, items_across_sites, bands_over_time, one_service_over_time, funnel_plot]
+# Only the open tab's code runs and only its charts are sent: choosing a tab reruns the page.
+for tab, draw in zip(st.tabs(TABS, key="compare:tab", on_change="rerun"), DRAW, strict=True):
+    with tab:
+        if tab.open:
+            draw()

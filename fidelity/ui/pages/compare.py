@@ -263,8 +263,16 @@ def funnel_plot() -> None:
 
 TABS = ["Fidelity and employment", "Items across sites", "Bands over time", "One service over time", "Funnel plot"]
 DRAW = [fidelity_and_employment, items_across_sites, bands_over_time, one_service_over_time, funnel_plot]
-# Only the open tab's code runs and only its charts are sent: choosing a tab reruns the page.
-for tab, draw in zip(st.tabs(TABS, key="compare:tab", on_change="rerun"), DRAW, strict=True):
-    with tab:
-        if tab.open:
-            draw()
+
+
+@st.fragment
+def comparison_tabs() -> None:
+    """Only the open tab's code runs and only its charts are sent; choosing a tab (or a control inside one) reruns
+    just these tabs, not the league table above them."""
+    for tab, draw in zip(st.tabs(TABS, key="compare:tab", on_change="rerun"), DRAW, strict=True):
+        with tab:
+            if tab.open:
+                draw()
+
+
+comparison_tabs()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
-from fidelity import files, text
+from fidelity import errors, files, text
 from fidelity.scale_versions import mixed_versions_note
 from fidelity.scales import SCORES, Item, Scale
 from fidelity.ui.state import Keys
@@ -235,7 +235,6 @@ def show_error(error: Exception) -> None:
 
 def save_then_rerun(write: Callable[[Any], Any], done: str) -> None:
     """Run `write(session)` in one transaction; on success show `done` on the next run, else the refusal."""
-    from fidelity import errors
     from fidelity.ui import resources
     from fidelity.ui.state import flash
 
@@ -269,8 +268,6 @@ def date_field(label: str, value: date | None, *, key: str, where: Any = st) -> 
 
 
 def entered_date(label: str, typed: str, *, required: bool = True) -> date | None:
-    from fidelity import errors
-
     try:
         day = text.typed_date(typed)
     except ValueError as problem:
@@ -291,3 +288,20 @@ def chart(figure: Any, *, key: str, table: pd.DataFrame | None = None, file_name
             st.dataframe(table, hide_index=True, width="stretch")
         if file_name:
             csv_download("Download as CSV", table, file_name=file_name, key=f"{key}:csv")
+
+
+def section_table(subtotals: Mapping[str, int], maxima: Mapping[str, int]) -> pd.DataFrame:
+    """The section-subtotals chart's figures."""
+    return pd.DataFrame(
+        {"Section": list(subtotals), "Score": list(subtotals.values()), "Maximum": [maxima[s] for s in subtotals]}
+    )
+
+
+def principle_table(
+    profile: Mapping[str, float | None], previous: Mapping[str, float | None] | None = None
+) -> pd.DataFrame:
+    """The principle-profile chart's figures, with the previous final review's beside them when given."""
+    table = pd.DataFrame({"Principle": list(profile), "Mean item score": list(profile.values())})
+    if previous:
+        table["Previous final review"] = [previous.get(p) for p in profile]
+    return table

@@ -68,13 +68,7 @@ with left:
     widgets.chart(
         charts.section_subtotals_figure(data.sections, data.section_maxima, title="Section subtotals"),
         key="report:sections",
-        table=pd.DataFrame(
-            {
-                "Section": list(data.sections),
-                "Score": list(data.sections.values()),
-                "Maximum": [data.section_maxima[s] for s in data.sections],
-            }
-        ),
+        table=widgets.section_table(data.sections, data.section_maxima),
     )
 with right:
     widgets.chart(
@@ -82,17 +76,7 @@ with right:
             data.principles, previous=data.previous_principles, title="Principle profile (mean item score)"
         ),
         key="report:principles",
-        table=pd.DataFrame(
-            {
-                "Principle": list(data.principles),
-                "Mean item score": list(data.principles.values()),
-                **(
-                    {"Previous final review": [data.previous_principles.get(p) for p in data.principles]}
-                    if data.previous_principles
-                    else {}
-                ),
-            }
-        ),
+        table=widgets.principle_table(data.principles, data.previous_principles),
     )
 st.subheader("Item scores")
 st.dataframe(

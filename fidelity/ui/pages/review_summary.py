@@ -97,17 +97,7 @@ with chart_left:
     widgets.chart(
         charts.section_subtotals_figure(summary.sections, maxima, title="Section subtotals"), key="summary:sections"
     )
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Section": list(summary.sections),
-                "Score": list(summary.sections.values()),
-                "Maximum": [maxima[s] for s in summary.sections],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    st.dataframe(widgets.section_table(summary.sections, maxima), hide_index=True, width="stretch")
 with chart_right:
     widgets.chart(
         charts.principle_profile_figure(
@@ -115,11 +105,7 @@ with chart_right:
         ),
         key="summary:principles",
     )
-    st.dataframe(
-        pd.DataFrame({"Principle": list(summary.principles), "Mean item score": list(summary.principles.values())}),
-        hide_index=True,
-        width="stretch",
-    )
+    st.dataframe(widgets.principle_table(summary.principles), hide_index=True, width="stretch")
 
 if previous:
     st.subheader("Since the last review")

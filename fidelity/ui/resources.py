@@ -1,4 +1,10 @@
-"""Shared, cached resources for the pages: settings, engine, scales and cached readers."""
+"""Shared, cached resources for the pages: settings, engine, scales and cached readers.
+
+Every cached read is keyed on the data version, so it is never stale. Small tables use st.cache_data (each
+reader gets its own copy). The large read-only results (the scales, Compare sites' reviews and quarters,
+the fidelity-outcome pairs) use st.cache_resource: handed out as they are instead of unpickled on every
+read (which took about 150 ms a click on Compare sites at national scale), so pages must not change them.
+"""
 
 from __future__ import annotations
 
@@ -52,7 +58,7 @@ def database_url() -> str:
     return _prepared_database(found.database_url, str(found.scales_dir))
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=8)
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=8)
 def _scales(url: str, version: int) -> dict[str, Scale]:
     with db.session_scope(db.make_engine(url)) as session:
         return published_scales.current_scales(session)
@@ -136,7 +142,7 @@ def _actor_of(key: tuple[str, str, int | None]) -> Actor:
     return Actor(name=key[0], role=Role(key[1]), user_id=key[2])
 
 
-@st.cache_data(ttl=600, show_spinner="Reading reviews and outcomes…", max_entries=64)
+@st.cache_resource(ttl=600, show_spinner="Reading reviews and outcomes…", max_entries=64)
 def _comparison(
     url: str,
     version: int,
@@ -157,7 +163,7 @@ def comparison(ids: tuple[int, ...], start: date, end: date, *, include_self: bo
     return _comparison(database_url(), data_version(), _actor_key(), ids, start, end, include_self)  # type: ignore[no-any-return]
 
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=16)
+@st.cache_resource(ttl=600, show_spinner=False, max_entries=16)
 def _pairs(url: str, version: int, who: tuple[str, str, int | None], quarters_after: int, include_self: bool) -> Any:
     with db.session_scope(db.make_engine(url)) as session:
         return comparisons.fidelity_outcome_pairs(
@@ -169,7 +175,7 @@ def fidelity_outcome_pairs(quarters_after: int, *, include_self: bool = False) -
     return _pairs(database_url(), data_version(), _actor_key(), quarters_after, include_self)  # type: ignore[no-any-return]
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=64)
 def _pinned_scales(url: str, version: int, hashes: tuple[str, ...]) -> dict[str, Scale]:
     with db.session_scope(db.make_engine(url)) as session:
         return shared.scales_by_hash(session, set(hashes))

@@ -193,8 +193,13 @@ def mixed_versions_notice(used: Iterable[Scale]) -> None:
 
 
 def csv_download(label: str, frame: pd.DataFrame, *, file_name: str, key: str, index: bool = False) -> None:
-    """A table as a CSV download, written by the one shared writer (user text stays text: fidelity.files)."""
-    st.download_button(label, files.frame_csv(frame, index=index), file_name=file_name, mime="text/csv", key=key)
+    """A table as a CSV download, written by the one shared writer (user text stays text: fidelity.files). The file
+    is written when the button is pressed, not on every run of the page."""
+
+    def written() -> bytes:
+        return files.frame_csv(frame, index=index)
+
+    st.download_button(label, written, file_name=file_name, mime="text/csv", key=key)
 
 
 def upload_with_template(label: str, template: bytes, template_name: str, *, key: str) -> Any:

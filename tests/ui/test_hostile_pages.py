@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+import streamlit as st
 
 from fidelity import files
 from fidelity.scale_files import load_scales
@@ -34,15 +35,20 @@ PAGES = {
 
 @pytest.fixture
 def downloads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Every CSV a page offers for download, as the shared writer made it."""
+    """Every CSV a page offers for download, as the shared writer made it (a CSV written only when its button is
+    pressed is written here as the button is drawn)."""
     made: list[bytes] = []
-    real = files.frame_csv
+    real, real_button = files.frame_csv, st.download_button
 
     def recording(*args: object, **kwargs: object) -> bytes:
         made.append(real(*args, **kwargs))  # type: ignore[arg-type]
         return made[-1]
 
+    def pressing(label: str, data: object, *args: object, **kwargs: object) -> object:
+        return real_button(label, data() if callable(data) else data, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(files, "frame_csv", recording)
+    monkeypatch.setattr(st, "download_button", pressing)
     return made
 
 

@@ -101,7 +101,8 @@ def fidelity_and_employment() -> None:
     """Fidelity total against the employment rate in the quarters after each review."""
     after = st.number_input("Quarters of outcomes after each review", 1, 4, 2, key="compare:after")
     pairs_all = resources.fidelity_outcome_pairs(after, include_self=include_self)
-    pairs = [p for p in pairs_all if p.service in names.values() and start <= p.review_date <= end]
+    shown = set(names.values())
+    pairs = [p for p in pairs_all if p.service in shown and start <= p.review_date <= end]
     points = [
         {
             "service": p.service,

@@ -182,31 +182,28 @@ def scale_convert_command(source: Path, target: Path, published: Path) -> str:
 
 
 def browser_bench_command(url: str, args: argparse.Namespace) -> str:
-    """Time each page in headless Chromium beside a bare Streamlit app, or many people at once (needs the test
-    dependencies)."""
+    """Many people at once over the app's WebSocket (--users), or each page timed in headless Chromium beside a
+    bare Streamlit app (--browser: needs the test dependencies and Chromium)."""
     import shutil
 
-    from fidelity.ui import app_server, browser_bench
-
-    try:
-        import playwright  # noqa: F401 - a test dependency
-    except ImportError as error:
-        raise CliError("bench --browser needs Playwright: pip install -e '.[test]'") from error
-    if not shutil.which(app_server.CHROMIUM):
-        raise CliError(f"bench --browser needs Chromium at {app_server.CHROMIUM}: apt-get install -y chromium")
+    from fidelity.ui import app_server, browser_bench, load_bench
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr)
 
-    if args.users:
-        from fidelity.ui import load_bench
-
+    if args.users is not None:
         if args.users < 1 or args.processes < 1:
             raise CliError("--users and --processes: give at least 1")
         result: browser_bench.BrowserBench | load_bench.LoadBench = load_bench.run(
             url, users=args.users, processes=args.processes, minutes=args.minutes, progress=progress
         )
     else:
+        try:
+            import playwright  # noqa: F401 - a test dependency
+        except ImportError as error:
+            raise CliError("bench --browser needs Playwright: pip install -e '.[test]'") from error
+        if not shutil.which(app_server.CHROMIUM):
+            raise CliError(f"bench --browser needs Chromium at {app_server.CHROMIUM}: apt-get install -y chromium")
         result = browser_bench.run(url, clicks=args.clicks, pages=args.page, progress=progress)
     misses = result.misses()
     return result.table() + "\n\nTargets: " + ("all met." if not misses else "not met:\n- " + "\n- ".join(misses))
@@ -276,7 +273,7 @@ def _parser() -> argparse.ArgumentParser:
         "--browser", action="store_true", help="time clicks in headless Chromium against `streamlit run` (see README)"
     )
     timing.add_argument("--clicks", type=int, default=5, help="--browser: timed clicks per page after the first visit")
-    timing.add_argument("--users", type=int, help="this many people at once, each a browser context (see README)")
+    timing.add_argument("--users", type=int, help="this many people at once, each a WebSocket session (see README)")
     timing.add_argument("--processes", type=int, default=1, help="--users: app processes on the one database")
     timing.add_argument("--minutes", type=float, default=2, help="--users: how long everyone clicks")
     export = commands.add_parser("export", help="export the whole database to .xlsx or .zip (CSV files)")
@@ -355,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(import_outcomes_command(settings.database_url, args.file))
         elif args.command == "create-user":
             print(create_user_command(settings.database_url, args))
-        elif args.command == "bench" and (args.browser or args.users):
+        elif args.command == "bench" and (args.browser or args.users is not None):
             print(browser_bench_command(settings.database_url, args))
         elif args.command == "bench":
             from fidelity.ui import bench

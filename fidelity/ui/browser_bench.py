@@ -136,6 +136,7 @@ class FrameCounter:
 
     def __init__(self) -> None:
         self.received = 0
+        self.started = False
         self.finished = asyncio.Event()
 
     def on_frame(self, event: dict[str, Any]) -> None:
@@ -152,7 +153,16 @@ class FrameCounter:
             message = ForwardMsg.FromString(data)
         except Exception:
             return
-        if message.WhichOneof("type") == "script_finished":
+        kind = message.WhichOneof("type")
+        if kind == "new_session" or (
+            kind == "session_status_changed" and message.session_status_changed.script_is_running
+        ):
+            self.started = True  # a run begun after the click: an earlier run's end does not count
+        elif (
+            kind == "script_finished"
+            and self.started
+            and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+        ):
             self.finished.set()
 
     async def attach(self, page: Any) -> None:
@@ -162,6 +172,7 @@ class FrameCounter:
 
     def reset(self) -> None:
         self.received = 0
+        self.started = False
         self.finished.clear()
 
 

@@ -289,8 +289,10 @@ def chart(figure: Any, *, key: str, table: pd.DataFrame | None = None, file_name
     where = "in the table view below it" if table is not None else "also in a table on this page"
     st.plotly_chart(figure, key=key, width="stretch", alt=f"Chart: {title}. Its figures are {where}.")
     if table is not None:
-        with st.expander("Table view"):
-            st.dataframe(table, hide_index=True, width="stretch")
+        view = st.expander("Table view", key=f"{key}:table", on_change="rerun")
+        with view:
+            if view.open:  # sent only when opened: a closed expander's table still costs its data and drawing
+                st.dataframe(table, hide_index=True, width="stretch")
         if file_name:
             csv_download("Download as CSV", table, file_name=file_name, key=f"{key}:csv")
 

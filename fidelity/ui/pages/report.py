@@ -31,18 +31,12 @@ if not data.is_final:
     st.warning("This review is not final: the report is a draft and its scores may change.", icon=":material/edit:")
 
 
-@st.cache_data(max_entries=20, show_spinner="Preparing the report files…")
-def _report_files(data: reports.ReportData) -> tuple[bytes, bytes]:
-    """Made once per report content: any change to the review or its plan makes new files."""
-    return reports.to_docx(data), reports.to_pdf(data)
-
-
-docx_bytes, pdf_bytes = _report_files(data)
 slug = f"fidelity-report-{data.service.lower().replace(' ', '-').replace(':', '')}-{review_id}"
 left, right, _ = st.columns([1, 1, 2], vertical_alignment="center")
+# Each file is made when its button is pressed (about a second for the PDF), not on every visit to the page.
 left.download_button(
     "Download DOCX",
-    docx_bytes,
+    lambda: reports.to_docx(data),
     file_name=f"{slug}.docx",
     key="report:docx",
     icon=":material/download:",
@@ -50,7 +44,7 @@ left.download_button(
 )
 right.download_button(
     "Download PDF",
-    pdf_bytes,
+    lambda: reports.to_pdf(data),
     file_name=f"{slug}.pdf",
     mime="application/pdf",
     key="report:pdf",

@@ -56,6 +56,7 @@ ALLOWED = {
 UI_WITH_DATABASE = {
     "resources.py": "opens sessions and caches reads for the pages",
     "bench.py": "replays each page's queries bare, to time them beside the page",
+    "browser_bench.py": "makes the benchmarks' own demo accounts and finds the service with an open review",
 }
 MAX_LINES = 500
 MAX_PAGE_LINES = 400

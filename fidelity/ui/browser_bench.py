@@ -125,6 +125,11 @@ def prepare(url: str) -> Preparation:
     return Preparation(made, label)
 
 
+def shown_url(url: str) -> str:
+    """The database URL without its password, for a benchmark's heading."""
+    return db.make_engine(url).url.render_as_string(hide_password=True)
+
+
 def role_pages(role: Role) -> list[str]:
     """The sidebar pages a role sees, in sidebar order."""
     return [title for titles in navigation.titles(Actor("bench", role)).values() for title in titles]
@@ -334,7 +339,7 @@ async def _run(url: str, clicks: int, pages: list[str] | None, progress: Callabl
         times_ms=floor_clicks[0].times_ms + floor_clicks[1].times_ms,
         sent=floor_clicks[0].sent + floor_clicks[1].sent,
     )
-    return BrowserBench(db.make_engine(url).url.render_as_string(hide_password=True), floor_page, timed)
+    return BrowserBench(shown_url(url), floor_page, timed)
 
 
 def run(

@@ -22,10 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fidelity import db
 from fidelity.store.access import Role
 from fidelity.ui import app_server
-from fidelity.ui.browser_bench import BenchAccount, prepare, role_pages
+from fidelity.ui.browser_bench import BenchAccount, prepare, role_pages, shown_url
 from fidelity.ui.protocol_client import ProtocolError, StreamlitSession
 
 ROLE_ORDER = (Role.COMMISSIONER, Role.SERVICE_LEAD, Role.REVIEWER, Role.ADMIN)
@@ -141,7 +140,7 @@ async def _person(
 
 async def _run(url: str, users: int, processes: int, minutes: float, progress: Callable[[str], None]) -> LoadBench:
     chosen = prepare(url)
-    result = LoadBench(db.make_engine(url).url.render_as_string(hide_password=True), users, processes, minutes)
+    result = LoadBench(shown_url(url), users, processes, minutes)
     with tempfile.TemporaryDirectory() as folder:
         servers = [app_server.start_app(url, Path(folder) / f"app{n}.log") for n in range(processes)]
         try:

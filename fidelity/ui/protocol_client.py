@@ -18,6 +18,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 EARLY_FOR_RERUN = ForwardMsg.FINISHED_EARLY_FOR_RERUN
+CACHED_MESSAGE_AGE = 2  # Streamlit's global.maxCachedMessageAge: runs a kept message outlives its last use
 
 
 class ProtocolError(Exception):
@@ -41,7 +42,9 @@ class StreamlitSession:
         self.pages: dict[str, str] = {}  # page title -> its script hash, as st.navigation sent them
         self.page_hash = ""
         self.widgets: dict[tuple[str, str], Any] = {}  # (element kind, label) -> the widget's proto, this run
-        self.cached: set[str] = set()  # hashes of messages this "browser" keeps, as Streamlit's frontend does
+        # hashes of the messages this "browser" keeps -> the run that last used each, as Streamlit's frontend does
+        self.cached: dict[str, int] = {}
+        self.runs = 0
 
     async def connect(self) -> None:
         import websockets
@@ -71,6 +74,8 @@ class StreamlitSession:
         client = back.rerun_script
         client.page_script_hash = self.page_hash
         client.widget_states.widgets.extend(states or [])
+        self.runs += 1
+        self.cached = {h: used for h, used in self.cached.items() if self.runs - used <= CACHED_MESSAGE_AGE}
         client.cached_message_hashes.extend(sorted(self.cached))
         started = time.perf_counter()
         await self.socket.send(back.SerializeToString())
@@ -80,8 +85,8 @@ class StreamlitSession:
             data = await asyncio.wait_for(self.socket.recv(), timeout)
             result.received += len(data)
             message = ForwardMsg.FromString(data)
-            if message.metadata.cacheable:
-                self.cached.add(message.hash)
+            if message.metadata.cacheable or message.WhichOneof("type") == "ref_hash":
+                self.cached[message.ref_hash or message.hash] = self.runs
             kind = message.WhichOneof("type")
             if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 self._keep(message.delta.new_element, result)

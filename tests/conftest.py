@@ -208,3 +208,13 @@ def reviewed_by_two(url: str, service_id: int, scales: dict[str, Scale]) -> tupl
 def two(db_url: str, make_service, scales) -> tuple[Review, access.Actor, access.Actor]:
     """A two-reviewer review of a new service, and its two reviewers as they sign in."""
     return reviewed_by_two(db_url, make_service().id, scales)
+
+
+def run_async(coroutine: Any) -> Any:
+    """Run a coroutine to the end on its own thread: the browser tests' Playwright keeps an event loop running
+    in this thread for the whole session, where asyncio.run is refused."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from datetime import date
 
@@ -17,6 +16,8 @@ from fidelity.store.access import Role
 from fidelity.ui import browser_bench, load_bench
 from fidelity.ui.browser_bench import BrowserBench, FrameCounter, PageClicks
 from fidelity.ui.load_bench import LoadBench, ServerUse, percentile
+
+from .conftest import run_async
 
 
 def test_percentile__interpolates_between_the_nearest_two() -> None:
@@ -84,7 +85,7 @@ def test_frame_counter__counts_bytes_and_sees_the_script_finish() -> None:
         counter.on_frame({"response": {"opcode": 1, "payloadData": "text"}})
         return counter
 
-    counter = asyncio.run(read())
+    counter = run_async(read())
     assert counter.finished.is_set()
     assert counter.received == len(running.SerializeToString()) + len(finished.SerializeToString()) + 4
     counter.reset()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +14,8 @@ from fidelity.store import access
 from fidelity.store.access import Role
 from fidelity.ui import app_server, browser_bench
 from fidelity.ui.protocol_client import ProtocolError, StreamlitSession
+
+from .conftest import run_async
 
 
 def test_session__signs_in_chooses_a_service_and_opens_pages(tmp_path: Path) -> None:
@@ -55,6 +56,6 @@ def test_session__signs_in_chooses_a_service_and_opens_pages(tmp_path: Path) -> 
         await service_lead.close()
 
     try:
-        asyncio.run(visit())
+        run_async(visit())
     finally:
         app_server.stop_app(process)

@@ -181,7 +181,7 @@ def scale_convert_command(source: Path, target: Path, published: Path) -> str:
     return f"wrote {scale.id} version {scale.version} ({len(scale.items)} items) to {target}"
 
 
-def browser_bench_command(url: str, args: argparse.Namespace) -> str:
+def live_bench_command(url: str, args: argparse.Namespace) -> str:
     """Many people at once over the app's WebSocket (--users), or each page timed in headless Chromium beside a
     bare Streamlit app (--browser: needs the test dependencies and Chromium)."""
     import shutil
@@ -353,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "create-user":
             print(create_user_command(settings.database_url, args))
         elif args.command == "bench" and (args.browser or args.users is not None):
-            print(browser_bench_command(settings.database_url, args))
+            print(live_bench_command(settings.database_url, args))
         elif args.command == "bench":
             from fidelity.ui import bench
 

@@ -210,6 +210,17 @@ def two(db_url: str, make_service, scales) -> tuple[Review, access.Actor, access
     return reviewed_by_two(db_url, make_service().id, scales)
 
 
+def demo_database(tmp_path: Path) -> str:
+    """A SQLite file in tmp_path with the migrations applied and the small demo loaded (dated today)."""
+    from fidelity import demo
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    db.migrate(url)
+    with db.session_scope(db.make_engine(url)) as session:
+        demo.load_demo(session, actor=access.operator(), scales=load_scales(ROOT / "scales"), today=date.today())
+    return url
+
+
 def run_async(coroutine: Any) -> Any:
     """Run a coroutine to the end on its own thread: the browser tests' Playwright keeps an event loop running
     in this thread for the whole session, where asyncio.run is refused."""

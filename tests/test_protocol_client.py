@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from fidelity import db, demo
-from fidelity.scale_files import load_scales
-from fidelity.settings import PROJECT_ROOT
-from fidelity.store import access
 from fidelity.store.access import Role
 from fidelity.ui import app_server, browser_bench
 from fidelity.ui.protocol_client import ProtocolError, StreamlitSession
 
-from .conftest import run_async
+from .conftest import demo_database, run_async
 
 
 def test_session__signs_in_chooses_a_service_and_opens_pages(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    db.migrate(url)
-    with db.session_scope(db.make_engine(url)) as session:
-        demo.load_demo(
-            session, actor=access.operator(), scales=load_scales(PROJECT_ROOT / "scales"), today=date.today()
-        )
+    url = demo_database(tmp_path)
     chosen = browser_bench.prepare(url)
     admin, lead = chosen.accounts[Role.ADMIN], chosen.accounts[Role.SERVICE_LEAD]
     process, app_url = app_server.start_app(url, tmp_path / "app.log")

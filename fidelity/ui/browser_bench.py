@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from fidelity import db
 from fidelity.errors import InputError
@@ -35,6 +36,7 @@ from fidelity.models import Area, Programme, Review, ReviewStatus, Service, User
 from fidelity.store import access, accounts
 from fidelity.store.access import Actor, Role
 from fidelity.ui import app_server, navigation
+from fidelity.ui.protocol_client import ends_run, starts_run
 
 TARGET_RATIO, TARGET_COMPARE_RATIO, TARGET_WORST_MS = 3, 6, 2000
 FLOOR_APP = """import streamlit as st
@@ -145,8 +147,6 @@ class FrameCounter:
         self.finished = asyncio.Event()
 
     def on_frame(self, event: dict[str, Any]) -> None:
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
         response = event.get("response", {})
         payload = response.get("payloadData", "")
         if response.get("opcode") != 2:
@@ -158,16 +158,9 @@ class FrameCounter:
             message = ForwardMsg.FromString(data)
         except Exception:
             return
-        kind = message.WhichOneof("type")
-        if kind == "new_session" or (
-            kind == "session_status_changed" and message.session_status_changed.script_is_running
-        ):
+        if starts_run(message):
             self.started = True  # a run begun after the click: an earlier run's end does not count
-        elif (
-            kind == "script_finished"
-            and self.started
-            and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
-        ):
+        elif self.started and ends_run(message):
             self.finished.set()
 
     async def attach(self, page: Any) -> None:

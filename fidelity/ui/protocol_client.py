@@ -21,6 +21,18 @@ EARLY_FOR_RERUN = ForwardMsg.FINISHED_EARLY_FOR_RERUN
 CACHED_MESSAGE_AGE = 2  # Streamlit's global.maxCachedMessageAge: runs a kept message outlives its last use
 
 
+def ends_run(message: ForwardMsg) -> bool:
+    """The server has finished a run (not one cut short by st.rerun, which starts another at once)."""
+    return message.WhichOneof("type") == "script_finished" and message.script_finished != EARLY_FOR_RERUN
+
+
+def starts_run(message: ForwardMsg) -> bool:
+    kind = message.WhichOneof("type")
+    return kind == "new_session" or (
+        kind == "session_status_changed" and message.session_status_changed.script_is_running
+    )
+
+
 class ProtocolError(Exception):
     """The app did something a person would see as broken: an uncaught exception, or no answer."""
 
@@ -93,7 +105,7 @@ class StreamlitSession:
             elif kind == "navigation":
                 self.pages = {p.page_name: p.page_script_hash for p in message.navigation.app_pages}
                 self.page_hash = message.navigation.page_script_hash or self.page_hash
-            elif kind == "script_finished" and message.script_finished != EARLY_FOR_RERUN:
+            elif ends_run(message):
                 result.milliseconds = (time.perf_counter() - started) * 1000
                 return result
 

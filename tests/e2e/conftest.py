@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from fidelity.ui.app_server import CHROME_ARGS, CHROMIUM, start_app, stop_app
+from fidelity.ui.browser_bench import IDLE
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -86,7 +87,7 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
 
 def wait_idle(page) -> None:
     """Streamlit has finished its current run."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_selector(IDLE)
 
 
 def screenshot(page, name: str) -> None:

@@ -8,23 +8,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
-from fidelity import db, demo
-from fidelity.scale_files import load_scales
 from fidelity.settings import PROJECT_ROOT
-from fidelity.store import access
 
-
-def _demo_database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'bench.db'}"
-    db.migrate(url)
-    with db.session_scope(db.make_engine(url)) as session:
-        demo.load_demo(
-            session, actor=access.operator(), scales=load_scales(PROJECT_ROOT / "scales"), today=date.today()
-        )
-    return url
+from ..conftest import demo_database
 
 
 def _bench(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -39,7 +27,7 @@ def _bench(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_bench_browser__times_the_floor_and_each_page_with_bytes_sent(tmp_path: Path) -> None:
-    url = _demo_database(tmp_path)
+    url = demo_database(tmp_path)
     done = _bench(url, "--browser", "--clicks", "2", "--page", "Home", "--page", "Compare sites")
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {line.split("|")[1].strip(): line.split("|")[2:-1] for line in done.stdout.splitlines() if line[:2] == "| "}
@@ -52,7 +40,7 @@ def test_bench_browser__times_the_floor_and_each_page_with_bytes_sent(tmp_path: 
 
 
 def test_bench_users__people_of_each_role_click_with_no_error(tmp_path: Path) -> None:
-    url = _demo_database(tmp_path)
+    url = demo_database(tmp_path)
     done = _bench(url, "--users", "4", "--minutes", "0.3")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "4 users at once" in done.stdout

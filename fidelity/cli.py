@@ -198,6 +198,8 @@ def live_bench_command(url: str, args: argparse.Namespace) -> str:
             url, users=args.users, processes=args.processes, minutes=args.minutes, progress=progress
         )
     else:
+        if args.clicks < 1:
+            raise CliError("--clicks: give at least 1")
         try:
             import playwright  # noqa: F401 - a test dependency
         except ImportError as error:

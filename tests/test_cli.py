@@ -149,3 +149,19 @@ def test_migrate_and_demo__fresh_sqlite__loads_labelled_demo_once(
     assert main(["demo"]) == 2
     assert "already loaded" in capsys.readouterr().err
     db.dispose_engine(url)
+
+
+@pytest.mark.parametrize(
+    "args, problem",
+    [
+        (["--users", "0"], "--users and --processes: give at least 1"),
+        (["--users", "2", "--processes", "0"], "--users and --processes: give at least 1"),
+        (["--browser", "--clicks", "0"], "--clicks: give at least 1"),
+    ],
+)
+def test_bench__counts_below_one__refused_in_one_line(
+    args: list[str], problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bench.db'}")
+    assert main(["bench", *args]) == 2
+    assert capsys.readouterr().err == f"error: {problem}\n"

@@ -4,6 +4,7 @@ labels placed so none prints over another. Pure: Plotly layout dictionaries, no 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,10 +62,11 @@ def spread(levels: Sequence[float], *, gap: float, low: float, high: float) -> l
 Mark = tuple[dict[str, object], dict[str, object] | None]  # a layout shape and the annotation naming it, if any
 
 
-def rect(low: float, high: float, *, fill: str, opacity: float = 1.0) -> dict[str, object]:
+def rect(low: float, high: float, *, fill: str, opacity: float = 1.0, yref: str = "y") -> dict[str, object]:
     """A shaded horizontal band across the plot, below the data."""
     return {
         "type": "rect",
+        "yref": yref,
         "xref": "paper",
         "x0": 0,
         "x1": 1,
@@ -77,10 +79,11 @@ def rect(low: float, high: float, *, fill: str, opacity: float = 1.0) -> dict[st
     }
 
 
-def line(y: float, *, dash: str, colour: str, width: float = 1) -> dict[str, object]:
+def line(y: float, *, dash: str, colour: str, width: float = 1, yref: str = "y") -> dict[str, object]:
     return {
         "type": "line",
         "xref": "paper",
+        "yref": yref,
         "x0": 0,
         "x1": 1,
         "y0": y,
@@ -89,16 +92,17 @@ def line(y: float, *, dash: str, colour: str, width: float = 1) -> dict[str, obj
     }
 
 
-def side_label(text: str, *, at: float, placed: float) -> dict[str, object]:
+def side_label(text: str, *, at: float, placed: float, yref: str = "y") -> dict[str, object]:
     """A label in the right margin at height `placed`, with a short leader to `at` on the plot's right edge."""
     return {
         "xref": "paper",
         "x": 1,
         "y": at,
+        "yref": yref,
         "ax": 14,
         "axref": "pixel",
         "ay": placed,
-        "ayref": "y",
+        "ayref": yref,
         "xanchor": "left",
         "align": "left",
         "text": text,
@@ -116,19 +120,27 @@ def labelled(
     *,
     axis: tuple[float, float],
     gap: float,
+    yref: str = "y",
 ) -> list[Mark]:
     """Zones (label, low, high, fill, opacity) and reference lines (label, level, dash), each named in the right
     margin; labels are moved apart so none prints over another, and a zone is named at the middle of the part of
-    it that shows."""
+    it that shows. `yref` names the y axis they belong to, for a chart of more than one panel."""
     bottom, top = axis
     middles = [(max(low, bottom) + min(high, top)) / 2 for _, low, high, _, _ in zones]
     levels = [*middles, *(level for _, level, _ in lines)]
     placed = spread(levels, gap=gap, low=bottom, high=top)
     marks: list[Mark] = []
     for (label, low, high, fill, opacity), middle, y in zip(zones, middles, placed, strict=False):
-        marks.append((rect(low, high, fill=fill, opacity=opacity), side_label(label, at=middle, placed=y)))
+        marks.append(
+            (
+                rect(low, high, fill=fill, opacity=opacity, yref=yref),
+                side_label(label, at=middle, placed=y, yref=yref),
+            )
+        )
     for (label, level, dash), y in zip(lines, placed[len(zones) :], strict=True):
-        marks.append((line(level, dash=dash, colour=REFERENCE), side_label(label, at=level, placed=y)))
+        marks.append(
+            (line(level, dash=dash, colour=REFERENCE, yref=yref), side_label(label, at=level, placed=y, yref=yref))
+        )
     return marks
 
 
@@ -138,11 +150,17 @@ def plain(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def figure(data: list[Any], marks: Sequence[Mark] = (), **layout: object) -> go.Figure:
-    """A figure built whole, layout and every band and line with it. Plotly's add_shape re-checks every
-    shape already there, and update_layout copies the layout: building a chart that way took 5-20 ms."""
-    if marks:
-        layout |= {"shapes": [m[0] for m in marks], "annotations": [m[1] for m in marks if m[1] is not None]}
+def figure(
+    data: list[Any], marks: Sequence[Mark] = (), *, notes: Sequence[dict[str, object]] = (), **layout: object
+) -> go.Figure:
+    """A figure built whole, layout and every band and line with it (and `notes`, annotations of their own).
+    Plotly's add_shape re-checks every shape already there, and update_layout copies the layout: building a chart
+    that way took 5-20 ms."""
+    if marks or notes:
+        layout |= {
+            "shapes": [m[0] for m in marks],
+            "annotations": [*(m[1] for m in marks if m[1] is not None), *notes],
+        }
     return go.Figure(data=data, layout=dark_text(layout))
 
 
@@ -150,7 +168,8 @@ def dark_text(layout: dict[str, Any]) -> dict[str, Any]:
     """Axis, legend and title text in the page's text colour: Streamlit's chart theme draws it #808495, 3.8:1
     against white where text needs 4.5:1 (WCAG 1.4.3)."""
     dark = {"color": TEXT}
-    for name in ("xaxis", "yaxis") if "polar" not in layout else ():
+    panels = sorted({"xaxis", "yaxis", *(k for k in layout if re.fullmatch(r"[xy]axis\d+", k))})
+    for name in panels if "polar" not in layout else ():
         axis = dict(layout.pop(name, None) or {})
         title = layout.pop(f"{name}_title", None)
         axis["title"] = {**({"text": title} if title is not None else {}), **axis.get("title", {}), "font": dark}

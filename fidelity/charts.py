@@ -8,8 +8,18 @@ import numpy as np
 import plotly.graph_objects as go
 
 from fidelity import chart_style as style
-from fidelity.chart_style import DASHES, HEIGHT, PALETTE, REFERENCE, TEXT, ZONE_EDGE, plain, series_style
-from fidelity.stats import XmR
+from fidelity.chart_style import (
+    DASHES,
+    HEIGHT,
+    LABEL_SIZE,
+    PALETTE,
+    REFERENCE,
+    TEXT,
+    ZONE_EDGE,
+    plain,
+    series_style,
+)
+from fidelity.stats import RANGE_LIMIT, XmR
 
 
 def principle_profile_figure(
@@ -290,11 +300,38 @@ def band_distribution_figure(rows: list[dict[str, object]], bands: list[str], *,
     )
 
 
+XMR_HEIGHT = 640
+XMR_MARGIN = {"l": 60, "r": 190, "t": 80, "b": 110}
+XMR_PANELS = ((0.42, 1.0), (0.0, 0.27))  # the values above, their moving ranges below
+
+
+def _panel_axis(values: list[float], levels: list[float], *, floor: float = 0.0) -> tuple[float, float]:
+    low, high = min([*values, *levels]), max([*values, *levels])
+    pad = max(1.0, (high - low) * 0.08)
+    return max(floor, low - pad), high + pad
+
+
+def _panel_gap(axis: tuple[float, float], panel: tuple[float, float]) -> float:
+    """One label line (18 px) in a panel's y units."""
+    pixels = (XMR_HEIGHT - XMR_MARGIN["t"] - XMR_MARGIN["b"]) * (panel[1] - panel[0])
+    return 18 * (axis[1] - axis[0]) / max(pixels, 1)
+
+
 def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: str) -> go.Figure:
-    """Employment rate (%) per quarter with mean, process limits, and special-cause points marked."""
+    """Employment rate (%) per quarter with its mean, process limits and special-cause points; below it the moving
+    ranges with their mean and upper range limit, the screened-out ranges marked and said to be left out."""
     mean, lower, upper, flags = chart.mean, chart.lower, chart.upper, chart.special_cause
+    later = quarters[1:]
+    dropped = [(q, m) for q, m, out in zip(later, chart.moving_ranges, chart.screened, strict=True) if out]
     traces = [
-        go.Scatter(x=quarters, y=values, mode="lines+markers", name="Employment rate", **series_style(0)),
+        go.Scatter(
+            x=quarters,
+            y=values,
+            mode="lines+markers",
+            name="Employment rate",
+            hovertemplate="%{x}: %{y:.1f}%<extra></extra>",
+            **series_style(0),
+        ),
         go.Scatter(
             x=[q for q, f in zip(quarters, flags, strict=True) if f],
             y=[v for v, f in zip(values, flags, strict=True) if f],
@@ -302,7 +339,30 @@ def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: s
             name="Special cause",
             marker={"color": PALETTE[1], "size": 13, "symbol": "diamond-open", "line": {"width": 2}},
         ),
+        go.Scatter(
+            x=later,
+            y=chart.moving_ranges,
+            xaxis="x2",
+            yaxis="y2",
+            mode="lines+markers",
+            name="Moving range",
+            hovertemplate="%{x}: %{y:.1f} points<extra></extra>",
+            line={"color": PALETTE[2], "dash": "solid"},
+            marker={"color": PALETTE[2], "symbol": "square", "size": 7},
+        ),
     ]
+    if dropped:
+        traces.append(
+            go.Scatter(
+                x=[q for q, _ in dropped],
+                y=[m for _, m in dropped],
+                xaxis="x2",
+                yaxis="y2",
+                mode="markers",
+                name="Moving range left out of the limits",
+                marker={"color": PALETTE[1], "size": 13, "symbol": "x-open", "line": {"width": 2}},
+            )
+        )
     levels = [
         (f"{label} {level:.1f}%", level, dash)
         for label, level, dash in (
@@ -311,16 +371,46 @@ def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: s
             ("lower process limit", max(lower, 0), "dash"),
         )
     ]
-    low = min([*values, levels[2][1]])
-    high = max([*values, upper])
-    pad = max(1.0, (high - low) * 0.08)
-    axis = (max(0.0, low - pad), high + pad)
-    margin = {"l": 60, "r": 170, "t": 80, "b": 110}
+    ranges = [
+        (f"mean range {chart.mean_moving_range:.1f}", chart.mean_moving_range, "solid"),
+        (f"upper range limit {chart.upper_range_limit:.1f}", chart.upper_range_limit, "dash"),
+    ]
+    axis = _panel_axis(values, [upper, max(lower, 0)])
+    range_axis = _panel_axis(chart.moving_ranges, [chart.upper_range_limit])
+    marks = [
+        *style.labelled([], levels, axis=axis, gap=_panel_gap(axis, XMR_PANELS[0])),
+        *style.labelled([], ranges, axis=range_axis, gap=_panel_gap(range_axis, XMR_PANELS[1]), yref="y2"),
+    ]
+    screened = sum(chart.screened)
+    note = (
+        f"Moving ranges: {screened} at or above {RANGE_LIMIT} x their mean left out before the limits were set"
+        if screened
+        else "Moving ranges: none at or above 3.267 x their mean, so none left out"
+    )
     return style.figure(
         traces,
-        style.labelled([], levels, axis=axis, gap=style.label_gap(axis, height=HEIGHT, margin=margin)),
-        **style.ranged(title, x="Quarter", y="Employment rate (%)", axis=axis, margin=margin),
-        legend={"orientation": "h", "y": -0.25},
+        marks,
+        title={"text": plain(title)},
+        height=XMR_HEIGHT,
+        margin=XMR_MARGIN,
+        xaxis={"anchor": "y", "showticklabels": False, "matches": "x2"},
+        yaxis={"domain": list(XMR_PANELS[0]), "range": list(axis), "title": {"text": "Employment rate (%)"}},
+        xaxis2={"anchor": "y2", "title": {"text": "Quarter"}},
+        yaxis2={"domain": list(XMR_PANELS[1]), "range": list(range_axis), "title": {"text": "Moving range"}},
+        legend={"orientation": "h", "y": -0.17},
+        notes=[
+            {
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": XMR_PANELS[1][1] + 0.02,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "text": note,
+                "font": {"size": LABEL_SIZE, "color": TEXT},
+            }
+        ],
     )
 
 

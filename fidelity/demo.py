@@ -201,24 +201,29 @@ def _quarters(first: date, today: date) -> list[date]:
         day = following
 
 
-def _outcomes(rng: random.Random, service_id: int, start: date, today: date, session: Session) -> list[OutcomePeriod]:
-    """Quarterly figures whose employment rate follows the latest fidelity total only loosely (r about 0.3)."""
+STAFFING_GAP_QUARTER = 5  # the sixth quarter of the demo service listed first (its area first by name, team 1)
+
+
+def _outcomes(
+    rng: random.Random, service_id: int, start: date, today: date, session: Session, *, staffing_gap: bool = False
+) -> list[OutcomePeriod]:
+    """Quarterly figures whose employment rate follows the latest fidelity total only loosely (r about 0.3). With
+    `staffing_gap`, a steadier service with one quarter in which the team had no employment specialist for weeks:
+    one job start, a drop its XmR chart flags, whose moving ranges are screened out of the limits."""
     finals = session.exec(
         select(Review.visit_start, Review.total).where(
             Review.service_id == service_id, Review.status == ReviewStatus.FINAL
         )
     ).all()
     rows = []
-    for quarter in _quarters(start, today):
+    for position, quarter in enumerate(_quarters(start, today)):
         known = [total for visit, total in sorted(finals) if visit <= quarter and total is not None]
         fidelity = known[-1] if known else (min(finals)[1] if finals else 90)
+        figures = quarter_figures(rng, fidelity or 90, spread=0.03 if staffing_gap else 0.09)
+        if staffing_gap and position == STAFFING_GAP_QUARTER:
+            figures |= {"out_of_work_job_starts": 1, "total_job_starts": 1 + figures["in_work_job_starts"]}
         rows.append(
-            OutcomePeriod(
-                service_id=service_id,
-                quarter=quarter_label(quarter),
-                quarter_start=quarter,
-                **quarter_figures(rng, fidelity or 90),
-            )
+            OutcomePeriod(service_id=service_id, quarter=quarter_label(quarter), quarter_start=quarter, **figures)
         )
     return rows
 
@@ -228,22 +233,25 @@ def quarter_label(start: date) -> str:
     return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
-def quarter_figures(rng: random.Random, fidelity: int) -> dict[str, Any]:
-    """One quarter's outcome figures; the employment rate follows the fidelity total only loosely (r about 0.3)."""
-    rate = min(0.75, max(0.05, 0.33 + 0.0028 * (fidelity - 95) + rng.gauss(0, 0.09)))
+def quarter_figures(rng: random.Random, fidelity: int, *, spread: float = 0.09) -> dict[str, Any]:
+    """One quarter's outcome figures; the employment rate follows the fidelity total only loosely (r about 0.3),
+    varying from quarter to quarter with standard deviation `spread`."""
+    rate = min(0.75, max(0.05, 0.33 + 0.0028 * (fidelity - 95) + rng.gauss(0, spread)))
     out_of_work = rng.randint(25, 70)
     in_work = round(out_of_work * rng.uniform(0.04, 0.15))
     first = round(rate * out_of_work)
+    changed_jobs = in_work // 4  # in-work clients into a new job; no draw of its own, so the rest stays as it was
     sustained_13 = round(first * rng.uniform(0.4, 0.75))
     return {
         "specialist_fte": round((out_of_work + in_work) / rng.uniform(17, 30), 1),
         "active_caseload": out_of_work + in_work + rng.randint(0, 4),
         "referrals": rng.randint(12, 45),
-        "starts": rng.randint(max(first, 15), max(first, 45)),  # never fewer starts than first jobs
+        "starts": rng.randint(max(first + changed_jobs, 15), max(first + changed_jobs, 45)),  # never fewer than jobs
         "out_of_work": out_of_work,
         "in_work": in_work,
-        "first_job_starts": first,
-        "total_job_starts": first + rng.randint(0, 3),
+        "out_of_work_job_starts": first,
+        "in_work_job_starts": changed_jobs,
+        "total_job_starts": first + changed_jobs + rng.randint(0, 3),
         "retention_successes": rng.randint(0, in_work),
         "sustained_13_weeks": sustained_13,
         "sustained_26_weeks": round(sustained_13 * rng.uniform(0.5, 0.9)),
@@ -359,7 +367,8 @@ def load_demo(
                 reviews += 1
                 ratings += len(scores)
                 level = min(4.8, level + rng.uniform(0.05, 0.45))
-            outcome_rows = _outcomes(rng, service.id or 0, start, today, session)
+            first_listed = area_name == min(areas) and number == 1
+            outcome_rows = _outcomes(rng, service.id or 0, start, today, session, staffing_gap=first_listed)
             session.add_all(outcome_rows)
             quarters += len(outcome_rows)
     summary = DemoSummary(services=services, reviews=reviews, ratings=ratings, quarters=quarters)

@@ -74,9 +74,14 @@ def _normal(header: str) -> str:
 
 
 def read_rows(
-    content: bytes, filename: str, required: tuple[str, ...] = (*REQUIRED, *ITEM_COLUMNS)
+    content: bytes,
+    filename: str,
+    required: tuple[str, ...] = (*REQUIRED, *ITEM_COLUMNS),
+    *,
+    retired: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The file's rows as dicts keyed by normalised column name; `required` columns must be there."""
+    """The file's rows as dicts keyed by normalised column name; `required` columns must be there. A column
+    named in `retired` is refused with its message (what replaced it), so an old file is not read wrongly."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         try:
@@ -104,6 +109,9 @@ def read_rows(
     duplicated = sorted({h for h in headers if h and headers.count(h) > 1})
     if duplicated:
         raise ImportFileError(f"{filename}: row 1: column(s) {', '.join(duplicated)} appear more than once")
+    for column, message in (retired or {}).items():
+        if column in headers:
+            raise ImportFileError(f"{filename}: row 1: {message}")
     missing = [c for c in required if c not in headers and c not in ITEM_COLUMNS]
     missing_items = [c for c in required if c in ITEM_COLUMNS and c not in headers]
     missing += ["item_1 to item_25"] if len(missing_items) == ITEM_COUNT else missing_items

@@ -441,12 +441,16 @@ class OutcomePeriod(SQLModel, table=True):
     starts: int
     out_of_work: int
     in_work: int
-    first_job_starts: int
+    out_of_work_job_starts: int  # the employment rate's numerator
+    in_work_job_starts: int  # in-work clients who started a new job: never in the employment rate
     total_job_starts: int
     retention_successes: int
     sustained_13_weeks: int
     sustained_26_weeks: int
     employer_contacts: int
+    # False for quarters entered before the job starts were split by clients' work status (1 December 2026),
+    # whose one figure was read as out-of-work clients' job starts: see fidelity.outcomes.UNSPLIT_NOTE.
+    job_starts_split: bool = True
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     version: int = Field(default=1, sa_column=_outcome_version)

@@ -2,8 +2,14 @@
 
 Definitions (shared/domain.md section 6): the employment rate follows IPS Grow (from April 2024):
 out-of-work clients who moved into work, over out-of-work clients; in-work (job-retention)
-clients are left out of both. Job-start and sustained-outcome rates are over programme starts,
-as in the DWP comparison (35-45% job starts, 21-30% sustained outcomes).
+clients are left out of both, so their new jobs are entered in a field of their own and never
+reach its numerator. Job-start and sustained-outcome rates are over programme starts, as in the
+DWP comparison (35-45% job starts, 21-30% sustained outcomes); the job-start rate counts every
+person with a first job start, out of work or in work.
+
+Quarters entered before the two job-start fields were split (1 December 2026) had one field,
+"people with a first job start"; it was read as out-of-work clients' job starts, and those
+quarters are marked (`job_starts_split` false) wherever their rates are shown.
 """
 
 from __future__ import annotations
@@ -36,12 +42,18 @@ class OutcomeFigures:
     starts: int  # engaged: vocational profile started
     out_of_work: int
     in_work: int  # job-retention clients
-    first_job_starts: int  # people with a first job start in the quarter
+    out_of_work_job_starts: int  # out-of-work clients with a first job start: the employment rate's numerator
+    in_work_job_starts: int  # in-work (job-retention) clients who started a new job: not in the employment rate
     total_job_starts: int  # all job starts, second jobs included
     retention_successes: int
     sustained_13_weeks: int  # baseline threshold job outcome
     sustained_26_weeks: int  # higher threshold job outcome
     employer_contacts: int  # face-to-face
+
+    @property
+    def people_into_work(self) -> int:
+        """Everyone with a first job start in the quarter, out of work or in work."""
+        return self.out_of_work_job_starts + self.in_work_job_starts
 
 
 FIELD_LABELS = {
@@ -51,13 +63,27 @@ FIELD_LABELS = {
     "starts": "starts (engaged)",
     "out_of_work": "out-of-work clients",
     "in_work": "in-work (retention) clients",
-    "first_job_starts": "people with a first job start",
+    "out_of_work_job_starts": "out-of-work clients with a first job start",
+    "in_work_job_starts": "in-work clients who started a new job",
     "total_job_starts": "total job starts",
     "retention_successes": "retention successes",
     "sustained_13_weeks": "sustained outcomes at 13 weeks",
     "sustained_26_weeks": "sustained outcomes at 26 weeks",
     "employer_contacts": "face-to-face employer contacts",
 }
+
+
+FIELD_HELP = {
+    "out_of_work_job_starts": "Clients who were out of work (unemployed or economically inactive) and started their "
+    "first paid job in the quarter. This is the employment rate's numerator (IPS Grow, from April 2024).",
+    "in_work_job_starts": "Clients who were in work when referred (job retention) and started a new job in the "
+    "quarter. Counted in the job-start rate, never in the employment rate.",
+}
+UNSPLIT_NOTE = (
+    "Entered before the job-start fields were split (1 December 2026): its one figure, people with a first job "
+    "start, was read as out-of-work clients' job starts, so its employment rate may include in-work clients' new "
+    "jobs. Correct the quarter to split it."
+)
 
 
 def quarter_start(quarter: str) -> date:
@@ -102,15 +128,19 @@ def problems(figures: Mapping[str, object]) -> dict[str, str]:
             v["out_of_work"] + v["in_work"] <= v["active_caseload"],
             "is smaller than out-of-work plus in-work clients",
         )
-    if {"first_job_starts", "active_caseload"} <= v.keys():
-        check("first_job_starts", v["first_job_starts"] <= v["active_caseload"], "is more than the active caseload")
-    if {"first_job_starts", "out_of_work"} <= v.keys():
-        check("first_job_starts", v["first_job_starts"] <= v["out_of_work"], "is more than the out-of-work clients")
-    if {"total_job_starts", "first_job_starts"} <= v.keys():
+    if {"out_of_work_job_starts", "out_of_work"} <= v.keys():
+        check(
+            "out_of_work_job_starts",
+            v["out_of_work_job_starts"] <= v["out_of_work"],
+            "is more than the out-of-work clients",
+        )
+    if {"in_work_job_starts", "in_work"} <= v.keys():
+        check("in_work_job_starts", v["in_work_job_starts"] <= v["in_work"], "is more than the in-work clients")
+    if {"total_job_starts", "out_of_work_job_starts", "in_work_job_starts"} <= v.keys():
         check(
             "total_job_starts",
-            v["total_job_starts"] >= v["first_job_starts"],
-            "is fewer than the people with a first job start",
+            v["total_job_starts"] >= v["out_of_work_job_starts"] + v["in_work_job_starts"],
+            "is fewer than the people with a first job start (out-of-work and in-work together)",
         )
     if {"retention_successes", "in_work"} <= v.keys():
         check("retention_successes", v["retention_successes"] <= v["in_work"], "is more than the in-work clients")
@@ -132,7 +162,7 @@ def problems(figures: Mapping[str, object]) -> dict[str, str]:
 @dataclass(frozen=True)
 class Rates:
     employment_rate: float | None  # IPS Grow: out-of-work clients into work
-    job_start_rate: float | None  # people with a first job start / starts
+    job_start_rate: float | None  # everyone with a first job start / starts
     sustained_rate: float | None  # 26-week sustained outcomes / starts
     caseload_per_fte: float | None
 
@@ -143,8 +173,8 @@ def _share(part: float, whole: float) -> float | None:
 
 def rates(figures: OutcomeFigures) -> Rates:
     return Rates(
-        employment_rate=_share(figures.first_job_starts, figures.out_of_work),
-        job_start_rate=_share(figures.first_job_starts, figures.starts),
+        employment_rate=_share(figures.out_of_work_job_starts, figures.out_of_work),
+        job_start_rate=_share(figures.people_into_work, figures.starts),
         sustained_rate=_share(figures.sustained_26_weeks, figures.starts),
         caseload_per_fte=_share(figures.active_caseload, figures.specialist_fte),
     )

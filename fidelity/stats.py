@@ -1,29 +1,85 @@
-"""Statistics for fidelity and outcomes. Pure functions, no I/O.
+"""Statistics for fidelity and outcomes. Pure functions, no I/O. Every function refuses what is not a number
+(None, text, NaN, infinity) and mismatched input with a StatsError naming it, never turning it into a result.
 
 - Pearson's r with a 95% confidence interval from Fisher's z transformation.
 - The least-squares line.
-- XmR (individuals) chart limits and the special-cause rules of NHS England's Making Data Count:
-  a point beyond the process limits; 7 points in a row on one side of the mean; 7 points in a row
-  each rising or each falling; two of three points in a row close to a limit (beyond two-thirds of
-  the way to it) on the same side. Constants as in NHS-R's plot-the-dots implementation.
-- Funnel-plot limits for proportions across units of different size (normal approximation).
+- XmR (individuals) charts as NHS England's Making Data Count guidance and NHS-R's NHSRplotthedots draw them
+  (`ptd_spc_standard`): limits at the mean +/- 2.66 x the mean moving range, after moving ranges at or above
+  3.267 x their mean are screened out and the mean recomputed; special causes are a point beyond a limit, 7 points
+  in a row on one side of the mean, 7 points in a row each rising or each falling, and two of three points in a
+  row close to a limit (beyond two-thirds of the way to it) on the same side.
+- Funnel-plot limits for proportions from the exact binomial distribution, with Spiegelhalter's interpolation
+  between its quantiles (D. J. Spiegelhalter, Funnel plots for comparing institutional performance, Statistics
+  in Medicine 2005; 24: 1185-1202, appendix A.1.1): the normal approximation fails for small denominators.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 Z_95 = 1.959964
-Z_998 = 3.090232  # two-sided 99.8%
 XMR_LIMIT = 2.66  # 3 / d2, d2 = 1.128 for moving ranges of two points
+RANGE_LIMIT = 3.267  # D4 for moving ranges of two points: the upper range limit, and the screen for outliers
 RUN_LENGTH = 7
+# The tail probabilities of each funnel limit: two-sided 95% and 99.8%.
+FUNNEL_TAILS = {"low95": 0.025, "high95": 0.975, "low998": 0.001, "high998": 0.999}
 
 
 class StatsError(ValueError):
     pass
+
+
+def _numbers(values: object, what: str) -> list[float]:
+    """Plain floats from a list, tuple or NumPy array of real numbers; anything else is a StatsError."""
+    if isinstance(values, str | bytes | dict) or not isinstance(values, Sequence | np.ndarray):
+        raise StatsError(f"{what} must be a list of numbers, got {type(values).__name__}")
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise StatsError(f"{what} must be a flat list of numbers, got an array of shape {values.shape}")
+    found = []
+    for position, value in enumerate(values, start=1):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            raise StatsError(f"{what}: value {position} ({value!r}) is not a number")
+        number = float(value)
+        if math.isnan(number):
+            raise StatsError(f"{what}: value {position} is not a number (NaN)")
+        if math.isinf(number):
+            raise StatsError(f"{what}: value {position} is infinite")
+        found.append(number)
+    return found
+
+
+def _paired(x: object, y: object) -> tuple[list[float], list[float]]:
+    xs, ys = _numbers(x, "x"), _numbers(y, "y")
+    if len(xs) != len(ys):
+        raise StatsError(f"x and y must pair up; got {len(xs)} and {len(ys)} values")
+    return xs, ys
+
+
+def _scaled(values: list[float]) -> tuple[list[float], float]:
+    """Values divided by their largest size, so sums of squares cannot overflow; and that size."""
+    size = max(abs(v) for v in values) or 1.0
+    return [v / size for v in values], size
+
+
+def _mean(values: Sequence[float], what: str) -> float:
+    try:
+        result = math.fsum(values) / len(values)
+    except OverflowError:
+        result = math.inf
+    _finite(result, what=what)
+    return result
+
+
+def _finite(*results: float, what: str) -> None:
+    if not all(math.isfinite(r) for r in results):
+        raise StatsError(f"{what} is too large to represent; the values are too far apart")
 
 
 @dataclass(frozen=True)
@@ -36,17 +92,17 @@ class Correlation:
 
 def pearson(x: Sequence[float], y: Sequence[float]) -> Correlation:
     """Pearson's r of paired values, with its 95% confidence interval (Fisher z)."""
-    if len(x) != len(y):
-        raise StatsError(f"x and y must pair up; got {len(x)} and {len(y)} values")
-    n = len(x)
+    xs, ys = _paired(x, y)
+    n = len(xs)
     if n < 3:
         raise StatsError(f"a correlation needs at least 3 pairs, got {n}")
-    mx, my = sum(x) / n, sum(y) / n
-    sxx = sum((a - mx) ** 2 for a in x)
-    syy = sum((b - my) ** 2 for b in y)
+    (xs, _), (ys, _) = _scaled(xs), _scaled(ys)  # r does not change with scale
+    mx, my = math.fsum(xs) / n, math.fsum(ys) / n
+    sxx = math.fsum((a - mx) ** 2 for a in xs)
+    syy = math.fsum((b - my) ** 2 for b in ys)
     if sxx == 0 or syy == 0:
         raise StatsError("a correlation is not defined when all x or all y values are the same")
-    r = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True)) / math.sqrt(sxx * syy)
+    r = math.fsum((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True)) / math.sqrt(sxx * syy)
     r = max(-1.0, min(1.0, r))
     if n < 4 or abs(r) == 1:
         return Correlation(r=r, n=n, low=None if n < 4 else r, high=None if n < 4 else r)
@@ -64,25 +120,37 @@ class Line:
 
 
 def least_squares(x: Sequence[float], y: Sequence[float]) -> Line:
-    if len(x) != len(y) or len(x) < 2:
-        raise StatsError("a line needs at least 2 paired values")
-    n = len(x)
-    mx, my = sum(x) / n, sum(y) / n
-    sxx = sum((a - mx) ** 2 for a in x)
+    xs, ys = _paired(x, y)
+    if len(xs) < 2:
+        raise StatsError(f"a line needs at least 2 paired values, got {len(xs)}")
+    n = len(xs)
+    (xs, x_size), (ys, y_size) = _scaled(xs), _scaled(ys)
+    mx, my = math.fsum(xs) / n, math.fsum(ys) / n
+    sxx = math.fsum((a - mx) ** 2 for a in xs)
     if sxx == 0:
         raise StatsError("a line is not defined when all x values are the same")
-    slope = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True)) / sxx
-    return Line(slope=slope, intercept=my - slope * mx)
+    unit_slope = math.fsum((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True)) / sxx
+    slope = unit_slope * (y_size / x_size)
+    intercept = (my - unit_slope * mx) * y_size
+    _finite(slope, intercept, what="the line's slope or intercept")
+    return Line(slope=slope, intercept=intercept)
 
 
 @dataclass(frozen=True)
 class XmR:
     mean: float
-    mean_moving_range: float
+    mean_moving_range: float  # after screening
     lower: float
     upper: float
     special_cause: list[bool]  # one flag per point
     reasons: list[list[str]]  # why each point is flagged
+    moving_ranges: list[float]  # one per point after the first
+    screened: list[bool]  # which moving ranges were left out of the mean moving range
+
+    @property
+    def upper_range_limit(self) -> float:
+        """The moving-range chart's upper limit: 3.267 x the (screened) mean moving range."""
+        return RANGE_LIMIT * self.mean_moving_range
 
 
 def _runs(flags: Sequence[bool], length: int) -> list[bool]:
@@ -99,20 +167,32 @@ def _runs(flags: Sequence[bool], length: int) -> list[bool]:
     return marked
 
 
+def screened_mean_range(moving: Sequence[float]) -> tuple[float, list[bool]]:
+    """The mean moving range once ranges at or above 3.267 x the first mean are left out, as NHSRplotthedots
+    does by default; and which were left out. When every range is 0 none is left out (the mean stays 0)."""
+    first = _mean(moving, "the mean moving range")
+    screened = [first > 0 and m >= RANGE_LIMIT * first for m in moving]
+    kept = [m for m, out in zip(moving, screened, strict=True) if not out]
+    return _mean(kept, "the mean moving range"), screened
+
+
 def xmr(values: Sequence[float]) -> XmR:
     """XmR limits and Making Data Count special-cause flags for a series in time order."""
-    n = len(values)
+    points = _numbers(values, "the series")
+    n = len(points)
     if n < 2:
         raise StatsError(f"an XmR chart needs at least 2 points, got {n}")
-    mean = sum(values) / n
-    moving = [abs(b - a) for a, b in itertools.pairwise(values)]
-    amr = sum(moving) / len(moving)
+    mean = _mean(points, "the mean")
+    moving = [abs(b - a) for a, b in itertools.pairwise(points)]
+    _finite(mean, *moving, what="the mean or a moving range")
+    amr, screened = screened_mean_range(moving)
     lower, upper = mean - XMR_LIMIT * amr, mean + XMR_LIMIT * amr
+    _finite(lower, upper, what="a process limit")
     near_low, near_high = mean - 2 / 3 * XMR_LIMIT * amr, mean + 2 / 3 * XMR_LIMIT * amr
-    side = [(v > mean) - (v < mean) for v in values]
-    reasons: list[list[str]] = [[] for _ in values]
+    side = [(v > mean) - (v < mean) for v in points]
+    reasons: list[list[str]] = [[] for _ in points]
 
-    for i, v in enumerate(values):
+    for i, v in enumerate(points):
         if v > upper or v < lower:
             reasons[i].append("beyond a process limit")
     for sign in (1, -1):
@@ -121,7 +201,7 @@ def xmr(values: Sequence[float]) -> XmR:
                 reasons[i].append(f"{RUN_LENGTH} or more in a row {'above' if sign > 0 else 'below'} the mean")
     # A trend: RUN_LENGTH points in a row, each higher (or lower) than the one before.
     for sign, word in ((1, "rising"), (-1, "falling")):
-        steps = [False] + [(b - a) * sign > 0 for a, b in itertools.pairwise(values)]
+        steps = [False] + [(b - a) * sign > 0 for a, b in itertools.pairwise(points)]
         in_trend = [False] * n
         for i, hit in enumerate(_runs(steps, RUN_LENGTH - 1)):
             if hit:
@@ -129,7 +209,7 @@ def xmr(values: Sequence[float]) -> XmR:
         for i, hit in enumerate(in_trend):
             if hit:
                 reasons[i].append(f"{RUN_LENGTH} or more in a row {word}")
-    close = [not (v > upper or v < lower) and (v > near_high or v < near_low) for v in values]
+    close = [not (v > upper or v < lower) and (v > near_high or v < near_low) for v in points]
     for i in range(n - 2):
         window = range(i, i + 3)
         same_side = abs(sum(side[j] for j in window)) == 3
@@ -144,6 +224,8 @@ def xmr(values: Sequence[float]) -> XmR:
         upper=upper,
         special_cause=[bool(r) for r in reasons],
         reasons=reasons,
+        moving_ranges=moving,
+        screened=screened,
     )
 
 
@@ -156,28 +238,93 @@ class FunnelLimits:
     high998: float
 
 
+def _counts(values: object, what: str) -> list[int]:
+    counts = []
+    for position, number in enumerate(_numbers(values, what), start=1):
+        if number < 0 or not number.is_integer():
+            raise StatsError(f"{what}: value {position} ({number:g}) is not a whole number of people")
+        counts.append(int(number))
+    return counts
+
+
 def funnel_target(events: Sequence[int], totals: Sequence[int]) -> float:
     """The pooled proportion across all units: the centre line of the funnel."""
-    if not totals or sum(totals) <= 0:
+    hits, people = _counts(events, "events"), _counts(totals, "totals")
+    if len(hits) != len(people):
+        raise StatsError(f"events and totals must pair up; got {len(hits)} and {len(people)} values")
+    for position, (hit, total) in enumerate(zip(hits, people, strict=True), start=1):
+        if hit > total:
+            raise StatsError(f"unit {position}: {hit} events is more than its total of {total}")
+    if sum(people) <= 0:
         raise StatsError("a funnel plot needs at least one unit with a denominator above 0")
-    return sum(events) / sum(totals)
+    return sum(hits) / sum(people)
+
+
+def _binomial_cdf(n: int, p: float) -> tuple[int, np.ndarray]:
+    """P(R <= k) of R ~ Binomial(n, p) for k = first, first + 1, ...; below `first` it is 0 to within 1e-40.
+    Built from the ratio of neighbouring probabilities over a window 15 standard deviations either side of the
+    mean, so it neither underflows for large n nor needs the binomial coefficients."""
+    sd = math.sqrt(n * p * (1 - p))
+    first = max(0, math.floor(n * p - 15 * sd - 5))
+    last = min(n, math.ceil(n * p + 15 * sd + 5))
+    k = np.arange(first, last, dtype=float)
+    steps = np.log((n - k) / (k + 1)) + math.log(p / (1 - p))
+    log_pmf = np.concatenate(([0.0], np.cumsum(steps)))
+    pmf = np.exp(log_pmf - log_pmf.max())
+    cdf = np.cumsum(pmf)
+    return first, cdf / cdf[-1]
+
+
+@functools.lru_cache(maxsize=8192)
+def _interpolated_limits(n: int, p: float) -> tuple[float, ...]:
+    """Spiegelhalter's limit for each tail probability t of FUNNEL_TAILS: r, the smallest count with
+    P(R <= r) >= t, less alpha = (P(R <= r) - t) / P(R = r), over n; kept within 0-1."""
+    first, cdf = _binomial_cdf(n, p)
+    tails = np.array(list(FUNNEL_TAILS.values()))
+    index = np.searchsorted(cdf, tails, side="left")
+    at = cdf[index]
+    below = np.where(index > 0, cdf[np.maximum(index - 1, 0)], 0.0)
+    alpha = (at - tails) / (at - below)
+    return tuple(np.clip((first + index - alpha) / n, 0.0, 1.0).tolist())
 
 
 def funnel_limits(target: float, n: int) -> FunnelLimits:
-    """95% and 99.8% limits for a proportion observed on `n` people, around `target`, kept within 0-1."""
-    if n <= 0:
-        raise StatsError(f"the denominator must be above 0, got {n}")
-    if not 0 <= target <= 1:
-        raise StatsError(f"the target must be a proportion 0-1, got {target}")
-    se = math.sqrt(target * (1 - target) / n)
+    """95% and 99.8% limits for a proportion observed on `n` people, around `target`, from the exact binomial
+    distribution with Spiegelhalter's interpolation; kept within 0-1."""
+    (size,), (centre,) = _numbers([n], "the denominator"), _numbers([target], "the target")
+    if size <= 0 or not size.is_integer():
+        raise StatsError(f"the denominator must be a whole number above 0, got {size:g}")
+    if not 0 <= centre <= 1:
+        raise StatsError(f"the target must be a proportion 0-1, got {centre:g}")
+    people = int(size)
+    if centre in (0.0, 1.0):
+        return FunnelLimits(centre, *[centre] * 4)
+    return FunnelLimits(centre, **dict(zip(FUNNEL_TAILS, _interpolated_limits(people, centre), strict=True)))
 
-    def clip(value: float) -> float:
-        return min(1.0, max(0.0, value))
 
-    return FunnelLimits(
-        target=target,
-        low95=clip(target - Z_95 * se),
-        high95=clip(target + Z_95 * se),
-        low998=clip(target - Z_998 * se),
-        high998=clip(target + Z_998 * se),
-    )
+def funnel_curve(target: float, smallest: int, largest: int, *, points: int = 200) -> list[tuple[int, FunnelLimits]]:
+    """The limits to draw, from the smallest denominator shown to the largest: every whole number when there are
+    few, else `points` of them spaced evenly on a log scale (the limits change fastest at small denominators)."""
+    low, high = _counts([smallest, largest], "the denominators")
+    if not 0 < low <= high:
+        raise StatsError(f"the denominators must run upwards from 1 or more, got {low} to {high}")
+    if high - low < points:
+        shown = range(low, high + 1)
+    else:
+        shown = sorted({round(low * (high / low) ** (i / (points - 1))) for i in range(points)})
+    return [(n, funnel_limits(target, n)) for n in shown]
+
+
+def funnel_position(rate: float, limits: FunnelLimits) -> str:
+    """Where an observed proportion lies: beyond the 99.8% limits, beyond the 95% limits, or within them."""
+    (rate,) = _numbers([rate], "the rate")
+    for name, words in (
+        ("high998", "above 99.8%"),
+        ("low998", "below 99.8%"),
+        ("high95", "above 95%"),
+        ("low95", "below 95%"),
+    ):
+        limit = getattr(limits, name)
+        if (rate > limit) if name.startswith("high") else (rate < limit):
+            return words
+    return "within limits"

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
@@ -46,6 +48,28 @@ def reset_postgres(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
+
+
+def migrated_to(db_url: str, revision: str) -> Config:
+    """The test database emptied and migrated only as far as `revision`, holding programme, area and service 1,
+    to test a later migration on rows written before it. Returns the Alembic configuration to go on with."""
+    if db_url.startswith("postgresql"):
+        reset_postgres(db_url)
+    else:
+        db.dispose_engine(db_url)
+        Path(db_url.removeprefix("sqlite:///")).unlink()
+    config = db.alembic_config(db_url)
+    command.upgrade(config, revision)
+    with db.make_engine(db_url).begin() as c:
+        c.execute(text("INSERT INTO programme (id, name, is_demo) VALUES (1, 'P', false)"))
+        c.execute(text("INSERT INTO area (id, name, is_demo) VALUES (1, 'A', false)"))
+        c.execute(
+            text(
+                "INSERT INTO service (id, name, provider, programme_id, area_id, is_demo, created_at, updated_at) "
+                "VALUES (1, 'S', '', 1, 1, false, '2025-01-01', '2025-01-01')"
+            )
+        )
+    return config
 
 
 def restore_target(db_url: str, tmp_path: Path) -> str:

@@ -32,7 +32,7 @@ from fidelity.store.access import Actor, Role
 
 from .conftest import ACTOR, all_items, table_dump
 
-FIGURES = dict(zip(FIELD_LABELS, [2.0, 40, 20, 10, 30, 5, 10, 12, 3, 6, 4, 80], strict=True))
+FIGURES = dict(zip(FIELD_LABELS, [2.0, 40, 20, 12, 30, 5, 10, 1, 12, 3, 6, 4, 80], strict=True))
 
 
 @dataclass

@@ -123,14 +123,45 @@ def test_series_style__the_first_seven_differ_in_colour_dash_and_marker() -> Non
         assert len(set(values)) == len(values), part
 
 
+def _xmr_marks(figure) -> list[tuple[str, float, str]]:  # type: ignore[no-untyped-def]
+    """Each reference line of an XmR chart: its panel's y axis, its level and its label."""
+    layout = figure.to_dict()["layout"]
+    named = [note for note in layout["annotations"] if note.get("showarrow")]
+    return [(shape["yref"], shape["y0"], note["text"]) for shape, note in zip(layout["shapes"], named, strict=True)]
+
+
 def test_xmr__mean_and_limits_named_lower_limit_not_below_zero() -> None:
     values = [2.0, 30.0, 2.0, 30.0, 2.0, 30.0]
     chart = xmr(values)
     assert chart.lower < 0
-    marks = _marks(charts.xmr_figure([f"Q{i}" for i in range(6)], values, chart, title="t"))
-    assert [m[3].split(" ")[0] for m in marks] == ["mean", "upper", "lower"]
-    assert _label_heights(charts.xmr_figure([f"Q{i}" for i in range(6)], values, chart, title="t"))
-    assert marks[0][1] == chart.mean and marks[1][1] == chart.upper and marks[2][1] == 0
+    figure = charts.xmr_figure([f"Q{i}" for i in range(6)], values, chart, title="t")
+    marks = _xmr_marks(figure)
+    assert [(yref, text.split(" ")[0]) for yref, _, text in marks] == [
+        ("y", "mean"), ("y", "upper"), ("y", "lower"), ("y2", "mean"), ("y2", "upper"),
+    ]  # fmt: skip
+    assert [level for _, level, _ in marks] == [chart.mean, chart.upper, 0, 28.0, pytest.approx(3.267 * 28)]
+    labels = [n for n in figure.to_dict()["layout"]["annotations"] if n.get("showarrow")]
+    for panel in ("y", "y2"):
+        heights = sorted(n["ay"] for n in labels if n["ayref"] == panel)
+        assert all(b - a > 0 for a, b in itertools.pairwise(heights)), panel  # apart, none over another
+
+
+def test_xmr__moving_range_panel__screened_ranges_marked_and_said_to_be_left_out() -> None:
+    values = [35.0, 36.0, 33.0, 34.0, 5.0]
+    figure = charts.xmr_figure([f"Q{i}" for i in range(5)], values, xmr(values), title="t").to_dict()
+    left_out = [t for t in figure["data"] if t["name"] == "Moving range left out of the limits"]
+    assert [(list(t["x"]), list(t["y"])) for t in left_out] == [(["Q4"], [29.0])]
+    ranges = next(t for t in figure["data"] if t["name"] == "Moving range")
+    assert (ranges["yaxis"], list(ranges["x"])) == ("y2", ["Q1", "Q2", "Q3", "Q4"])
+    notes = [n["text"] for n in figure["layout"]["annotations"] if not n.get("showarrow")]
+    assert notes == ["Moving ranges: 1 at or above 3.267 x their mean left out before the limits were set"]
+    calm = charts.xmr_figure(["Q1", "Q2", "Q3"], [30.0, 31.0, 30.0], xmr([30.0, 31.0, 30.0]), title="t").to_dict()
+    assert not any(t["name"] == "Moving range left out of the limits" for t in calm["data"])
+    assert [n["text"] for n in calm["layout"]["annotations"] if not n.get("showarrow")] == [
+        "Moving ranges: none at or above 3.267 x their mean, so none left out"
+    ]
+    for axis in ("xaxis2", "yaxis2"):
+        assert figure["layout"][axis]["tickfont"]["color"] == chart_style.TEXT
 
 
 def test_funnel__pooled_rate_line() -> None:

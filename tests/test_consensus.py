@@ -13,7 +13,7 @@ from fidelity import db, errors
 from fidelity.models import ItemRating, Rater, Review
 from fidelity.store import ratings, reviews
 
-from .conftest import ACTOR, all_items, reset_postgres
+from .conftest import ACTOR, all_items, migrated_to
 
 LEAD_SCORES = all_items(4)
 SECOND_SCORES = all_items(4) | {3: 5, 7: 2}
@@ -121,24 +121,8 @@ def test_single_reviewer__no_second_or_consensus_scores(db_url: str, make_servic
 
 def test_migration__reviews_finalised_before_two_reviewers__keep_totals(db_url: str) -> None:
     """The lead's scores of an already-final two-reviewer review become its agreed scores."""
-    if db_url.startswith("postgresql"):
-        reset_postgres(db_url)
-    else:
-        db.dispose_engine(db_url)
-        from pathlib import Path
-
-        Path(db_url.removeprefix("sqlite:///")).unlink()
-    config = db.alembic_config(db_url)
-    command.upgrade(config, "5e3241a10594")
+    config = migrated_to(db_url, "5e3241a10594")
     with db.make_engine(db_url).begin() as c:
-        c.execute(text("INSERT INTO programme (id, name, is_demo) VALUES (1, 'P', false)"))
-        c.execute(text("INSERT INTO area (id, name, is_demo) VALUES (1, 'A', false)"))
-        c.execute(
-            text(
-                "INSERT INTO service (id, name, provider, programme_id, area_id, is_demo, created_at, updated_at) "
-                "VALUES (1, 'S', '', 1, 1, false, '2025-01-01', '2025-01-01')"
-            )
-        )
         c.execute(
             text(
                 "INSERT INTO scalesnapshot (content_hash, scale_id, scale_version, content, created_at) "

@@ -312,7 +312,7 @@ def test_import_past_reviews__control_character_in_a_name__refused_by_row_and_co
 def test_import_outcomes__escaped_file__hostile_service_name_matched(db_url: str, scales) -> None:
     ids = plant(db_url, scales)
     header = ["service", "quarter", *outcomes.OUTCOME_FIELDS]
-    content = files.csv_bytes(header, [[FORMULA, "2025-Q4", 2.0, 40, 20, 18, 30, 5, 9, 11, 3, 6, 4, 80]])
+    content = files.csv_bytes(header, [[FORMULA, "2025-Q4", 2.0, 40, 20, 18, 30, 5, 9, 1, 11, 3, 6, 4, 80]])
     with _write(db_url) as s:
         assert outcomes.import_outcomes(s, actor=ACTOR, content=content, filename="o.csv") == [2]
         assert [p.quarter for p in outcomes.list_outcomes(s, actor=ACTOR, service_id=ids["service"])][-1] == "2025-Q4"

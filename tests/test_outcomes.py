@@ -15,7 +15,8 @@ GOOD = {
     "starts": 25,
     "out_of_work": 40,
     "in_work": 8,
-    "first_job_starts": 16,
+    "out_of_work_job_starts": 16,
+    "in_work_job_starts": 2,
     "total_job_starts": 19,
     "retention_successes": 5,
     "sustained_13_weeks": 9,
@@ -26,8 +27,8 @@ GOOD = {
 
 def test_rates__definitions() -> None:
     rates = outcomes.rates(outcomes.OutcomeFigures(**GOOD))
-    assert rates.employment_rate == pytest.approx(16 / 40)  # in-work clients left out
-    assert rates.job_start_rate == pytest.approx(16 / 25)
+    assert rates.employment_rate == pytest.approx(16 / 40)  # in-work clients and their new jobs left out
+    assert rates.job_start_rate == pytest.approx((16 + 2) / 25)  # everyone with a first job start
     assert rates.sustained_rate == pytest.approx(6 / 25)
     assert rates.caseload_per_fte == pytest.approx(20)
 
@@ -41,6 +42,19 @@ def test_problems__consistent_quarter__none() -> None:
     assert outcomes.problems(GOOD) == {}
 
 
+def test_rates__in_work_clients_new_jobs__never_raise_the_employment_rate() -> None:
+    """The employment rate's numerator is its own field: however many in-work clients change jobs, it stays."""
+    busy = outcomes.OutcomeFigures(**GOOD | {"in_work_job_starts": 8, "total_job_starts": 24})
+    assert outcomes.problems(GOOD | {"in_work_job_starts": 8, "total_job_starts": 24}) == {}
+    assert outcomes.rates(busy).employment_rate == outcomes.rates(outcomes.OutcomeFigures(**GOOD)).employment_rate
+    assert busy.people_into_work == 24
+
+
+def test_problems__job_start_fields_at_their_limits__accepted() -> None:
+    edge = GOOD | {"out_of_work_job_starts": 40, "in_work_job_starts": 8, "total_job_starts": 48}
+    assert outcomes.problems(edge) == {}
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
@@ -49,12 +63,16 @@ def test_problems__consistent_quarter__none() -> None:
         ({"in_work": "lots"}, "in_work", "'lots' is not a number"),
         ({"employer_contacts": ""}, "employer_contacts", "is empty"),
         (
-            {"first_job_starts": 51, "out_of_work": 42, "total_job_starts": 60},
-            "first_job_starts",
-            "is more than the active caseload",
+            {"out_of_work_job_starts": 41, "total_job_starts": 45},
+            "out_of_work_job_starts",
+            "is more than the out-of-work clients",
         ),
-        ({"first_job_starts": 41, "total_job_starts": 41}, "first_job_starts", "is more than the out-of-work clients"),
-        ({"total_job_starts": 15}, "total_job_starts", "is fewer than the people with a first job start"),
+        ({"in_work_job_starts": 9, "total_job_starts": 25}, "in_work_job_starts", "is more than the in-work clients"),
+        (
+            {"total_job_starts": 17},
+            "total_job_starts",
+            "is fewer than the people with a first job start (out-of-work and in-work together)",
+        ),
         ({"retention_successes": 9}, "retention_successes", "is more than the in-work clients"),
         ({"sustained_26_weeks": 10}, "sustained_26_weeks", "is more than the outcomes sustained at 13 weeks"),
         ({"out_of_work": 45}, "active_caseload", "is smaller than out-of-work plus in-work clients"),

@@ -44,9 +44,23 @@ class QuarterRow:
     quarter: str
     quarter_start: date
     out_of_work: int
-    first_job_starts: int
+    out_of_work_job_starts: int  # the employment rate's numerator
+    in_work_job_starts: int
     starts: int
     sustained_26_weeks: int
+    job_starts_split: bool
+
+    @property
+    def employment_rate(self) -> float | None:
+        return self.out_of_work_job_starts / self.out_of_work if self.out_of_work else None
+
+    @property
+    def job_start_rate(self) -> float | None:
+        return (self.out_of_work_job_starts + self.in_work_job_starts) / self.starts if self.starts else None
+
+    @property
+    def sustained_rate(self) -> float | None:
+        return self.sustained_26_weeks / self.starts if self.starts else None
 
 
 def _final_rows(session: Session, visible: set[int] | None, *conditions: Any) -> list[FinalRow]:
@@ -90,9 +104,11 @@ def _quarter_rows(session: Session, visible: set[int] | None, *conditions: Any) 
             OutcomePeriod.quarter,
             OutcomePeriod.quarter_start,
             OutcomePeriod.out_of_work,
-            OutcomePeriod.first_job_starts,
+            OutcomePeriod.out_of_work_job_starts,
+            OutcomePeriod.in_work_job_starts,
             OutcomePeriod.starts,
             OutcomePeriod.sustained_26_weeks,
+            OutcomePeriod.job_starts_split,
         )
         .where(*conditions)
         .order_by(col(OutcomePeriod.service_id), col(OutcomePeriod.quarter_start))
@@ -127,7 +143,7 @@ def fidelity_outcome_pairs(
                     service=review.service,
                     review_date=review.visit_start,
                     total=review.total,
-                    employment_rate=sum(p.first_job_starts for p in after) / out_of_work,
+                    employment_rate=sum(p.out_of_work_job_starts for p in after) / out_of_work,
                     out_of_work=out_of_work,
                 )
             )

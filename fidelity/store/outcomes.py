@@ -17,6 +17,11 @@ from fidelity.store.audit import record, snapshot
 from fidelity.store.shared import get_row
 
 OUTCOME_FIELDS = tuple(FIELD_LABELS)
+SPLIT_COLUMN = (
+    "the column first_job_starts is now two, so in-work clients' new jobs stay out of the employment rate: "
+    "out_of_work_job_starts (out-of-work clients with a first job start) and in_work_job_starts (in-work "
+    "clients who started a new job). Download the template for the columns."
+)
 
 
 def _outcome_problems(quarter: str, figures: dict[str, Any]) -> dict[str, str]:
@@ -65,6 +70,7 @@ def save_outcome(
     for field in OUTCOME_FIELDS:
         value = float(figures[field])
         setattr(period, field, value if field == "specialist_fte" else int(value))
+    period.job_starts_split = True
     period.updated_at = utc_now()
     session.add(period)
     session.flush()
@@ -87,7 +93,12 @@ def import_outcomes(session: Session, *, actor: Actor, content: bytes, filename:
     access.require_role(actor, (Role.SERVICE_LEAD,), "enter outcomes")
     visible = access.visible_service_ids(session, actor)
     try:
-        rows = imports.read_rows(content, filename, required=("service", "quarter", *OUTCOME_FIELDS))
+        rows = imports.read_rows(
+            content,
+            filename,
+            required=("service", "quarter", *OUTCOME_FIELDS),
+            retired={"first_job_starts": SPLIT_COLUMN},
+        )
     except imports.ImportFileError as error:
         raise InputError(str(error)) from error
     services = {s.name.lower(): s for s in session.exec(select(Service))}
@@ -126,5 +137,21 @@ def import_outcomes(session: Session, *, actor: Actor, content: bytes, filename:
 
 def outcomes_template_csv() -> bytes:
     header = ["service", "quarter", *OUTCOME_FIELDS]
-    example = ["Example IPS service", "2025-Q1", "2.5", "50", "30", "25", "40", "8", "16", "19", "5", "9", "6", "120"]
+    example = [
+        "Example IPS service",
+        "2025-Q1",
+        "2.5",
+        "50",
+        "30",
+        "25",
+        "40",
+        "8",
+        "16",
+        "2",
+        "21",
+        "5",
+        "9",
+        "6",
+        "120",
+    ]
     return files.csv_bytes(header, [example])

@@ -45,7 +45,7 @@ def test_service_lead__keeps_the_plan_and_enters_outcomes(app_url: str, page, e2
 
     go_to(page, "Outcomes")
     page.get_by_role("textbox", name="Quarter").fill("2026-Q3")
-    values = ["2.5", "50", "30", "25", "40", "8", "16", "19", "5", "9", "6", "120"]
+    values = ["2.5", "50", "30", "25", "40", "8", "16", "2", "19", "5", "9", "6", "120"]
     figures = dict(zip((label.capitalize() for label in FIELD_LABELS.values()), values, strict=True))
     for label, value in figures.items():
         page.get_by_role("spinbutton", name=label, exact=True).fill(value)

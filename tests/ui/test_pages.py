@@ -508,7 +508,8 @@ OUTCOME_FIGURES = {
     "starts": 20,
     "out_of_work": 30,
     "in_work": 5,
-    "first_job_starts": 12,
+    "out_of_work_job_starts": 12,
+    "in_work_job_starts": 1,
     "total_job_starts": 14,
     "retention_successes": 3,
     "sustained_13_weeks": 6,
@@ -537,15 +538,33 @@ def test_outcomes__enter_quarter__rates_and_benchmarks_charted(app_db: str) -> N
     assert "DWP comparison: sustained outcomes 21-30% of starts" in notes
 
 
+def test_outcomes__quarter_entered_before_the_split__says_how_it_was_read(app_db: str) -> None:
+    from fidelity.models import OutcomePeriod
+    from fidelity.store import outcomes
+
+    service = _service(app_db)
+    with db.session_scope(db.make_engine(app_db)) as s:
+        outcomes.save_outcome(s, actor=ACTOR, service_id=service.id, quarter="2025-Q2", figures=OUTCOME_FIGURES)
+        s.exec(select(OutcomePeriod)).one().job_starts_split = False  # as the migration leaves older quarters
+    at = open_app(navigation.OUTCOMES)
+    at.selectbox(key="outcomes:service").set_value(service.id).run()
+    assert not at.exception, at.exception
+    assert shown(at.warning[0].value).startswith("2025-Q2: Entered before the job-start fields were split")
+    assert at.dataframe[0].value["Job starts split by work status"].tolist() == ["no: entered before the split"]
+    assert "never in the employment rate" in at.number_input(key="outcome_entry:in_work_job_starts").help
+    assert "employment rate's numerator" in at.number_input(key="outcome_entry:out_of_work_job_starts").help
+
+
 def test_outcomes__impossible_quarter__refused_with_field(app_db: str) -> None:
     service = _service(app_db)
     at = open_app(navigation.OUTCOMES)
     at.selectbox(key="outcomes:service").set_value(service.id).run()
     at.text_input(key="outcome_entry:quarter").input("2025-Q3")
-    for field, value in (OUTCOME_FIGURES | {"first_job_starts": 45, "total_job_starts": 45}).items():
+    for field, value in (OUTCOME_FIGURES | {"out_of_work_job_starts": 45, "total_job_starts": 46}).items():
         at.number_input(key=f"outcome_entry:{field}").set_value(value)
     at.button(key="FormSubmitter:outcome_entry-Save quarter").click().run()
-    assert "people with a first job start: is more than the active caseload" in shown(at.error[0].value)
+    message = shown(at.error[0].value)
+    assert "out-of-work clients with a first job start: is more than the out-of-work clients" in message
 
 
 def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
@@ -561,12 +580,25 @@ def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
     assert league["Total"].dropna().is_monotonic_decreasing
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert len(titles) == 1  # only the open tab is drawn
+    specs = {}
     for tab in ("Items across sites", "Bands over time", "One service over time", "Funnel plot"):
         at.session_state["compare:tab"] = tab
         at.run()
         assert not at.exception, at.exception
-        titles += [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+        specs[tab] = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        titles += [spec["layout"]["title"]["text"] for spec in specs[tab]]
+        if tab == "Funnel plot":
+            funnel_notes = [shown(c.value) for c in at.caption]
     assert len(titles) == 7
+    # the first demo service's staffing gap: its moving ranges are screened out of the XmR limits, and said so
+    xmr_spec = next(spec for spec in specs["One service over time"] if "XmR" in spec["layout"]["title"]["text"])
+    left_out = [t for t in xmr_spec["data"] if t["name"] == "Moving range left out of the limits"]
+    assert left_out and len(left_out[0]["x"]) == 1
+    notes = [a["text"] for a in xmr_spec["layout"]["annotations"]]
+    assert "Moving ranges: 1 at or above 3.267 x their mean left out before the limits were set" in notes
+    assert any("exact binomial" in note and "from the smallest service shown" in note for note in funnel_notes)
+    funnel = specs["Funnel plot"][0]["data"][0]
+    assert funnel["name"] == "99.8% limits" and funnel["x"][0] == min(specs["Funnel plot"][0]["data"][-1]["x"])
     assert titles[0].startswith("Fidelity against employment rate<br><sup>r = 0.")
     assert "n = " in titles[0] and "95% CI" in titles[0]
     for expected in (

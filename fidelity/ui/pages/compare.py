@@ -72,8 +72,8 @@ league = pd.DataFrame(
             "Band": last_band.get(i),
             "Change": totals[i][-1] - totals[i][-2] if len(totals.get(i, [])) > 1 else None,
             "Latest quarter": latest_quarter[i].quarter if i in latest_quarter else None,
-            "Employment rate (%)": round(100 * latest_quarter[i].first_job_starts / latest_quarter[i].out_of_work, 1)
-            if i in latest_quarter and latest_quarter[i].out_of_work
+            "Employment rate (%)": round(100 * latest_quarter[i].employment_rate, 1)
+            if i in latest_quarter and latest_quarter[i].employment_rate is not None
             else None,
             "n (out-of-work clients)": latest_quarter[i].out_of_work if i in latest_quarter else None,
             "Sustained outcomes (26 weeks)": latest_quarter[i].sustained_26_weeks if i in latest_quarter else None,
@@ -95,6 +95,9 @@ st.dataframe(
     },
 )
 widgets.csv_download("Download the league table (CSV)", league, file_name="league-table.csv", key="compare:league:csv")
+unsplit = sum(not p.job_starts_split for p in data.periods)
+if unsplit:
+    st.caption(f"{unsplit} of {len(data.periods)} outcome quarters here: {outcomes.UNSPLIT_NOTE}")
 
 
 def fidelity_and_employment() -> None:
@@ -189,9 +192,10 @@ def one_service_over_time() -> None:
     quarters = [p for p in data.periods if p.service_id == one and p.out_of_work > 0]
     if len(quarters) >= 2:
         labels = [p.quarter for p in quarters]
-        rates = [round(100 * p.first_job_starts / p.out_of_work, 1) for p in quarters]
-        starts = [p.first_job_starts / p.starts if p.starts else None for p in quarters]
-        sustained = [p.sustained_26_weeks / p.starts if p.starts else None for p in quarters]
+        exact = [100 * (p.employment_rate or 0) for p in quarters]  # out_of_work > 0 for every quarter here
+        rates = [round(r, 1) for r in exact]
+        starts = [p.job_start_rate for p in quarters]
+        sustained = [p.sustained_rate for p in quarters]
         show(
             charts.outcome_rates_figure(
                 labels,
@@ -217,12 +221,18 @@ def one_service_over_time() -> None:
             ),
             "outcomes-benchmarks",
         )
-        chart = stats.xmr(rates)
+        chart = stats.xmr(exact)
         xmr_table = pd.DataFrame(
-            {"quarter": labels, "employment rate (%)": rates, "special cause": ["; ".join(r) for r in chart.reasons]}
+            {
+                "quarter": labels,
+                "employment rate (%)": rates,
+                "moving range": [None, *(round(m, 1) for m in chart.moving_ranges)],
+                "range left out of the limits": [None, *chart.screened],
+                "special cause": ["; ".join(r) for r in chart.reasons],
+            }
         )
         show(
-            charts.xmr_figure(labels, rates, chart, title=f"Employment rate, XmR chart: {names[one]}"), xmr_table, "xmr"
+            charts.xmr_figure(labels, exact, chart, title=f"Employment rate, XmR chart: {names[one]}"), xmr_table, "xmr"
         )
     else:
         st.info("This service needs at least two quarters of outcomes for trend charts.")
@@ -233,26 +243,19 @@ def funnel_plot() -> None:
     pooled: dict[int, list[int]] = {}
     for p in data.periods:
         events_total = pooled.setdefault(p.service_id, [0, 0])
-        events_total[0] += p.first_job_starts
+        events_total[0] += p.out_of_work_job_starts
         events_total[1] += p.out_of_work
     units = [{"service": names[i], "rate": e / n, "n": n, "events": e} for i, (e, n) in pooled.items() if n > 0]
     if units:
         target = stats.funnel_target([u["events"] for u in units], [u["n"] for u in units])
-        top = max(u["n"] for u in units)
-        curve = [{"n": n, **vars(stats.funnel_limits(target, n))} for n in range(5, top + 1, max(1, top // 200))]
+        sizes = [u["n"] for u in units]
+        curve = [{"n": n, **vars(limits)} for n, limits in stats.funnel_curve(target, min(sizes), max(sizes))]
         for unit in units:
-            limits = stats.funnel_limits(target, unit["n"])
-            unit["position"] = (
-                "above 99.8%"
-                if unit["rate"] > limits.high998
-                else "below 99.8%"
-                if unit["rate"] < limits.low998
-                else "above 95%"
-                if unit["rate"] > limits.high95
-                else "below 95%"
-                if unit["rate"] < limits.low95
-                else "within limits"
-            )
+            unit["position"] = stats.funnel_position(unit["rate"], stats.funnel_limits(target, unit["n"]))
+        st.caption(
+            "Limits from the exact binomial distribution around the pooled rate (Spiegelhalter's method), drawn "
+            f"from the smallest service shown ({min(sizes)} out-of-work clients) to the largest ({max(sizes)})."
+        )
         show(
             charts.funnel_figure(units, curve, target, title="Employment rate across services (funnel plot)"),
             pd.DataFrame(units),

@@ -4,7 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from fidelity import charts, errors
-from fidelity.outcomes import BENCHMARKS, DWP_JOB_STARTS, DWP_SUSTAINED, FIELD_LABELS, OutcomeFigures, rates
+from fidelity.outcomes import (
+    BENCHMARKS,
+    DWP_JOB_STARTS,
+    DWP_SUSTAINED,
+    FIELD_HELP,
+    FIELD_LABELS,
+    UNSPLIT_NOTE,
+    OutcomeFigures,
+    rates,
+)
 from fidelity.store import access, outcomes
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
@@ -20,7 +29,7 @@ versions = {p.quarter: p.version for p in periods}
 
 RATE_LABELS = {
     "employment_rate": "Employment rate (IPS Grow: out-of-work clients into work)",
-    "job_start_rate": "Job-start rate (first job starts / starts)",
+    "job_start_rate": "Job-start rate (everyone with a first job start / starts)",
     "sustained_rate": "Sustained-outcome rate (26 weeks / starts)",
 }
 
@@ -35,6 +44,7 @@ if periods:
                 **{FIELD_LABELS[f].capitalize(): getattr(period, f) for f in FIELD_LABELS},
                 **{label: getattr(period_rates, key) for key, label in RATE_LABELS.items()},
                 "Caseload per FTE": period_rates.caseload_per_fte,
+                "Job starts split by work status": "yes" if period.job_starts_split else "no: entered before the split",
             }
         )
     table = pd.DataFrame(rows)
@@ -65,6 +75,9 @@ if periods:
     widgets.csv_download(
         "Download outcomes (CSV)", table, file_name=f"service-{service_id}-outcomes.csv", key="outcomes:csv"
     )
+    unsplit = [p.quarter for p in periods if not p.job_starts_split]
+    if unsplit:
+        st.warning(f"{', '.join(unsplit)}: {UNSPLIT_NOTE}", icon=":material/info:")
 else:
     st.info(
         "No quarter has been entered for this service yet."
@@ -86,6 +99,7 @@ with st.form("outcome_entry", clear_on_submit=False):
             min_value=0.0 if not whole else 0,
             value=None,
             step=1 if whole else 0.1,
+            help=FIELD_HELP.get(field),
             key=f"outcome_entry:{field}",
         )
     replace = st.checkbox("Correct a quarter already entered", key="outcome_entry:replace")

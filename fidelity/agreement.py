@@ -28,35 +28,44 @@ def _paired(first: Mapping[int, int], second: Mapping[int, int]) -> list[tuple[i
     return pairs
 
 
+def _exact(pairs: list[tuple[int, int]]) -> float:
+    return sum(a == b for a, b in pairs) / len(pairs)
+
+
+def _adjacent(pairs: list[tuple[int, int]]) -> float:
+    return sum(abs(a - b) <= 1 for a, b in pairs) / len(pairs)
+
+
+def _kappa(pairs: list[tuple[int, int]]) -> float | None:
+    """With quadratic weights the sums over the k x k table reduce to moments: the observed disagreement is the
+    mean squared difference, the expected one var(a) + var(b) + (mean(a) - mean(b))^2 (population moments; the
+    weights' 1/(k-1)^2 cancels)."""
+    n = len(pairs)
+    mean_a = sum(a for a, _ in pairs) / n
+    mean_b = sum(b for _, b in pairs) / n
+    observed = sum((a - b) ** 2 for a, b in pairs) / n
+    var_a = sum((a - mean_a) ** 2 for a, _ in pairs) / n
+    var_b = sum((b - mean_b) ** 2 for _, b in pairs) / n
+    expected = var_a + var_b + (mean_a - mean_b) ** 2
+    if expected == 0:
+        return None
+    return 1 - observed / expected
+
+
 def exact_agreement(first: Mapping[int, int], second: Mapping[int, int]) -> float:
     """Share of items (0-1) given the same score by both reviewers."""
-    pairs = _paired(first, second)
-    return sum(a == b for a, b in pairs) / len(pairs)
+    return _exact(_paired(first, second))
 
 
 def adjacent_agreement(first: Mapping[int, int], second: Mapping[int, int]) -> float:
     """Share of items (0-1) where the two scores are at most one point apart."""
-    pairs = _paired(first, second)
-    return sum(abs(a - b) <= 1 for a, b in pairs) / len(pairs)
+    return _adjacent(_paired(first, second))
 
 
 def quadratic_weighted_kappa(first: Mapping[int, int], second: Mapping[int, int]) -> float | None:
     """Cohen's kappa with quadratic weights; None when undefined (no expected disagreement,
     as when both reviewers give every item one and the same score)."""
-    pairs = _paired(first, second)
-    n, k = len(pairs), len(CATEGORIES)
-    index = {score: i for i, score in enumerate(CATEGORIES)}
-    observed = [[0.0] * k for _ in range(k)]
-    for a, b in pairs:
-        observed[index[a]][index[b]] += 1 / n
-    rows = [sum(row) for row in observed]
-    cols = [sum(observed[i][j] for i in range(k)) for j in range(k)]
-    weight = [[(i - j) ** 2 / (k - 1) ** 2 for j in range(k)] for i in range(k)]
-    disagreement_observed = sum(weight[i][j] * observed[i][j] for i in range(k) for j in range(k))
-    disagreement_expected = sum(weight[i][j] * rows[i] * cols[j] for i in range(k) for j in range(k))
-    if disagreement_expected == 0:
-        return None
-    return 1 - disagreement_observed / disagreement_expected
+    return _kappa(_paired(first, second))
 
 
 @dataclass(frozen=True)
@@ -72,8 +81,8 @@ def agreement(first: Mapping[int, int], second: Mapping[int, int]) -> Agreement:
     pairs = _paired(first, second)
     return Agreement(
         items=len(pairs),
-        exact=exact_agreement(first, second),
-        adjacent=adjacent_agreement(first, second),
-        kappa=quadratic_weighted_kappa(first, second),
+        exact=_exact(pairs),
+        adjacent=_adjacent(pairs),
+        kappa=_kappa(pairs),
         differences={n: second[n] - first[n] for n in sorted(first) if n in second and first[n] != second[n]},
     )

@@ -21,6 +21,24 @@ LABEL_SIZE = 11
 TEXT = "#0B0C0C"  # the theme's text colour (.streamlit/config.toml)
 
 
+BAND_COLOURS = {"Exemplary": PALETTE[0], "Good": PALETTE[2], "Fair": PALETTE[5], "Not IPS": PALETTE[1]}
+
+
+def band_bar(band: str, index: int) -> dict[str, object]:
+    """A bar's look for a fidelity band (the `index`-th of its scale, for bands the app does not know): a solid
+    fill that white text keeps 4.5:1 on, a white edge between stacked bands, and the band's name written inside
+    wherever it fits, so bands are told apart without colour. (Plotly's pattern fills do not draw inside
+    Streamlit's chart element, so they cannot carry the difference.)"""
+    colour = BAND_COLOURS.get(band, PALETTE[index % len(PALETTE)])
+    return {
+        "marker": {"color": colour, "line": {"color": "#FFFFFF", "width": 1}},
+        "text": band,
+        "textposition": "inside",
+        "insidetextanchor": "middle",
+        "textfont": {"color": "#FFFFFF"},
+    }
+
+
 def series_style(index: int) -> dict[str, dict[str, object]]:
     """The line and marker of the index-th series: colour, dash and marker shape all differ."""
     colour = PALETTE[index % len(PALETTE)]

@@ -273,28 +273,15 @@ def item_heatmap_figure(
 def band_distribution_figure(rows: list[dict[str, object]], bands: list[str], *, title: str) -> go.Figure:
     """Number of final reviews in each band, per year."""
     years = sorted({str(r["year"]) for r in rows})
-    looks = {
-        "Exemplary": (PALETTE[0], ""),
-        "Good": (PALETTE[2], "/"),
-        "Fair": (PALETTE[5], "."),
-        "Not IPS": (PALETTE[1], "x"),
-    }
     bars = []
     for i, band in enumerate(bands):
-        colour, pattern = looks.get(band, (PALETTE[i % len(PALETTE)], "+"))
         counts = [sum(1 for r in rows if str(r["year"]) == y and r["band"] == band) for y in years]
-        bars.append(
-            go.Bar(
-                x=years,
-                y=counts,
-                name=band,
-                marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#FFFFFF", "solidity": 0.2}},
-            )
-        )
+        bars.append(go.Bar(x=years, y=counts, name=band, **style.band_bar(band, i)))
     return style.figure(
         bars,
         title={"text": plain(title)},
         barmode="stack",
+        uniformtext={"minsize": 10, "mode": "hide"},
         xaxis_title="Year of review",
         yaxis_title="Final reviews",
     )

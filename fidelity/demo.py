@@ -32,6 +32,7 @@ from fidelity.models import (
     User,
     UserScope,
 )
+from fidelity.outcomes import quarter_label
 from fidelity.scales import Scale
 from fidelity.store import accounts, audit, shared
 from fidelity.store.access import Actor, Role, require_admin
@@ -226,11 +227,6 @@ def _outcomes(
             OutcomePeriod(service_id=service_id, quarter=quarter_label(quarter), quarter_start=quarter, **figures)
         )
     return rows
-
-
-def quarter_label(start: date) -> str:
-    """ "2024-Q2" for a quarter starting on `start`."""
-    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
 def quarter_figures(rng: random.Random, fidelity: int, *, spread: float = 0.09) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from fidelity import db, plans, scoring
-from fidelity.demo import DemoAlreadyLoaded, Progress, independent_score, item_scores, quarter_figures, quarter_label
+from fidelity.demo import DemoAlreadyLoaded, Progress, independent_score, item_scores, quarter_figures
 from fidelity.models import (
     Area,
     AuditEvent,
@@ -36,6 +36,7 @@ from fidelity.models import (
     User,
     UserScope,
 )
+from fidelity.outcomes import quarter_label
 from fidelity.scales import Scale
 from fidelity.store.access import Actor, Role, require_admin
 

@@ -14,6 +14,7 @@ quarters are marked (`job_starts_split` false) wherever their rates are shown.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -93,6 +94,22 @@ def quarter_start(quarter: str) -> date:
         raise ValueError(f"quarter: {quarter!r} is not a quarter like 2024-Q2")
     year, q = int(match.group(1)), int(match.group(2))
     return date(year, 3 * q - 2, 1)
+
+
+def quarter_of(day: date) -> date:
+    """The first day of the quarter holding `day`."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarter_label(start: date) -> str:
+    """ "2024-Q2" for a quarter starting on `start`."""
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def quarter_end(start: date) -> date:
+    """The last day of the quarter starting on `start`."""
+    month = start.month + 2
+    return date(start.year, month, calendar.monthrange(start.year, month)[1])
 
 
 def problems(figures: Mapping[str, object]) -> dict[str, str]:

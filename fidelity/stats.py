@@ -328,3 +328,64 @@ def funnel_position(rate: float, limits: FunnelLimits) -> str:
         if (rate > limit) if name.startswith("high") else (rate < limit):
             return words
     return "within limits"
+
+
+def ranks(values: Sequence[float]) -> list[float]:
+    """Ranks 1..n, ties given the mean of the ranks they span (as R's rank() and scipy's rankdata)."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    found = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for position in range(start, end + 1):
+            found[order[position]] = (start + end) / 2 + 1
+        start = end + 1
+    return found
+
+
+@dataclass(frozen=True)
+class RankCorrelation:
+    rho: float
+    n: int
+    low: float  # 95% interval
+    high: float
+    p: float  # two-sided
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> RankCorrelation:
+    """Spearman's rank correlation (Pearson's r of the mid-ranks), its 95% interval from Fisher's z with the
+    standard error sqrt(1.06 / (n - 3)) of Fieller, Hartley and Pearson (Biometrika 1957), and the two-sided p
+    from the same normal approximation. Needs 4 or more pairs."""
+    xs, ys = _paired(x, y)
+    n = len(xs)
+    if n < 4:
+        raise StatsError(f"a rank correlation with an interval needs at least 4 pairs, got {n}")
+    rho = pearson(ranks(xs), ranks(ys)).r
+    if abs(rho) == 1:
+        return RankCorrelation(rho=rho, n=n, low=rho, high=rho, p=0.0)
+    z, se = math.atanh(rho), math.sqrt(1.06 / (n - 3))
+    return RankCorrelation(
+        rho=rho,
+        n=n,
+        low=math.tanh(z - Z_95 * se),
+        high=math.tanh(z + Z_95 * se),
+        p=math.erfc(abs(z) / se / math.sqrt(2)),
+    )
+
+
+def false_discovery_rate(p_values: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (q): the smallest false discovery rate at which each test would be
+    called significant, in the order given (as R's p.adjust(method = "BH"))."""
+    ps = _numbers(p_values, "the p-values")
+    if any(not 0 <= p <= 1 for p in ps):
+        raise StatsError("p-values must lie between 0 and 1")
+    m = len(ps)
+    order = sorted(range(m), key=lambda i: ps[i], reverse=True)
+    adjusted = [0.0] * m
+    running = 1.0
+    for rank_from_top, i in enumerate(order):
+        running = min(running, ps[i] * m / (m - rank_from_top))
+        adjusted[i] = running
+    return adjusted

@@ -206,3 +206,17 @@ def test_every_chart__axis_legend_and_title_text_in_the_page_text_colour() -> No
     assert radar["polar"]["angularaxis"]["tickfont"]["color"] == radar["polar"]["radialaxis"]["tickfont"]["color"]
     assert "xaxis" not in radar  # no empty grid drawn behind the radar
     assert chart_style.contrast(chart_style.TEXT, "#FFFFFF") >= 4.5
+
+
+def test_band_bars__named_inside_in_white_text_at_4_5_to_1__no_pattern_fills() -> None:
+    """Bands are told apart by the name written in each bar, not by colour (Plotly's patterns do not draw in
+    Streamlit's chart element); the white text keeps 4.5:1 on every band's fill."""
+    figure = charts.band_distribution_figure(
+        [{"year": 2025, "band": band} for band in ("Good", "Fair", "Fair", "Not IPS", "Exemplary")],
+        ["Exemplary", "Good", "Fair", "Not IPS"],
+        title="t",
+    ).to_dict()
+    for bar in figure["data"]:
+        assert bar["text"] == bar["name"] and bar["textposition"] == "inside"
+        assert "pattern" not in bar["marker"]
+        assert chart_style.contrast(bar["marker"]["color"], bar["textfont"]["color"]) >= 4.5

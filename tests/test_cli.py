@@ -165,3 +165,57 @@ def test_bench__counts_below_one__refused_in_one_line(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bench.db'}")
     assert main(["bench", *args]) == 2
     assert capsys.readouterr().err == f"error: {problem}\n"
+
+
+def test_insight_programme__csv_of_each_programme_by_quarter(tmp_path, monkeypatch, capsys) -> None:
+    """The programme view's figures for an analyst: one row per programme and quarter, shares adding to 1."""
+    import csv
+    import io
+
+    from .conftest import demo_database
+
+    url = demo_database(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["insight", "programme"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {r["programme"] for r in rows} == {"Demo: IPS in Primary Care (IPSPC)"}
+    assert rows[0]["quarter"] == "2023-Q2" and rows[-1]["services"] == "32"
+    shares = [k for k in rows[-1] if k.startswith("share ")]
+    assert shares == ["share Exemplary", "share Good", "share Fair", "share Not IPS", "share not yet reviewed"]
+    for row in rows:
+        assert abs(sum(float(row[k]) for k in shares) - 1) < 1e-9
+    latest = rows[-1]
+    assert float(latest["q1 total"]) <= float(latest["median total"]) <= float(latest["q3 total"])
+    assert latest["job-start rate"] == ""  # the quarter under way has no outcomes yet: blank, not 0
+    assert 0 < float(rows[-2]["job-start rate"]) < 1
+
+
+def test_insight_calibration__csv_one_row_per_reviewer(tmp_path, monkeypatch, capsys) -> None:
+    import csv
+    import io
+
+    from fidelity import demo
+
+    from .conftest import demo_database
+
+    monkeypatch.setenv("DATABASE_URL", demo_database(tmp_path))
+    assert main(["insight", "calibration"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["reviewer"] for r in rows] == sorted(demo.REVIEWERS)
+    assert {"exact_with_agreed", "kappa_with_other", "recent_mean_difference", "drifting"} <= set(rows[0])
+    assert all(0 <= float(r["exact_with_agreed"]) <= 1 and r["drifting"] in ("True", "False") for r in rows)
+
+
+def test_insight_items__csv_of_items_then_principles_with_q(tmp_path, monkeypatch, capsys) -> None:
+    import csv
+    import io
+
+    from .conftest import demo_database
+
+    monkeypatch.setenv("DATABASE_URL", demo_database(tmp_path))
+    assert main(["insight", "items", "--outcome", "job-starts", "--after", "1"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["kind"] for r in rows] == ["item"] * 25 + ["principle"] * 8
+    assert {r["outcome"] for r in rows} == {"job-start rate"} and {r["quarters after"] for r in rows} == {"1"}
+    estimated = [float(r["rho"]) for r in rows[:25] if r["rho"]]
+    assert estimated == sorted(estimated, reverse=True) and all(r["n"] == "32" for r in rows)

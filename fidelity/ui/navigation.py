@@ -18,6 +18,9 @@ HISTORY = "fidelity/ui/pages/service_history.py"
 IMPORT = "fidelity/ui/pages/import_reviews.py"
 OUTCOMES = "fidelity/ui/pages/outcomes.py"
 COMPARE = "fidelity/ui/pages/compare.py"
+PROGRAMME = "fidelity/ui/pages/programme_view.py"
+CALIBRATION = "fidelity/ui/pages/calibration.py"
+ITEMS_OUTCOMES = "fidelity/ui/pages/items_outcomes.py"
 USERS = "fidelity/ui/pages/users.py"
 AUDIT = "fidelity/ui/pages/audit_log.py"
 DATA = "fidelity/ui/pages/data.py"
@@ -29,6 +32,8 @@ SCORERS = (Role.ADMIN, Role.REVIEWER)
 # service leads score their own service in a guided self-assessment, in the same workspace
 SELF_SCORERS = (Role.ADMIN, Role.REVIEWER, Role.SERVICE_LEAD)
 ADMINS = (Role.ADMIN,)
+COMMISSIONERS = (Role.ADMIN, Role.COMMISSIONER)
+CALIBRATORS = (Role.ADMIN, Role.COMMISSIONER, Role.REVIEWER)  # a reviewer sees their own calibration only
 PAGES_KEY = "navigation_pages"  # this session's st.Page objects, with the role they were made for
 
 
@@ -49,6 +54,11 @@ SECTIONS: dict[str, list[tuple[str, str, str, str, tuple[Role, ...]]]] = {
         (COMPARE, "Compare sites", ":material/compare_arrows:", "compare", ()),
         (OUTCOMES, "Outcomes", ":material/work:", "outcomes", ()),
         (PLAN, "Improvement plan", ":material/checklist:", "plan", ()),
+    ],
+    "Insight": [
+        (PROGRAMME, "Programme view", ":material/dashboard:", "programme", COMMISSIONERS),
+        (CALIBRATION, "Reviewer calibration", ":material/balance:", "calibration", CALIBRATORS),
+        (ITEMS_OUTCOMES, "Items and outcomes", ":material/query_stats:", "items-outcomes", COMMISSIONERS),
     ],
     "Administration": [
         (USERS, "Users", ":material/group:", "users", ADMINS),

@@ -23,7 +23,8 @@ from fidelity import db
 from fidelity.scale_files import load_scales
 from fidelity.scales import Scale
 from fidelity.settings import Settings
-from fidelity.store import comparisons, published_scales, services, shared
+from fidelity.store import cadence, comparisons, item_outcomes, programme_view, published_scales, services, shared
+from fidelity.store import calibration as calibration_store
 from fidelity.store.access import Actor, Role
 from fidelity.ui.state import Keys
 
@@ -192,6 +193,52 @@ def frame_scale(hashes: Iterable[str]) -> Scale | None:
     current = scales()
     pinned = list(pinned_scales(hashes).values())
     return current.get("ips-25") or (pinned[-1] if pinned else None) or next(iter(current.values()), None)
+
+
+@st.cache_resource(ttl=600, show_spinner="Reading the programme…", max_entries=32)
+def _programme(url: str, version: int, who: tuple[str, str, int | None], programme_id: int, today: date) -> Any:
+    with db.session_scope(db.make_engine(url)) as session:
+        return programme_view.programme_data(session, actor=_actor_of(who), programme_id=programme_id, today=today)
+
+
+def programme(programme_id: int, today: date) -> programme_view.ProgrammeData:
+    """The programme view's reviews, quarters and overdue actions (cached per user; cleared on every write)."""
+    return _programme(database_url(), data_version(), _actor_key(), programme_id, today)  # type: ignore[no-any-return]
+
+
+@st.cache_resource(ttl=600, show_spinner=False, max_entries=32)
+def _reviews_due(url: str, version: int, who: tuple[str, str, int | None], today: date) -> Any:
+    with db.session_scope(db.make_engine(url)) as session:
+        return cadence.reviews_due(session, actor=_actor_of(who), today=today)
+
+
+def reviews_due(today: date) -> list[cadence.ReviewDue]:
+    """When each service the user sees is next due a review (cached per user; cleared on every write)."""
+    return _reviews_due(database_url(), data_version(), _actor_key(), today)  # type: ignore[no-any-return]
+
+
+@st.cache_resource(ttl=600, show_spinner="Weighing reviewers' scores…", max_entries=32)
+def _calibration(url: str, version: int, who: tuple[str, str, int | None]) -> Any:
+    with db.session_scope(db.make_engine(url)) as session:
+        return calibration_store.calibration(session, actor=_actor_of(who))
+
+
+def calibration() -> calibration_store.Calibration:
+    """Reviewer calibration as this user may see it (cached per user; cleared on every write)."""
+    return _calibration(database_url(), data_version(), _actor_key())  # type: ignore[no-any-return]
+
+
+@st.cache_resource(ttl=600, show_spinner="Relating scores to outcomes…", max_entries=32)
+def _service_points(url: str, version: int, who: tuple[str, str, int | None], measure: str, after: int) -> Any:
+    with db.session_scope(db.make_engine(url)) as session:
+        return item_outcomes.service_points(
+            session, actor=_actor_of(who), measure=item_outcomes.Measure(measure), quarters_after=after
+        )
+
+
+def service_points(measure: item_outcomes.Measure, quarters_after: int) -> list[Any]:
+    """Each service's latest agreed scores and its outcome after them (cached per user; cleared on every write)."""
+    return _service_points(database_url(), data_version(), _actor_key(), str(measure), quarters_after)  # type: ignore[no-any-return]
 
 
 def data_version() -> int:

@@ -202,6 +202,19 @@ def csv_download(label: str, frame: pd.DataFrame, *, file_name: str, key: str, i
     st.download_button(label, written, file_name=file_name, mime="text/csv", key=key)
 
 
+def day_column() -> Any:
+    """A date column shown as 7 Mar 2026."""
+    return st.column_config.DateColumn(format="D MMM YYYY")
+
+
+def table_with_download(
+    frame: pd.DataFrame, *, label: str, file_name: str, key: str, column_config: dict[str, Any] | None = None
+) -> None:
+    """A table, then the same rows as a CSV download (the shared writer)."""
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+    csv_download(label, frame, file_name=file_name, key=key)
+
+
 def upload_with_template(label: str, template: bytes, template_name: str, *, key: str) -> Any:
     """A template to download, then the uploader for the filled-in file (CSV or XLSX)."""
     st.download_button(

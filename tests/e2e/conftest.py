@@ -148,9 +148,37 @@ def sign_out(page) -> None:
     wait_idle(page)
 
 
-def choose(page, label: str, option: str) -> None:
-    page.get_by_role("combobox", name=label).click()
+def choose(page, label: str, option: str, *, typed: str | None = None) -> None:
+    """Pick an option in a select box; with `typed`, type it first to narrow a long list (as people do)."""
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    if typed is not None:
+        box.fill(typed)
     page.get_by_role("option", name=option).click()
+    wait_idle(page)
+
+
+def demo_sign_in(page, app_url: str, e2e_db: str, username: str = "demo.commissioner") -> None:
+    """Load the small demo (dated 22 November 2026) and sign in with one of its accounts."""
+    from datetime import date
+
+    from playwright.sync_api import expect
+
+    from fidelity import db, demo
+    from fidelity.scale_files import load_scales
+    from fidelity.store import access, accounts
+
+    db.migrate(e2e_db)
+    with db.session_scope(db.make_engine(e2e_db)) as s:
+        demo.load_demo(s, actor=access.operator("e2e"), scales=load_scales(ROOT / "scales"), today=date(2026, 11, 22))
+    with db.session_scope(db.make_engine(e2e_db)) as s:
+        password = {u: p for u, p, _ in accounts.demo_logins(s)}[username]
+    page.goto(app_url)
+    expect(page.get_by_text("Demo accounts (shown while the demo data is loaded)")).to_be_visible()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text(f"Signed in as {username}")).to_be_visible()
     wait_idle(page)
 
 

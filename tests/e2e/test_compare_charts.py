@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from playwright.sync_api import expect
 
-from fidelity import db, demo
-from fidelity.scale_files import load_scales
-from fidelity.store import access, accounts
-
-from .conftest import ARTIFACTS, ROOT, go_to, screenshot, wait_idle
+from .conftest import ARTIFACTS, demo_sign_in, go_to, screenshot, wait_idle
 
 
 def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> None:
-    db.migrate(e2e_db)
-    with db.session_scope(db.make_engine(e2e_db)) as s:
-        demo.load_demo(s, actor=access.operator("e2e"), scales=load_scales(ROOT / "scales"), today=date(2026, 11, 22))
-    with db.session_scope(db.make_engine(e2e_db)) as s:
-        password = {u: p for u, p, _ in accounts.demo_logins(s)}["demo.commissioner"]
-    page.goto(app_url)
-    expect(page.get_by_text("Demo accounts (shown while the demo data is loaded)")).to_be_visible()
-    page.get_by_label("Username").fill("demo.commissioner")
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_text("Signed in as demo.commissioner")).to_be_visible()
+    demo_sign_in(page, app_url, e2e_db)
     expect(page.get_by_test_id("stSidebar").get_by_role("link", name="Review workspace")).to_have_count(0)
     go_to(page, "Compare sites")
     expect(page.get_by_role("heading", name="League table")).to_be_visible()

@@ -56,3 +56,17 @@ def open_app(page: str | None = None, *, as_user: str | None = "admin") -> AppTe
         at.switch_page(page).run()
         assert not at.exception, at.exception
     return at
+
+
+def load_small_demo(url: str) -> None:
+    """The small demo (32 services), dated 22 November 2026, into the app's database."""
+    from datetime import date
+
+    from fidelity import demo
+    from fidelity.scale_files import load_scales
+    from fidelity.store import access
+
+    with db.session_scope(db.make_engine(url)) as session:
+        demo.load_demo(
+            session, actor=access.operator("tests"), scales=load_scales(ROOT / "scales"), today=date(2026, 11, 22)
+        )

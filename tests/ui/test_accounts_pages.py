@@ -93,7 +93,8 @@ def test_navigation__each_role_sees_its_pages() -> None:
     every = _pages(Role.ADMIN)
     admin_only = {"Users", "Scales", "Audit log", "Export and demo data", "Import past reviews"}
     assert admin_only | {"Review workspace"} <= every
-    assert _pages(Role.REVIEWER) == every - admin_only
+    insight = {"Programme view", "Items and outcomes"}  # commissioners' and admins'; a reviewer calibrates
+    assert _pages(Role.REVIEWER) == every - admin_only - insight
     readers = every - {
         "Users",
         "Scales",
@@ -105,7 +106,8 @@ def test_navigation__each_role_sees_its_pages() -> None:
         "Consensus",
     }
     assert _pages(Role.COMMISSIONER) == readers
-    assert _pages(Role.SERVICE_LEAD) == readers | {"Review workspace", "Site visit"}  # guided self-assessments
+    lead_pages = readers - insight - {"Reviewer calibration"}
+    assert _pages(Role.SERVICE_LEAD) == lead_pages | {"Review workspace", "Site visit"}  # guided self-assessments
 
 
 def test_users__admin_adds_a_service_lead_and_sets_their_service(app_db: str) -> None:

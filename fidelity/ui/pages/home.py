@@ -1,9 +1,12 @@
 """Home: what needs attention now, and demo data on a first start."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from fidelity import demo
+from fidelity.cadence import DueStatus
 from fidelity.models import ReviewStatus
 from fidelity.store import reviews, services
 from fidelity.store.access import Role
@@ -100,6 +103,35 @@ else:
         st.session_state[Keys.SERVICE_ID] = review.service_id
         st.session_state[Keys.REVIEW_ID] = review.id
         st.switch_page(navigation.WORKSPACE)
+
+due = [r for r in resources.reviews_due(date.today()) if r.status in (DueStatus.OVERDUE, DueStatus.DUE_SOON)]
+if due:
+    st.subheader("Reviews due")
+    overdue = sum(r.status == DueStatus.OVERDUE for r in due)
+    st.caption(
+        f"{overdue} overdue and {len(due) - overdue} due within 90 days, from each service's latest final review "
+        "and its programme's review cadence."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Service": r.service,
+                    "Programme": r.programme,
+                    "Latest review": r.last_review,
+                    "Band": r.last_band,
+                    "Next review due": r.due,
+                    "Status": str(r.status),
+                }
+                for r in due
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"Latest review": widgets.day_column(), "Next review due": widgets.day_column()},
+    )
+    if actor.role in (Role.ADMIN, Role.COMMISSIONER):
+        st.page_link(navigation.PROGRAMME, label="Programme view", icon=":material/dashboard:")
 
 st.subheader("Recently finalised")
 if recent_final:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fidelity import db, demo, errors, files, national_demo, scale_files, scale_workbook, scoring
-from fidelity.item_outcomes import associations
+from fidelity.item_outcomes import associations, item_groups, principle_groups
 from fidelity.scale_files import load_scale, load_scales
 from fidelity.scales import Scale, ScaleFileError, describe
 from fidelity.settings import Settings
@@ -274,11 +274,7 @@ def _item_associations(session: Any, scales: dict[str, Scale], outcome: str, aft
     measure = item_outcomes.Measure.EMPLOYMENT if outcome == "employment" else item_outcomes.Measure.JOB_STARTS
     points = item_outcomes.service_points(session, actor=access.operator(), measure=measure, quarters_after=after)
     scale = scales.get("ips-25") or next(iter(scales.values()))
-    titles = {p.id: p.title for p in scale.principles}
-    groups = {
-        "item": {f"{i.number}. {i.name}": [i.number] for i in scale.items},
-        "principle": {t: [i.number for i in scale.items if p in i.principles] for p, t in titles.items()},
-    }
+    groups = {"item": item_groups(scale), "principle": principle_groups(scale)}
     return [
         {"outcome": str(measure), "quarters after": after, "kind": kind, **row}
         for kind, group in groups.items()

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from fidelity.scales import Scale
 from fidelity.stats import StatsError, false_discovery_rate, spearman
 
 SIGNIFICANT_Q = 0.05
@@ -29,6 +30,17 @@ class ServicePoint:
     scores: Mapping[int, int]
     rate: float
     n: int  # the rate's denominator
+
+
+def item_groups(scale: Scale) -> dict[str, list[int]]:
+    """Each item on its own, labelled "1. Caseload size"."""
+    return {f"{item.number}. {item.name}": [item.number] for item in scale.items}
+
+
+def principle_groups(scale: Scale) -> dict[str, list[int]]:
+    """Each principle with the items under it (a principle with none is left out)."""
+    groups = {p.title: [i.number for i in scale.items if p.id in i.principles] for p in scale.principles}
+    return {title: items for title, items in groups.items() if items}
 
 
 def associations(points: Sequence[ServicePoint], groups: Mapping[str, Sequence[int]]) -> list[dict[str, object]]:

@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from fidelity import db
+from fidelity import item_outcomes as item_associations
+from fidelity import programme as programme_figures
 from fidelity.scale_files import load_scales
 from fidelity.scales import Scale
 from fidelity.settings import Settings
@@ -239,6 +241,49 @@ def _service_points(url: str, version: int, who: tuple[str, str, int | None], me
 def service_points(measure: item_outcomes.Measure, quarters_after: int) -> list[Any]:
     """Each service's latest agreed scores and its outcome after them (cached per user; cleared on every write)."""
     return _service_points(database_url(), data_version(), _actor_key(), str(measure), quarters_after)  # type: ignore[no-any-return]
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+def _associations(
+    url: str, version: int, who: tuple[str, str, int | None], measure: str, after: int
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    points = _service_points(url, version, who, measure, after)
+    scale = frame_scale([])
+    if scale is None or len(points) < 4:
+        return len(points), [], []
+    return (
+        len(points),
+        item_associations.associations(points, item_associations.item_groups(scale)),
+        item_associations.associations(points, item_associations.principle_groups(scale)),
+    )
+
+
+def associations(
+    measure: item_outcomes.Measure, quarters_after: int
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Services with outcomes after a review, and each item's and principle's association with the outcome
+    (cached per user; cleared on every write). No rows where there are fewer than 4 services."""
+    return _associations(database_url(), data_version(), _actor_key(), str(measure), quarters_after)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+def _programme_rows(
+    url: str, version: int, who: tuple[str, str, int | None], programme_id: int, today: date, bands: tuple[str, ...]
+) -> dict[str, list[dict[str, Any]]]:
+    data = _programme(url, version, who, programme_id, today)
+    rows: dict[str, list[dict[str, Any]]] = {"pooled": programme_figures.pooled_rates(data.outcomes)}
+    if data.finals:
+        first = min(f.visit for f in data.finals)
+        quarters = programme_figures.quarters_between(max(first, date(today.year - 4, 1, 1)), today)
+        rows["shares"] = programme_figures.band_shares(data.finals, quarters, bands, len(data.services))
+        rows["spread"] = programme_figures.total_spread(data.finals, quarters)
+    return rows
+
+
+def programme_rows(programme_id: int, today: date, bands: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    """The programme view's chart rows (from at most the last five years): "shares" and "spread" when a service
+    has a final review, and "pooled" outcome rates (cached per user; cleared on every write)."""
+    return _programme_rows(database_url(), data_version(), _actor_key(), programme_id, today, bands)
 
 
 def data_version() -> int:

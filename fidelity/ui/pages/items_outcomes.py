@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from fidelity import insight_charts
-from fidelity.item_outcomes import SIGNIFICANT_Q, associations
+from fidelity.item_outcomes import SIGNIFICANT_Q
 from fidelity.store.item_outcomes import Measure
 from fidelity.ui import resources, widgets
 
@@ -23,24 +23,11 @@ measure = left.selectbox(
     "Outcome", list(Measure), format_func=lambda m: str(m).capitalize(), key="items_outcomes:measure"
 )
 after = right.number_input("Quarters of outcomes after each review", 1, 4, 2, key="items_outcomes:after")
-points = resources.service_points(Measure(measure), int(after))
-scale = resources.frame_scale([])
-if scale is None or len(points) < 4:
-    st.info(
-        f"{len(points)} service(s) have a final review with outcome quarters after it; an estimate needs at least 4."
-    )
+services, items, principles = resources.associations(Measure(measure), int(after))
+if not items:
+    st.info(f"{services} service(s) have a final review with outcome quarters after it; an estimate needs at least 4.")
     st.stop()
-principle_titles = {p.id: p.title for p in scale.principles}
-items = associations(points, {f"{i.number}. {i.name}": [i.number] for i in scale.items})
-principles = associations(
-    points,
-    {
-        principle_titles[p]: [i.number for i in scale.items if p in i.principles]
-        for p in principle_titles
-        if any(p in i.principles for i in scale.items)
-    },
-)
-st.metric("Services", len(points), help="Each service counts once, with its latest review that has outcomes after it")
+st.metric("Services", services, help="Each service counts once, with its latest review that has outcomes after it")
 
 
 def _table(rows: list[dict[str, object]]) -> pd.DataFrame:

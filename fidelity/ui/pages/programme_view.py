@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from fidelity import insight_charts, outcomes, programme
+from fidelity import insight_charts, outcomes
 from fidelity.cadence import DEFAULT_CADENCE, GOOD_FIDELITY, DueStatus
 from fidelity.charts import outcome_rates_figure
 from fidelity.store import cadence, programme_view
@@ -36,34 +36,33 @@ right.metric("Reviews overdue", sum(r.status == DueStatus.OVERDUE for r in due))
 last.metric("Overdue improvement actions", sum(row.overdue for row in data.overdue_actions))
 
 frame = resources.frame_scale([])
-band_names = [b.label for b in frame.bands] if frame is not None else ["Exemplary", "Good", "Fair", "Not IPS"]
-if data.finals:
-    first = min(f.visit for f in data.finals)
-    quarters = programme.quarters_between(max(first, date(today.year - 4, 1, 1)), today)
+band_names = tuple(b.label for b in frame.bands) if frame is not None else ("Exemplary", "Good", "Fair", "Not IPS")
+rows = resources.programme_rows(programme_id, today, band_names)
+if "shares" in rows:
     st.subheader("Fidelity across the programme")
-    shares = programme.band_shares(data.finals, quarters, band_names, services)
     widgets.chart(
-        insight_charts.band_share_figure(shares, band_names, title=f"Services in each band: {choices[programme_id]}"),
+        insight_charts.band_share_figure(
+            rows["shares"], list(band_names), title=f"Services in each band: {choices[programme_id]}"
+        ),
         key="programme:bands",
-        table=pd.DataFrame(shares),
+        table=pd.DataFrame(rows["shares"]),
         file_name="programme-bands.csv",
     )
-    spread = programme.total_spread(data.finals, quarters)
     widgets.chart(
         insight_charts.total_spread_figure(
-            spread,
+            rows["spread"],
             good_from=GOOD_FIDELITY,
             title=f"Median fidelity total and interquartile range: {choices[programme_id]}",
         ),
         key="programme:spread",
-        table=pd.DataFrame(spread),
+        table=pd.DataFrame(rows["spread"]),
         file_name="programme-totals.csv",
     )
 else:
     st.info("No service in this programme has a final review yet.")
 
 st.subheader("Outcomes across the programme")
-pooled = programme.pooled_rates(data.outcomes)
+pooled = rows["pooled"]
 if pooled:
     widgets.chart(
         outcome_rates_figure(

@@ -162,6 +162,36 @@ def labelled(
     return marks
 
 
+def event_marks(events: Sequence[tuple[str, str]]) -> list[Mark]:
+    """A dotted vertical line at each event's quarter (a category of the x axis), named above the plot; labels
+    of neighbouring events take turns at three heights so they do not print over each other."""
+    return [
+        (
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": quarter,
+                "x1": quarter,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": REFERENCE, "dash": "dot", "width": 1},
+            },
+            {
+                "xref": "x",
+                "x": quarter,
+                "yref": "paper",
+                "y": 1.01 + 0.04 * (i % 3),
+                "yanchor": "bottom",
+                "showarrow": False,
+                "text": plain(label),
+                "font": {"size": LABEL_SIZE - 1, "color": TEXT},
+            },
+        )
+        for i, (quarter, label) in enumerate(events)
+    ]
+
+
 def plain(text: object) -> str:
     """User text for a chart label, title or hover: Plotly reads <b>, <a href>, <br> and the like as HTML,
     so `<` and `&` are written as entities, which it shows as typed."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -164,8 +164,10 @@ def outcome_rates_figure(
     benchmarks: tuple[tuple[str, float], ...],
     bands: tuple[tuple[str, float, float], ...],
     title: str,
+    events: Sequence[tuple[str, str]] = (),
 ) -> go.Figure:
-    """Rates per quarter (as %) with benchmark lines and shaded comparison ranges, each named by source."""
+    """Rates per quarter (as %) with benchmark lines and shaded comparison ranges, each named by source, and the
+    service's reviews and completed improvement actions marked at their quarters (`events`)."""
     traces = [
         go.Scatter(
             x=quarters,
@@ -180,10 +182,11 @@ def outcome_rates_figure(
     margin = {"l": 60, "r": 250, "t": 80, "b": 120}
     zones = [(_wrap(label, 34), low * 100, high * 100, "#DDDDDD", 0.45) for label, low, high in bands]
     lines = [(_wrap(label, 34), level * 100, DASHES[1 + i % 3]) for i, (label, level) in enumerate(benchmarks)]
+    marks = style.labelled(zones, lines, axis=axis, gap=2 * style.label_gap(axis, height=HEIGHT, margin=margin))
     return style.figure(
         traces,
-        style.labelled(zones, lines, axis=axis, gap=2 * style.label_gap(axis, height=HEIGHT, margin=margin)),
-        **style.ranged(title, x="Quarter", y="Rate (%)", axis=axis, margin=margin),
+        [*marks, *style.event_marks(events)],
+        **style.ranged(title, x="Quarter", y="Rate (%)", axis=axis, margin=margin | {"t": 110 if events else 80}),
         legend={"orientation": "h", "y": -0.3},
     )
 
@@ -304,7 +307,9 @@ def _panel_gap(axis: tuple[float, float], panel: tuple[float, float]) -> float:
     return 18 * (axis[1] - axis[0]) / max(pixels, 1)
 
 
-def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: str) -> go.Figure:
+def xmr_figure(
+    quarters: list[str], values: list[float], chart: XmR, *, title: str, events: Sequence[tuple[str, str]] = ()
+) -> go.Figure:
     """Employment rate (%) per quarter with its mean, process limits and special-cause points; below it the moving
     ranges with their mean and upper range limit, the screened-out ranges marked and said to be left out."""
     mean, lower, upper, flags = chart.mean, chart.lower, chart.upper, chart.special_cause
@@ -367,6 +372,7 @@ def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: s
     marks = [
         *style.labelled([], levels, axis=axis, gap=_panel_gap(axis, XMR_PANELS[0])),
         *style.labelled([], ranges, axis=range_axis, gap=_panel_gap(range_axis, XMR_PANELS[1]), yref="y2"),
+        *style.event_marks(events),
     ]
     screened = sum(chart.screened)
     note = (
@@ -374,12 +380,17 @@ def xmr_figure(quarters: list[str], values: list[float], chart: XmR, *, title: s
         if screened
         else "Moving ranges: none at or above 3.267 x their mean, so none left out"
     )
+    if chart.baseline:
+        note = f"Limits from the first {chart.baseline} quarters, to {quarters[chart.baseline - 1]}. " + note
+        marks.append(
+            style.event_marks([(quarters[chart.baseline - 1], f"End of baseline ({chart.baseline} quarters)")])[0]
+        )
     return style.figure(
         traces,
         marks,
         title={"text": plain(title)},
         height=XMR_HEIGHT,
-        margin=XMR_MARGIN,
+        margin=XMR_MARGIN | {"t": 110 if events or chart.baseline else XMR_MARGIN["t"]},
         xaxis={"anchor": "y", "showticklabels": False, "matches": "x2"},
         yaxis={"domain": list(XMR_PANELS[0]), "range": list(axis), "title": {"text": "Employment rate (%)"}},
         xaxis2={"anchor": "y2", "title": {"text": "Quarter"}},

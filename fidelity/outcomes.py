@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -110,6 +110,35 @@ def quarter_end(start: date) -> date:
     """The last day of the quarter starting on `start`."""
     month = start.month + 2
     return date(start.year, month, calendar.monthrange(start.year, month)[1])
+
+
+@dataclass(frozen=True)
+class ChartEvent:
+    quarter: str
+    short: str  # on the chart: "Review 104, 2 done"
+    long: str  # in its table: "Review 104 (Good); 2 actions done"
+
+
+def chart_events(
+    reviews: Iterable[tuple[date, int | None, str | None]], actions_done: Iterable[date]
+) -> list[ChartEvent]:
+    """What to mark on a service's outcome charts, by quarter: its final reviews (visit, total, band) and how many
+    improvement actions were done, in quarter order, one mark per quarter."""
+    short: dict[str, list[str]] = {}
+    long: dict[str, list[str]] = {}
+    for visit, total, band in sorted(reviews, key=lambda r: r[0]):
+        quarter = quarter_label(quarter_of(visit))
+        named = "Review" + (f" {total}" if total is not None else "")
+        short.setdefault(quarter, []).append(named)
+        long.setdefault(quarter, []).append(named + (f" ({band})" if band else ""))
+    done: dict[str, int] = {}
+    for day in actions_done:
+        quarter = quarter_label(quarter_of(day))
+        done[quarter] = done.get(quarter, 0) + 1
+    for quarter, count in done.items():
+        short.setdefault(quarter, []).append(f"{count} done")
+        long.setdefault(quarter, []).append(f"{count} action{'s' if count > 1 else ''} done")
+    return [ChartEvent(quarter, ", ".join(short[quarter]), "; ".join(long[quarter])) for quarter in sorted(short)]
 
 
 def problems(figures: Mapping[str, object]) -> dict[str, str]:

@@ -28,6 +28,7 @@ Z_95 = 1.959964
 XMR_LIMIT = 2.66  # 3 / d2, d2 = 1.128 for moving ranges of two points
 RANGE_LIMIT = 3.267  # D4 for moving ranges of two points: the upper range limit, and the screen for outliers
 RUN_LENGTH = 7
+MIN_BASELINE = 12  # fewer points give limits too uncertain to fix (Making Data Count: 12-20)
 # The tail probabilities of each funnel limit: two-sided 95% and 99.8%.
 FUNNEL_TAILS = {"low95": 0.025, "high95": 0.975, "low998": 0.001, "high998": 0.999}
 
@@ -146,6 +147,7 @@ class XmR:
     reasons: list[list[str]]  # why each point is flagged
     moving_ranges: list[float]  # one per point after the first
     screened: list[bool]  # which moving ranges were left out of the mean moving range
+    baseline: int | None = None  # the limits come from this many first points; None: from every point
 
     @property
     def upper_range_limit(self) -> float:
@@ -176,16 +178,24 @@ def screened_mean_range(moving: Sequence[float]) -> tuple[float, list[bool]]:
     return _mean(kept, "the mean moving range"), screened
 
 
-def xmr(values: Sequence[float]) -> XmR:
-    """XmR limits and Making Data Count special-cause flags for a series in time order."""
+def xmr(values: Sequence[float], *, baseline: int | None = None) -> XmR:
+    """XmR limits and Making Data Count special-cause flags for a series in time order. With `baseline` (12 or
+    more, as NHSRplotthedots's fix_after_n_points), the mean and limits come from the first `baseline` points
+    only and later points are judged against them; a baseline as long as the series changes nothing."""
     points = _numbers(values, "the series")
     n = len(points)
     if n < 2:
         raise StatsError(f"an XmR chart needs at least 2 points, got {n}")
-    mean = _mean(points, "the mean")
+    if baseline is not None and (
+        isinstance(baseline, bool) or not isinstance(baseline, int) or baseline < MIN_BASELINE
+    ):
+        raise StatsError(f"a baseline is a whole number of points from {MIN_BASELINE}, got {baseline!r}")
+    fixed = points[: baseline or n]
+    mean = _mean(fixed, "the mean")
     moving = [abs(b - a) for a, b in itertools.pairwise(points)]
     _finite(mean, *moving, what="the mean or a moving range")
-    amr, screened = screened_mean_range(moving)
+    amr, screened = screened_mean_range(moving[: len(fixed) - 1])
+    screened += [False] * (len(moving) - len(screened))  # ranges after the baseline neither count nor are screened
     lower, upper = mean - XMR_LIMIT * amr, mean + XMR_LIMIT * amr
     _finite(lower, upper, what="a process limit")
     near_low, near_high = mean - 2 / 3 * XMR_LIMIT * amr, mean + 2 / 3 * XMR_LIMIT * amr
@@ -226,6 +236,7 @@ def xmr(values: Sequence[float]) -> XmR:
         reasons=reasons,
         moving_ranges=moving,
         screened=screened,
+        baseline=len(fixed) if len(fixed) < n else None,
     )
 
 

@@ -220,3 +220,22 @@ def test_band_bars__named_inside_in_white_text_at_4_5_to_1__no_pattern_fills() -
         assert bar["text"] == bar["name"] and bar["textposition"] == "inside"
         assert "pattern" not in bar["marker"]
         assert chart_style.contrast(bar["marker"]["color"], bar["textfont"]["color"]) >= 4.5
+
+
+def test_outcome_charts__events_marked_at_their_quarter_and_named_above() -> None:
+    events = [("2025-Q1", "Review 104 (Good)"), ("2025-Q2", "2 actions done")]
+    rates = charts.outcome_rates_figure(
+        ["2025-Q1", "2025-Q2"], {"Employment rate": [0.4, 0.5]}, benchmarks=(), bands=(), title="t", events=events
+    ).to_dict()["layout"]
+    lines = [(s["x0"], s["yref"], s["line"]["dash"]) for s in rates["shapes"] if s.get("xref") == "x"]
+    assert lines == [("2025-Q1", "paper", "dot"), ("2025-Q2", "paper", "dot")]
+    named = [(a["x"], a["text"]) for a in rates["annotations"] if a.get("xref") == "x"]
+    assert named == events
+    heights = [a["y"] for a in rates["annotations"] if a.get("xref") == "x"]
+    assert heights[0] != heights[1]  # neighbours take turns at three heights, so their labels do not overlap
+    values = [30.0, 35.0, 31.0]
+    chart = xmr(values)
+    xmr_layout = charts.xmr_figure(["2025-Q1", "2025-Q2", "2025-Q3"], values, chart, title="t", events=events[:1])
+    assert [a["text"] for a in xmr_layout.to_dict()["layout"]["annotations"] if a.get("xref") == "x"] == [
+        "Review 104 (Good)"
+    ]

@@ -343,3 +343,44 @@ def test_charts__service_names_with_markup__escaped_for_plotly() -> None:
     ]
     for text in shown:
         assert "<b>" not in text and "<a " not in text and "&lt;b&gt;" in text, text
+
+
+def test_insight_charts__names_with_markup__escaped_for_plotly() -> None:
+    """Reviewer, service, programme and principle names reach the insight charts' titles, labels and hovers as
+    text."""
+    from datetime import date as day
+
+    from fidelity import insight_charts
+
+    name = NAMES[8]  # <b>bold</b> & <a href=...>link</a>
+    over_time = insight_charts.agreement_over_time_figure(
+        [
+            {
+                "visit": day(2025, 1, 1),
+                "service": name,
+                "exact with agreed": 0.8,
+                "within one with agreed": 1.0,
+                "exact with other": 0.6,
+            }
+        ],
+        title=f"Agreement over time: {name}",
+    ).to_dict()
+    differences = insight_charts.signed_difference_figure(
+        [{"group": name, "mean difference": 0.2, "n": 5}], title=name
+    ).to_dict()
+    dots = insight_charts.association_figure(
+        [{"what": name, "rho": 0.3, "low": 0.1, "high": 0.5, "n": 30, "q": 0.04, "significant": True}], title=name
+    ).to_dict()
+    bands = insight_charts.band_share_figure(
+        [{"quarter": "2025-Q1", "band": "Good", "services": 1, "share": 1.0}], ["Good"], title=name
+    ).to_dict()
+    shown = [
+        over_time["layout"]["title"]["text"],
+        *over_time["data"][0]["customdata"],
+        differences["layout"]["title"]["text"],
+        *differences["data"][0]["y"],
+        *dots["data"][0]["y"],
+        bands["layout"]["title"]["text"],
+    ]
+    for text in shown:
+        assert "<b>" not in text and "<a " not in text and "&lt;b&gt;" in text, text

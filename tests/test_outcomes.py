@@ -92,3 +92,16 @@ def test_quarter_start__valid(text: str, start: date) -> None:
 def test_quarter_start__invalid__refused(text: str) -> None:
     with pytest.raises(ValueError, match="is not a quarter like 2024-Q2"):
         outcomes.quarter_start(text)
+
+
+def test_chart_events__reviews_and_actions_done_by_quarter__one_label_each() -> None:
+    events = outcomes.chart_events(
+        [(date(2025, 5, 2), 104, "Good"), (date(2024, 11, 30), 88, "Fair"), (date(2025, 6, 30), None, None)],
+        [date(2025, 4, 1), date(2025, 6, 30), date(2025, 7, 1)],
+    )
+    assert events == [
+        outcomes.ChartEvent("2024-Q4", "Review 88", "Review 88 (Fair)"),
+        outcomes.ChartEvent("2025-Q2", "Review 104, Review, 2 done", "Review 104 (Good); Review; 2 actions done"),
+        outcomes.ChartEvent("2025-Q3", "1 done", "1 action done"),
+    ]
+    assert outcomes.chart_events([], []) == []

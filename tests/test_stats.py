@@ -401,3 +401,29 @@ def test_funnel_target__any_floats__a_proportion_or_stats_error(units: list[tupl
 def test_funnel_limits__any_target_and_size__ordered_within_0_and_1(target: float, n: int) -> None:
     limits = stats.funnel_limits(target, n)
     assert 0 <= limits.low998 <= limits.low95 <= limits.high95 <= limits.high998 <= 1
+
+
+# --- XmR limits fixed on a baseline ------------------------------------------------------------------------------
+
+
+def test_xmr__baseline__limits_from_the_first_points__every_point_judged_against_them() -> None:
+    """As NHSRplotthedots's fix_after_n_points: the mean and moving ranges of the first 12 points only."""
+    values = [*RNORM_123[:12], 3.0, 3.2, 2.9, 3.1, 3.0, 2.8, 3.3, 3.1]  # a shift up after the baseline
+    fixed = stats.xmr(values, baseline=12)
+    first = stats.xmr(values[:12])
+    assert (fixed.mean, fixed.lower, fixed.upper) == (first.mean, first.lower, first.upper)
+    assert fixed.baseline == 12 and fixed.screened[11:] == [False] * 8
+    assert all(fixed.special_cause[12:])  # the shift is judged against the baseline's limits
+    assert stats.xmr(values).mean > fixed.mean + 0.9  # without a baseline the shift drags the mean up with it
+
+
+def test_xmr__baseline_as_long_as_the_series__no_baseline() -> None:
+    values = RNORM_123[:14]
+    assert stats.xmr(values, baseline=20) == stats.xmr(values)
+    assert stats.xmr(values, baseline=20).baseline is None
+
+
+@pytest.mark.parametrize("baseline", [11, 0, -12, 12.0, True, "12"])
+def test_xmr__baseline_under_12_or_not_whole__refused(baseline: object) -> None:
+    with pytest.raises(stats.StatsError, match="a baseline is a whole number of points from 12"):
+        stats.xmr(RNORM_123, baseline=baseline)  # type: ignore[arg-type]

@@ -9,7 +9,18 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from fidelity.models import ItemRating, OutcomePeriod, Review, ReviewKind, Service, counted_rater_of, kind_label_of
+from fidelity.models import (
+    ImprovementAction,
+    ItemRating,
+    OutcomePeriod,
+    Review,
+    ReviewKind,
+    Service,
+    counted_rater_of,
+    kind_label_of,
+)
+from fidelity.outcomes import ChartEvent, chart_events
+from fidelity.plans import ActionStatus
 from fidelity.store import access
 from fidelity.store.access import Actor
 from fidelity.store.shared import in_force, visible_only
@@ -157,13 +168,34 @@ class Comparison:
     finals: list[FinalRow]  # final reviews in force in the period, oldest first
     latest_scores: dict[int, dict[int, int]]  # service id -> item scores of its latest final review
     periods: list[QuarterRow]  # outcome quarters in the period
+    actions_done: list[tuple[int, date]]  # (service id, done on) of improvement actions done in the period
+
+
+def _actions_done(session: Session, visible: set[int] | None, *conditions: Any) -> list[tuple[int, date]]:
+    query = (
+        select(Review.service_id, ImprovementAction.done_on)
+        .join(Review, col(ImprovementAction.review_id) == Review.id)
+        .where(ImprovementAction.status == ActionStatus.DONE, col(ImprovementAction.done_on).is_not(None), *conditions)
+    )
+    return [
+        (service_id, done_on) for service_id, done_on in session.exec(visible_only(query, visible, Review.service_id))
+    ]
+
+
+def service_events(session: Session, *, actor: Actor, service_id: int) -> list[ChartEvent]:
+    """What a service's outcome charts mark, by quarter: its independent final reviews in force and the
+    improvement actions done (fidelity.outcomes.chart_events)."""
+    access.require_service_read(session, actor, service_id)
+    finals = _final_rows(session, None, Review.service_id == service_id, *_independent(False))
+    done = _actions_done(session, None, Review.service_id == service_id)
+    return chart_events([(f.visit_start, f.total, f.band) for f in finals], [day for _, day in done])
 
 
 def comparison(
     session: Session, *, actor: Actor, service_ids: list[int], start: date, end: date, include_self: bool = False
 ) -> Comparison:
     """Final reviews in force and outcome quarters of the chosen services (those the actor can see) between
-    `start` and `end`: three queries, reading columns rather than whole rows."""
+    `start` and `end`, with the improvement actions done then: four queries, reading columns rather than whole rows."""
     visible = access.visible_service_ids(session, actor)
     chosen = col(Review.service_id).in_(service_ids)
     finals = _final_rows(
@@ -195,4 +227,11 @@ def comparison(
         col(OutcomePeriod.quarter_start) >= start,
         col(OutcomePeriod.quarter_start) <= end,
     )
-    return Comparison(finals=finals, latest_scores=scores, periods=periods)
+    done = _actions_done(
+        session,
+        visible,
+        chosen,
+        col(ImprovementAction.done_on) >= start,
+        col(ImprovementAction.done_on) <= end,
+    )
+    return Comparison(finals=finals, latest_scores=scores, periods=periods, actions_done=done)

@@ -30,6 +30,9 @@ PAGES = {
     navigation.OUTCOMES: "outcomes:service",
     navigation.WORKSPACE: "ws:service",
     navigation.SCALES: None,
+    navigation.PROGRAMME: None,
+    navigation.CALIBRATION: None,
+    navigation.ITEMS_OUTCOMES: None,
 }
 
 

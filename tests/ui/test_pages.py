@@ -598,6 +598,24 @@ def test_compare__demo_data__league_table_and_every_chart(app_db: str) -> None:
     notes = [a["text"] for a in xmr_spec["layout"]["annotations"]]
     assert "Moving ranges: 1 at or above 3.267 x their mean left out before the limits were set" in notes
     assert any("exact binomial" in note and "from the smallest service shown" in note for note in funnel_notes)
+    at.session_state["compare:tab"] = "One service over time"
+    at.run()
+    at.selectbox(key="compare:baseline").set_value(12).run()
+    assert not at.exception, at.exception
+    fixed = next(
+        json.loads(c.proto.spec)
+        for c in at.get("plotly_chart")
+        if "XmR" in json.loads(c.proto.spec)["layout"]["title"]["text"]
+    )
+    assert any(a["text"].startswith("Limits from the first 12 quarters, to ") for a in fixed["layout"]["annotations"])
+    assert "End of baseline (12 quarters)" in [a["text"] for a in fixed["layout"]["annotations"]]
+    marked = [a["text"] for a in xmr_spec["layout"]["annotations"] if a.get("xref") == "x"]
+    assert any(text.startswith("Review ") for text in marked)  # the service's reviews on its outcome charts
+    assert any(
+        text.endswith(" done")  # improvement actions done that quarter
+        for spec in specs["One service over time"]
+        for text in (a["text"] for a in spec["layout"].get("annotations", []) if a.get("xref") == "x")
+    )
     funnel = specs["Funnel plot"][0]["data"][0]
     assert funnel["name"] == "99.8% limits" and funnel["x"][0] == min(specs["Funnel plot"][0]["data"][-1]["x"])
     assert titles[0].startswith("Fidelity against employment rate<br><sup>r = 0.")
@@ -629,6 +647,10 @@ def test_outcomes__demo_data_and_import_through_the_page(app_db: str) -> None:
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert table["Quarter"].iloc[0].startswith("2023-") and len(table) >= 8
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    marked = [a for a in spec["layout"]["annotations"] if a.get("xref") == "x"]
+    assert marked and all(a["x"] in set(table["Quarter"]) for a in marked)  # reviews and actions at their quarters
+    assert any(a["text"].startswith("Review ") for a in marked)
     header = ",".join(["service", "quarter", *OUTCOME_FIGURES])
     bad = f"{header}\n{service.name},{table['Quarter'].iloc[0]},{','.join(map(str, OUTCOME_FIGURES.values()))}\n"
     at.file_uploader(key="outcomes:file").set_value(("q.csv", bad.encode(), "text/csv")).run()

@@ -190,12 +190,20 @@ def one_service_over_time() -> None:
             "fidelity-over-time",
         )
     quarters = [p for p in data.periods if p.service_id == one and p.out_of_work > 0]
+    events = outcomes.chart_events(
+        [(r.visit_start, r.total, r.band) for r in mine], [day for service, day in data.actions_done if service == one]
+    )
     if len(quarters) >= 2:
         labels = [p.quarter for p in quarters]
+        events = [e for e in events if e.quarter in set(labels)]  # marked where charted
+        marked = {e.quarter: e.long for e in events}
+        on_chart = [(e.quarter, e.short) for e in events]
         exact = [100 * (p.employment_rate or 0) for p in quarters]  # out_of_work > 0 for every quarter here
         rates = [round(r, 1) for r in exact]
         starts = [p.job_start_rate for p in quarters]
         sustained = [p.sustained_rate for p in quarters]
+        if events:
+            st.caption("Dotted lines mark the service's final reviews and the quarters improvement actions were done.")
         show(
             charts.outcome_rates_figure(
                 labels,
@@ -210,6 +218,7 @@ def one_service_over_time() -> None:
                     ("DWP comparison: sustained outcomes 21-30%", *outcomes.DWP_SUSTAINED),
                 ),
                 title=f"Employment outcomes against benchmarks: {names[one]}",
+                events=on_chart,
             ),
             pd.DataFrame(
                 {
@@ -217,11 +226,21 @@ def one_service_over_time() -> None:
                     "employment rate (%)": rates,
                     "job-start rate (%)": [None if r is None else round(100 * r, 1) for r in starts],
                     "sustained-outcome rate (%)": [None if r is None else round(100 * r, 1) for r in sustained],
+                    "marked": [marked.get(q, "") for q in labels],
                 }
             ),
             "outcomes-benchmarks",
         )
-        chart = stats.xmr(exact)
+        choices = [None, *range(stats.MIN_BASELINE, min(20, len(exact) - 1) + 1)]
+        baseline = st.selectbox(
+            "XmR limits from",
+            choices,
+            format_func=lambda n: "every quarter" if n is None else f"the first {n} quarters (a fixed baseline)",
+            key="compare:baseline",
+            help="Fix the mean and limits on a baseline of 12-20 quarters, to judge later quarters against it.",
+            disabled=len(choices) == 1,
+        )
+        chart = stats.xmr(exact, baseline=baseline if baseline in choices else None)
         xmr_table = pd.DataFrame(
             {
                 "quarter": labels,
@@ -229,10 +248,13 @@ def one_service_over_time() -> None:
                 "moving range": [None, *(round(m, 1) for m in chart.moving_ranges)],
                 "range left out of the limits": [None, *chart.screened],
                 "special cause": ["; ".join(r) for r in chart.reasons],
+                "marked": [marked.get(q, "") for q in labels],
             }
         )
         show(
-            charts.xmr_figure(labels, exact, chart, title=f"Employment rate, XmR chart: {names[one]}"), xmr_table, "xmr"
+            charts.xmr_figure(labels, exact, chart, title=f"Employment rate, XmR chart: {names[one]}", events=on_chart),
+            xmr_table,
+            "xmr",
         )
     else:
         st.info("This service needs at least two quarters of outcomes for trend charts.")

@@ -14,7 +14,7 @@ from fidelity.outcomes import (
     OutcomeFigures,
     rates,
 )
-from fidelity.store import access, outcomes
+from fidelity.store import access, comparisons, outcomes
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
 
@@ -25,6 +25,7 @@ service_id = widgets.chosen_service(key="outcomes:service")
 with resources.reading() as session:
     periods = outcomes.list_outcomes(session, actor=resources.actor(), service_id=service_id)
     may_edit = access.may_upkeep(session, resources.actor(), service_id)
+    events = comparisons.service_events(session, actor=resources.actor(), service_id=service_id)
 versions = {p.quarter: p.version for p in periods}
 
 RATE_LABELS = {
@@ -34,6 +35,7 @@ RATE_LABELS = {
 }
 
 if periods:
+    marked = {e.quarter: e.long for e in events}
     rows = []
     for period in periods:
         figures = OutcomeFigures(**{f: getattr(period, f) for f in FIELD_LABELS})
@@ -45,6 +47,7 @@ if periods:
                 **{label: getattr(period_rates, key) for key, label in RATE_LABELS.items()},
                 "Caseload per FTE": period_rates.caseload_per_fte,
                 "Job starts split by work status": "yes" if period.job_starts_split else "no: entered before the split",
+                "Marked on the chart": marked.get(period.quarter, ""),
             }
         )
     table = pd.DataFrame(rows)
@@ -57,9 +60,11 @@ if periods:
             ("DWP comparison: sustained outcomes 21-30% of starts", *DWP_SUSTAINED),
         ),
         title="Employment outcomes per quarter against benchmarks",
+        events=[(e.quarter, e.short) for e in events if e.quarter in set(table["Quarter"])],
     )
     widgets.chart(figure, key="outcomes:rates")
     st.caption(
+        "Dotted lines mark the service's final reviews and the quarters its improvement actions were done. "
         "Benchmarks: IPS Grow (40% employment rate, from April 2024); US IPS learning community "
         "(31% minimal, 41% average, 50% excellent); DWP letter on IPSPC, Work and Health Programme comparison."
     )

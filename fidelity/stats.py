@@ -138,6 +138,19 @@ def least_squares(x: Sequence[float], y: Sequence[float]) -> Line:
 
 
 @dataclass(frozen=True)
+class XmRPeriod:
+    """A stretch of the series between rebases, with its own mean and limits: points start to end - 1."""
+
+    start: int
+    end: int
+    mean: float
+    mean_moving_range: float
+    lower: float
+    upper: float
+    baseline: int | None
+
+
+@dataclass(frozen=True)
 class XmR:
     mean: float
     mean_moving_range: float  # after screening
@@ -148,6 +161,8 @@ class XmR:
     moving_ranges: list[float]  # one per point after the first
     screened: list[bool]  # which moving ranges were left out of the mean moving range
     baseline: int | None = None  # the limits come from this many first points; None: from every point
+    periods: tuple[XmRPeriod, ...] = ()  # one, or one per rebase and the stretch before the first; the fields
+    # above (mean, limits, baseline) are the last period's
 
     @property
     def upper_range_limit(self) -> float:
@@ -178,10 +193,13 @@ def screened_mean_range(moving: Sequence[float]) -> tuple[float, list[bool]]:
     return _mean(kept, "the mean moving range"), screened
 
 
-def xmr(values: Sequence[float], *, baseline: int | None = None) -> XmR:
+def xmr(values: Sequence[float], *, baseline: int | None = None, rebase_at: Sequence[int] = ()) -> XmR:
     """XmR limits and Making Data Count special-cause flags for a series in time order. With `baseline` (12 or
     more, as NHSRplotthedots's fix_after_n_points), the mean and limits come from the first `baseline` points
-    only and later points are judged against them; a baseline as long as the series changes nothing."""
+    only and later points are judged against them; a baseline as long as the series changes nothing. With
+    `rebase_at` (the positions where a recorded change starts a new period, as NHSRplotthedots's rebase), each
+    period has its own mean, limits and rules (the baseline applying within each), and the moving range across a
+    rebase belongs to neither period (None)."""
     points = _numbers(values, "the series")
     n = len(points)
     if n < 2:
@@ -190,6 +208,45 @@ def xmr(values: Sequence[float], *, baseline: int | None = None) -> XmR:
         isinstance(baseline, bool) or not isinstance(baseline, int) or baseline < MIN_BASELINE
     ):
         raise StatsError(f"a baseline is a whole number of points from {MIN_BASELINE}, got {baseline!r}")
+    starts = sorted(set(rebase_at))
+    for start in starts:
+        if isinstance(start, bool) or not isinstance(start, int) or not 2 <= start <= n - 2:
+            raise StatsError(f"a rebase must leave at least 2 points in each period; {start!r} does not (of {n})")
+    if any(b - a < 2 for a, b in itertools.pairwise(starts)):
+        raise StatsError("rebases must be at least 2 points apart, so each period has 2 points")
+    if not starts:
+        return _period(points, baseline)
+    bounds = [0, *starts, n]
+    parts = [_period(points[a:b], baseline) for a, b in itertools.pairwise(bounds)]
+    moving: list[float | None] = []
+    screened: list[bool] = []
+    for number, part in enumerate(parts):
+        if number:
+            moving.append(None)  # across the rebase: neither period's
+            screened.append(False)
+        moving += part.moving_ranges
+        screened += part.screened
+    last = parts[-1]
+    return XmR(
+        mean=last.mean,
+        mean_moving_range=last.mean_moving_range,
+        lower=last.lower,
+        upper=last.upper,
+        special_cause=[flag for part in parts for flag in part.special_cause],
+        reasons=[reason for part in parts for reason in part.reasons],
+        moving_ranges=moving,  # type: ignore[arg-type]
+        screened=screened,
+        baseline=last.baseline,
+        periods=tuple(
+            XmRPeriod(a, b, part.mean, part.mean_moving_range, part.lower, part.upper, part.baseline)
+            for (a, b), part in zip(itertools.pairwise(bounds), parts, strict=True)
+        ),
+    )
+
+
+def _period(points: list[float], baseline: int | None) -> XmR:
+    """One period's XmR (checked input)."""
+    n = len(points)
     fixed = points[: baseline or n]
     mean = _mean(fixed, "the mean")
     moving = [abs(b - a) for a, b in itertools.pairwise(points)]
@@ -237,6 +294,7 @@ def xmr(values: Sequence[float], *, baseline: int | None = None) -> XmR:
         moving_ranges=moving,
         screened=screened,
         baseline=len(fixed) if len(fixed) < n else None,
+        periods=(XmRPeriod(0, n, mean, amr, lower, upper, len(fixed) if len(fixed) < n else None),),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -427,3 +428,43 @@ def test_xmr__baseline_as_long_as_the_series__no_baseline() -> None:
 def test_xmr__baseline_under_12_or_not_whole__refused(baseline: object) -> None:
     with pytest.raises(stats.StatsError, match="a baseline is a whole number of points from 12"):
         stats.xmr(RNORM_123, baseline=baseline)  # type: ignore[arg-type]
+
+
+# --- XmR rebased at a recorded change -----------------------------------------------------------------------------
+
+
+def test_xmr__rebase__each_period_its_own_chart__the_range_across_the_rebase_in_neither() -> None:
+    """As NHSRplotthedots's rebase: the limits, screening and rules of each period are those of the period alone."""
+    before, after = [30.0, 31.5, 29.0, 30.5, 32.0, 29.5, 31.0], [40.0, 41.0, 39.5, 42.0, 40.5, 41.5]
+    chart = stats.xmr([*before, *after], rebase_at=[7])
+    alone = [stats.xmr(before), stats.xmr(after)]
+    assert [(p.start, p.end) for p in chart.periods] == [(0, 7), (7, 13)]
+    assert [(p.mean, p.lower, p.upper) for p in chart.periods] == [(a.mean, a.lower, a.upper) for a in alone]
+    assert (chart.mean, chart.upper) == (alone[1].mean, alone[1].upper)  # the fields are the last period's
+    assert chart.special_cause == alone[0].special_cause + alone[1].special_cause
+    assert chart.moving_ranges == [*alone[0].moving_ranges, None, *alone[1].moving_ranges]
+    assert chart.screened == [*alone[0].screened, False, *alone[1].screened]
+    unrebased = stats.xmr([*before, *after]).special_cause
+    assert not any(chart.special_cause[7:]) and sum(unrebased[7:]) >= 5  # the new level is ordinary once rebased
+
+
+def test_xmr__rebase_and_baseline__the_baseline_within_each_period() -> None:
+    values = [float(v) for v in [*range(20), *range(100, 114)]]
+    chart = stats.xmr(values, rebase_at=[20], baseline=12)
+    assert [p.baseline for p in chart.periods] == [12, 12]
+    assert chart.periods[1].mean == sum(range(100, 112)) / 12
+
+
+@pytest.mark.parametrize(
+    ("rebase_at", "message"),
+    [
+        ([1], "at least 2 points in each period"),
+        ([12], "of 13"),
+        ([4, 5], "at least 2 points apart"),
+        ([2.0], "2.0"),
+        ([True], "True"),
+    ],
+)
+def test_xmr__rebase_leaving_a_period_under_2_points__refused(rebase_at, message: str) -> None:
+    with pytest.raises(stats.StatsError, match=re.escape(message)):
+        stats.xmr([float(v) for v in range(13)], rebase_at=rebase_at)

@@ -181,7 +181,8 @@ def event_marks(events: Sequence[tuple[str, str]]) -> list[Mark]:
                 "xref": "x",
                 "x": quarter,
                 "yref": "paper",
-                "y": 1.01 + 0.04 * (i % 3),
+                "y": 1,
+                "yshift": 2 + 19 * (i % 3),  # in pixels, whatever the plot's height: a label is about 17 px tall
                 "yanchor": "bottom",
                 "showarrow": False,
                 "text": plain(label),

@@ -179,14 +179,14 @@ def outcome_rates_figure(
         for i, (label, values) in enumerate(rates.items())
     ]
     axis = (0.0, 100.0)
-    margin = {"l": 60, "r": 250, "t": 80, "b": 120}
+    margin = {"l": 60, "r": 250, "t": 110 if events else 80, "b": 120}  # room above for the events' labels
     zones = [(_wrap(label, 34), low * 100, high * 100, "#DDDDDD", 0.45) for label, low, high in bands]
     lines = [(_wrap(label, 34), level * 100, DASHES[1 + i % 3]) for i, (label, level) in enumerate(benchmarks)]
     marks = style.labelled(zones, lines, axis=axis, gap=2 * style.label_gap(axis, height=HEIGHT, margin=margin))
     return style.figure(
         traces,
         [*marks, *style.event_marks(events)],
-        **style.ranged(title, x="Quarter", y="Rate (%)", axis=axis, margin=margin | {"t": 110 if events else 80}),
+        **style.ranged(title, x="Quarter", y="Rate (%)", axis=axis, margin=margin),
         legend={"orientation": "h", "y": -0.3},
     )
 
@@ -301,9 +301,9 @@ def _panel_axis(values: list[float], levels: list[float], *, floor: float = 0.0)
     return max(floor, low - pad), high + pad
 
 
-def _panel_gap(axis: tuple[float, float], panel: tuple[float, float]) -> float:
+def _panel_gap(axis: tuple[float, float], panel: tuple[float, float], margin: dict[str, int]) -> float:
     """One label line (18 px) in a panel's y units."""
-    pixels = (XMR_HEIGHT - XMR_MARGIN["t"] - XMR_MARGIN["b"]) * (panel[1] - panel[0])
+    pixels = (XMR_HEIGHT - margin["t"] - margin["b"]) * (panel[1] - panel[0])
     return 18 * (axis[1] - axis[0]) / max(pixels, 1)
 
 
@@ -315,15 +315,22 @@ def xmr_figure(
     mean, lower, upper, flags = chart.mean, chart.lower, chart.upper, chart.special_cause
     later = quarters[1:]
     dropped = [(q, m) for q, m, out in zip(later, chart.moving_ranges, chart.screened, strict=True) if out]
+    periods = chart.periods or ()
+    spans = [(p.start, p.end) for p in periods] if len(periods) > 1 else [(0, len(values))]
     traces = [
         go.Scatter(
-            x=quarters,
-            y=values,
+            x=quarters[start:end],
+            y=values[start:end],
             mode="lines+markers",
             name="Employment rate",
+            legendgroup="rate",
+            showlegend=number == 0,
             hovertemplate="%{x}: %{y:.1f}%<extra></extra>",
             **series_style(0),
-        ),
+        )
+        for number, (start, end) in enumerate(spans)  # the line breaks where the chart is rebased
+    ]
+    traces += [
         go.Scatter(
             x=[q for q, f in zip(quarters, flags, strict=True) if f],
             y=[v for v, f in zip(values, flags, strict=True) if f],
@@ -367,11 +374,24 @@ def xmr_figure(
         (f"mean range {chart.mean_moving_range:.1f}", chart.mean_moving_range, "solid"),
         (f"upper range limit {chart.upper_range_limit:.1f}", chart.upper_range_limit, "dash"),
     ]
-    axis = _panel_axis(values, [upper, max(lower, 0)])
-    range_axis = _panel_axis(chart.moving_ranges, [chart.upper_range_limit])
+    limits = [level for p in periods or [chart] for level in (p.upper, max(p.lower, 0))]  # type: ignore[list-item]
+    axis = _panel_axis(values, limits)
+    ranges_shown = [m for m in chart.moving_ranges if m is not None]  # None: across a rebase, in neither period
+    range_axis = _panel_axis(ranges_shown, [p.mean_moving_range * RANGE_LIMIT for p in periods or [chart]])
+    margin = XMR_MARGIN | {"t": 110 if events or chart.baseline else XMR_MARGIN["t"]}  # room for events' labels
+    level_marks = style.labelled([], levels, axis=axis, gap=_panel_gap(axis, XMR_PANELS[0], margin))
+    if len(periods) > 1:  # each period's mean and limits across its own quarters; the last period's named
+        for shape, _ in level_marks:
+            shape |= {"xref": "x", "x0": quarters[periods[-1].start], "x1": quarters[-1]}
+        for period in periods[:-1]:
+            for level, dash in ((period.mean, "solid"), (period.upper, "dash"), (max(period.lower, 0), "dash")):
+                segment = style.line(level, dash=dash, colour=REFERENCE)
+                level_marks.append(
+                    (segment | {"xref": "x", "x0": quarters[period.start], "x1": quarters[period.end - 1]}, None)
+                )
     marks = [
-        *style.labelled([], levels, axis=axis, gap=_panel_gap(axis, XMR_PANELS[0])),
-        *style.labelled([], ranges, axis=range_axis, gap=_panel_gap(range_axis, XMR_PANELS[1]), yref="y2"),
+        *level_marks,
+        *style.labelled([], ranges, axis=range_axis, gap=_panel_gap(range_axis, XMR_PANELS[1], margin), yref="y2"),
         *style.event_marks(events),
     ]
     screened = sum(chart.screened)
@@ -380,7 +400,9 @@ def xmr_figure(
         if screened
         else "Moving ranges: none at or above 3.267 x their mean, so none left out"
     )
-    if chart.baseline:
+    if len(periods) > 1:
+        note = f"{len(periods)} periods: the mean and limits start again at each rebase. " + note
+    elif chart.baseline:
         note = f"Limits from the first {chart.baseline} quarters, to {quarters[chart.baseline - 1]}. " + note
         marks.append(
             style.event_marks([(quarters[chart.baseline - 1], f"End of baseline ({chart.baseline} quarters)")])[0]
@@ -390,7 +412,7 @@ def xmr_figure(
         marks,
         title={"text": plain(title)},
         height=XMR_HEIGHT,
-        margin=XMR_MARGIN | {"t": 110 if events or chart.baseline else XMR_MARGIN["t"]},
+        margin=margin,
         xaxis={"anchor": "y", "showticklabels": False, "matches": "x2"},
         yaxis={"domain": list(XMR_PANELS[0]), "range": list(axis), "title": {"text": "Employment rate (%)"}},
         xaxis2={"anchor": "y2", "title": {"text": "Quarter"}},

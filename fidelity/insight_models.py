@@ -1,10 +1,11 @@
-"""Tables of the insight views: the review cadence admins set per programme, and the limit past which a
-reviewer's recent scoring is flagged as drifting from the agreed scores."""
+"""Tables of the insight views: the review cadence admins set per programme, the limit past which a
+reviewer's recent scoring is flagged as drifting from the agreed scores, and where a service's XmR chart is rebased."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from fidelity.models import utc_now, version_column
@@ -43,3 +44,19 @@ class DriftLimit(SQLModel, table=True):
     updated_by: str = Field(max_length=120)
     updated_at: datetime = Field(default_factory=utc_now)
     version: int = Field(default=1, sa_column=_drift_version)
+
+
+class ChartRebase(SQLModel, table=True):
+    """Where a service's XmR chart starts a new period: at a recorded change (a final review or an improvement
+    action of the service) with its reason; never made automatically."""
+
+    __table_args__ = (UniqueConstraint("service_id", "quarter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+    quarter: str = Field(max_length=7)  # the first quarter of the new period, "2025-Q2"
+    reason: str = Field(max_length=500)
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+    action_id: int | None = Field(default=None, foreign_key="improvementaction.id")
+    recorded_by: str = Field(max_length=120)
+    recorded_at: datetime = Field(default_factory=utc_now)

@@ -231,7 +231,7 @@ def test_outcome_charts__events_marked_at_their_quarter_and_named_above() -> Non
     assert lines == [("2025-Q1", "paper", "dot"), ("2025-Q2", "paper", "dot")]
     named = [(a["x"], a["text"]) for a in rates["annotations"] if a.get("xref") == "x"]
     assert named == events
-    heights = [a["y"] for a in rates["annotations"] if a.get("xref") == "x"]
+    heights = [a["yshift"] for a in rates["annotations"] if a.get("xref") == "x"]
     assert heights[0] != heights[1]  # neighbours take turns at three heights, so their labels do not overlap
     values = [30.0, 35.0, 31.0]
     chart = xmr(values)
@@ -239,3 +239,23 @@ def test_outcome_charts__events_marked_at_their_quarter_and_named_above() -> Non
     assert [a["text"] for a in xmr_layout.to_dict()["layout"]["annotations"] if a.get("xref") == "x"] == [
         "Review 104 (Good)"
     ]
+
+
+def test_xmr__rebased__a_line_per_period__earlier_limits_across_their_own_quarters() -> None:
+    values = [30.0, 31.5, 29.0, 30.5, 32.0, 29.5, 31.0, 40.0, 41.0, 39.5, 42.0, 40.5, 41.5]
+    quarters = [f"Q{i}" for i in range(13)]
+    chart = xmr(values, rebase_at=[7])
+    figure = charts.xmr_figure(quarters, values, chart, title="t", events=[("Q7", "New period: new specialist")])
+    data, layout = figure.to_dict()["data"], figure.to_dict()["layout"]
+    rate = [t for t in data if t["name"] == "Employment rate"]
+    assert [list(t["x"]) for t in rate] == [quarters[:7], quarters[7:]]  # the line breaks at the rebase
+    assert [t["showlegend"] for t in rate] == [True, False]
+    segments = [(s["x0"], s["x1"], s["y0"]) for s in layout["shapes"] if s.get("xref") == "x" and s["type"] == "line"]
+    first = chart.periods[0]
+    assert ("Q0", "Q6", first.mean) in segments and ("Q0", "Q6", first.upper) in segments
+    assert ("Q7", "Q12", chart.mean) in segments  # the last period's lines, named in the margin
+    notes = [a["text"] for a in layout["annotations"]]
+    assert any(n.startswith("2 periods: the mean and limits start again at each rebase.") for n in notes)
+    assert "New period: new specialist" in notes
+    ranges = next(t for t in data if t["name"] == "Moving range")
+    assert ranges["y"][6] is None  # the range across the rebase is in neither period

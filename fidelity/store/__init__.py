@@ -16,6 +16,7 @@ write checks the actor's role and scope first (`access`).
     outcomes          quarterly outcomes: enter, correct, list, import
     past_reviews      past reviews imported from a file
     comparisons       reviews and quarters across services, for comparing sites
+    rebases           where a service's XmR chart starts a new period, at a recorded change, with the reason
     cadence           when each service's next review is due, and the review cadence admins set per programme
     programme_view    a programme's reviews, outcome quarters and overdue actions, for the programme view
     item_outcomes     each service's latest agreed scores beside its outcome rate in the quarters after

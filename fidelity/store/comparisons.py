@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from fidelity.insight_models import ChartRebase
 from fidelity.models import (
     ImprovementAction,
     ItemRating,
@@ -169,6 +170,7 @@ class Comparison:
     latest_scores: dict[int, dict[int, int]]  # service id -> item scores of its latest final review
     periods: list[QuarterRow]  # outcome quarters in the period
     actions_done: list[tuple[int, date]]  # (service id, done on) of improvement actions done in the period
+    rebases: list[tuple[int, str, str]]  # (service id, quarter, reason) where a service's XmR chart starts anew
 
 
 def _actions_done(session: Session, visible: set[int] | None, *conditions: Any) -> list[tuple[int, date]]:
@@ -234,4 +236,16 @@ def comparison(
         col(ImprovementAction.done_on) >= start,
         col(ImprovementAction.done_on) <= end,
     )
-    return Comparison(finals=finals, latest_scores=scores, periods=periods, actions_done=done)
+    rebased = [
+        (service_id, quarter, reason)
+        for service_id, quarter, reason in session.exec(
+            visible_only(
+                select(ChartRebase.service_id, ChartRebase.quarter, ChartRebase.reason).where(
+                    col(ChartRebase.service_id).in_(service_ids)
+                ),
+                visible,
+                ChartRebase.service_id,
+            )
+        )
+    ]
+    return Comparison(finals=finals, latest_scores=scores, periods=periods, actions_done=done, rebases=rebased)

@@ -202,6 +202,11 @@ def csv_download(label: str, frame: pd.DataFrame, *, file_name: str, key: str, i
     st.download_button(label, written, file_name=file_name, mime="text/csv", key=key)
 
 
+def shorten(text: str, limit: int = 40) -> str:
+    """Text cut to `limit` characters with an ellipsis, for a label where the whole of it is in a table."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def day_column() -> Any:
     """A date column shown as 7 Mar 2026."""
     return st.column_config.DateColumn(format="D MMM YYYY")

@@ -731,3 +731,33 @@ def test_history__one_scale_version__no_notice(app_db: str) -> None:
     assert not any("scale versions" in info.value for info in at.info)
     at = open_app(navigation.SERVICES)
     assert not any("scale versions" in info.value for info in at.info)
+
+
+def test_rebase__recorded_on_outcomes_with_its_reason__compare_draws_two_periods(app_db: str) -> None:
+    from .conftest import load_small_demo
+
+    load_small_demo(app_db)
+    with Session(db.make_engine(app_db)) as s:
+        service = s.exec(select(Service).where(Service.name == "Demo: Cheshire West and Chester IPS team 1")).one()
+    at = open_app(navigation.OUTCOMES)
+    at.selectbox(key="outcomes:service").set_value(service.id).run()
+    quarter = at.selectbox(key="rebase:quarter").options[4]
+    at.selectbox(key="rebase:quarter").set_value(quarter)
+    at.text_input(key="rebase:reason").input("A second employment specialist started")
+    at.button(key="FormSubmitter:rebase-Start the new period").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == f"The XmR chart starts a new period at {quarter}."
+    assert at.dataframe[1].value["Reason"].tolist() == ["A second employment specialist started"]
+    compare = open_app(navigation.COMPARE)
+    compare.session_state["compare:tab"] = "One service over time"
+    compare.run()
+    assert not compare.exception, compare.exception
+    spec = next(
+        json.loads(c.proto.spec)
+        for c in compare.get("plotly_chart")
+        if "XmR" in json.loads(c.proto.spec)["layout"]["title"]["text"]
+    )
+    notes = [a["text"] for a in spec["layout"]["annotations"]]
+    assert any(n.startswith("2 periods: the mean and limits start again at each rebase.") for n in notes)
+    assert "New period: A second employment specialist started" in notes, "|".join(notes)
+    assert len([t for t in spec["data"] if t["name"] == "Employment rate"]) == 2  # the line breaks at the rebase

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from fidelity import charts, outcomes, stats
+from fidelity.store import rebases
 from fidelity.ui import resources, widgets
 
 st.title("Compare sites")
@@ -240,19 +241,35 @@ def one_service_over_time() -> None:
             help="Fix the mean and limits on a baseline of 12-20 quarters, to judge later quarters against it.",
             disabled=len(choices) == 1,
         )
-        chart = stats.xmr(exact, baseline=baseline if baseline in choices else None)
+        rebased = {quarter: reason for service, quarter, reason in data.rebases if service == one}
+        starts = rebases.positions(list(rebased), labels)
+        chart = stats.xmr(exact, baseline=baseline if baseline in choices else None, rebase_at=starts)
+        if len(starts) < len(rebased):
+            st.caption(
+                f"{len(rebased) - len(starts)} rebase(s) fall outside these quarters or too near an end to start a period."
+            )
         xmr_table = pd.DataFrame(
             {
                 "quarter": labels,
                 "employment rate (%)": rates,
-                "moving range": [None, *(round(m, 1) for m in chart.moving_ranges)],
+                "moving range": [None, *(None if m is None else round(m, 1) for m in chart.moving_ranges)],
                 "range left out of the limits": [None, *chart.screened],
                 "special cause": ["; ".join(r) for r in chart.reasons],
                 "marked": [marked.get(q, "") for q in labels],
+                "new period": [rebased.get(q, "") if i in starts else "" for i, q in enumerate(labels)],
             }
         )
         show(
-            charts.xmr_figure(labels, exact, chart, title=f"Employment rate, XmR chart: {names[one]}", events=on_chart),
+            charts.xmr_figure(
+                labels,
+                exact,
+                chart,
+                title=f"Employment rate, XmR chart: {names[one]}",
+                events=[
+                    *on_chart,
+                    *((labels[i], "New period: " + widgets.shorten(rebased[labels[i]])) for i in starts),
+                ],
+            ),
             xmr_table,
             "xmr",
         )

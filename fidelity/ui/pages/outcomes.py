@@ -14,7 +14,7 @@ from fidelity.outcomes import (
     OutcomeFigures,
     rates,
 )
-from fidelity.store import access, comparisons, outcomes
+from fidelity.store import access, comparisons, outcomes, rebases
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
 
@@ -89,6 +89,16 @@ else:
         + (" Enter one below, or import a file." if may_edit else "")
     )
 
+with resources.reading() as session:
+    recorded = rebases.list_rebases(session, actor=resources.actor(), service_id=service_id)
+    change_options = rebases.changes(session, actor=resources.actor(), service_id=service_id) if may_edit else []
+if recorded:
+    st.subheader("Where the XmR chart starts a new period")
+    st.dataframe(
+        pd.DataFrame([{"From quarter": r.quarter, "Reason": r.reason, "Recorded by": r.recorded_by} for r in recorded]),
+        hide_index=True,
+        width="stretch",
+    )
 if not may_edit:
     st.caption("Read only: the service's leads and admins enter its outcomes.")
     st.stop()
@@ -130,6 +140,49 @@ with st.form("outcome_entry", clear_on_submit=False):
 
 for shown_quarter, version in versions.items():
     widgets.mark_seen(f"outcome:{service_id}:{shown_quarter}", version)
+
+st.subheader("Start a new period on the XmR chart")
+st.write(
+    "When a change the service made (a review, or an improvement action) shifts its employment rate for good, "
+    "the XmR chart's mean and limits (on Compare sites) can start again from the quarter it took effect. Say why; "
+    "it is never done "
+    "automatically, and it is in the audit log."
+)
+entered = [p.quarter for p in periods]
+if len(entered) < 4 or not change_options:
+    st.caption("This needs at least four quarters of outcomes and a final review or improvement action to start at.")
+else:
+    with st.form("rebase"):
+        rebase_quarter = st.selectbox("First quarter of the new period", entered[2:-1], key="rebase:quarter")
+        labels = {f"{kind}:{number}": label for kind, number, label in change_options}
+        change = st.selectbox(
+            "The change it starts at", list(labels), format_func=labels.__getitem__, key="rebase:change"
+        )
+        reason = st.text_input("Reason", max_chars=500, key="rebase:reason")
+        if st.form_submit_button("Start the new period"):
+            kind, number = change.split(":")
+            widgets.save_then_rerun(
+                lambda session: rebases.record_rebase(
+                    session,
+                    actor=resources.actor(),
+                    service_id=service_id,
+                    quarter=rebase_quarter,
+                    reason=reason,
+                    review_id=int(number) if kind == "review" else None,
+                    action_id=int(number) if kind == "action" else None,
+                ),
+                f"The XmR chart starts a new period at {rebase_quarter}.",
+            )
+for r in recorded:
+    with st.popover(f"Remove the new period at {r.quarter}"):
+        st.write("The chart's mean and limits will run on across this quarter again.")
+        if st.button("Remove it", key=f"rebase:remove:{r.id}", type="primary"):
+            widgets.save_then_rerun(
+                lambda session, rebase_id=r.id: rebases.delete_rebase(
+                    session, actor=resources.actor(), rebase_id=rebase_id
+                ),
+                f"Removed the new period at {r.quarter}.",
+            )
 
 st.subheader("Import quarters")
 st.write("One row per service and quarter, for any services; a file with any problem imports nothing.")

@@ -119,9 +119,10 @@ def per_review(reviews: Sequence[TwoReviewerScores]) -> list[ReviewerOnReview]:
     """Two rows per review, one for each reviewer, in date order; a reviewer with nothing scored in common with
     the other reviewer or with the agreed scores has no row for that review."""
     reviews = list(reviews)
-    if not reviews:
-        return []
-    scores = _Scores.of(reviews)
+    return _per_review(reviews, _Scores.of(reviews)) if reviews else []
+
+
+def _per_review(reviews: list[TwoReviewerScores], scores: _Scores) -> list[ReviewerOnReview]:
     rows = []
     for role in ("lead", "second"):
         mine, theirs = scores.mine_and_other(role)
@@ -187,19 +188,30 @@ def summarise(
     *,
     drift_points: float = DEFAULT_DRIFT_POINTS,
     recent: int = DEFAULT_RECENT_REVIEWS,
-    rows: Sequence[ReviewerOnReview] | None = None,
 ) -> list[ReviewerSummary]:
     """One row per reviewer, by name: pooled agreement with the other reviewer and with the agreed scores, the mean
-    signed difference overall and over their latest `recent` reviews, and whether that drifts past the limit.
-    `rows` are per_review(reviews), where the caller has them already."""
-    scores = _Scores.of(list(reviews)) if reviews else None
+    signed difference overall and over their latest `recent` reviews, and whether that drifts past the limit."""
+    return calibrate(reviews, drift_points=drift_points, recent=recent)[1]
+
+
+def calibrate(
+    reviews: Sequence[TwoReviewerScores],
+    *,
+    drift_points: float = DEFAULT_DRIFT_POINTS,
+    recent: int = DEFAULT_RECENT_REVIEWS,
+) -> tuple[list[ReviewerOnReview], list[ReviewerSummary]]:
+    """per_review and summarise together, the reviews' score arrays built once."""
+    reviews = list(reviews)
+    if not reviews:
+        return [], []
+    scores = _Scores.of(reviews)
+    rows = _per_review(reviews, scores)
     by_reviewer: dict[str, list[ReviewerOnReview]] = {}
-    for row in per_review(reviews) if rows is None else rows:
+    for row in rows:
         by_reviewer.setdefault(row.reviewer, []).append(row)
     summaries = []
     for reviewer, own in sorted(by_reviewer.items()):
         latest = own[-recent:]
-        assert scores is not None  # there are rows, so there are reviews
         _, exact_other, adjacent_other, kappa_other = _pooled(own, scores, with_agreed=False)
         items, exact_agreed, adjacent_agreed, kappa_agreed = _pooled(own, scores, with_agreed=True)
         recent_difference = statistics.fmean(d for row in latest for d in row.differences.values())
@@ -220,7 +232,7 @@ def summarise(
                 drifting=abs(recent_difference) > drift_points,
             )
         )
-    return summaries
+    return rows, summaries
 
 
 def differences_by(rows: Iterable[ReviewerOnReview], groups_of: Mapping[int, Sequence[str]]) -> list[dict[str, object]]:

@@ -15,8 +15,7 @@ from fidelity.calibration import (
     ReviewerOnReview,
     ReviewerSummary,
     TwoReviewerScores,
-    per_review,
-    summarise,
+    calibrate,
 )
 from fidelity.errors import InputError, check_version
 from fidelity.insight_models import DriftLimit
@@ -133,8 +132,7 @@ def calibration(session: Session, *, actor: Actor) -> Calibration:
     access.require_role(actor, (Role.COMMISSIONER, Role.REVIEWER), "see reviewer calibration")
     reviews, shown = _two_reviewer_scores(session, actor)
     drift = drift_limit(session)
-    rows = per_review(reviews)
-    summaries = summarise(reviews, drift_points=drift.points, recent=drift.recent_reviews, rows=rows)
+    rows, summaries = calibrate(reviews, drift_points=drift.points, recent=drift.recent_reviews)
     if shown is not None:
         summaries = [s for s in summaries if s.reviewer in shown]
         rows = [r for r in rows if r.reviewer in shown]

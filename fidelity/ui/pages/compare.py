@@ -196,7 +196,8 @@ def one_service_over_time() -> None:
     )
     if len(quarters) >= 2:
         labels = [p.quarter for p in quarters]
-        events = [e for e in events if e.quarter in set(labels)]  # marked where charted
+        charted = set(labels)
+        events = [e for e in events if e.quarter in charted]  # marked where charted
         marked = {e.quarter: e.long for e in events}
         on_chart = [(e.quarter, e.short) for e in events]
         exact = [100 * (p.employment_rate or 0) for p in quarters]  # out_of_work > 0 for every quarter here

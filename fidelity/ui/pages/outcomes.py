@@ -51,6 +51,7 @@ if periods:
             }
         )
     table = pd.DataFrame(rows)
+    marked_quarters = set(table["Quarter"])
     figure = charts.outcome_rates_figure(
         table["Quarter"].tolist(),
         {label: table[label].tolist() for label in RATE_LABELS.values()},
@@ -60,7 +61,7 @@ if periods:
             ("DWP comparison: sustained outcomes 21-30% of starts", *DWP_SUSTAINED),
         ),
         title="Employment outcomes per quarter against benchmarks",
-        events=[(e.quarter, e.short) for e in events if e.quarter in set(table["Quarter"])],
+        events=[(e.quarter, e.short) for e in events if e.quarter in marked_quarters],
     )
     widgets.chart(figure, key="outcomes:rates")
     st.caption(
@@ -145,8 +146,7 @@ st.subheader("Start a new period on the XmR chart")
 st.write(
     "When a change the service made (a review, or an improvement action) shifts its employment rate for good, "
     "the XmR chart's mean and limits (on Compare sites) can start again from the quarter it took effect. Say why; "
-    "it is never done "
-    "automatically, and it is in the audit log."
+    "it is never done automatically, and it is in the audit log."
 )
 entered = [p.quarter for p in periods]
 if len(entered) < 4 or not change_options:

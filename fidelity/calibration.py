@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
@@ -24,14 +25,20 @@ DEFAULT_RECENT_REVIEWS = 5
 
 
 @dataclass(frozen=True)
-class TwoReviewerScores:
-    """One final two-reviewer review: both reviewers' independent scores and the agreed ones."""
+class TwoReviewers:
+    """One final two-reviewer review: where, when and who scored it."""
 
     review_id: int
     service: str
     visit: date
     lead: str
     second: str
+
+
+@dataclass(frozen=True)
+class TwoReviewerScores(TwoReviewers):
+    """One final two-reviewer review with both reviewers' independent scores and the agreed ones."""
+
     lead_scores: Mapping[int, int]
     second_scores: Mapping[int, int]
     agreed: Mapping[int, int]
@@ -58,19 +65,22 @@ class ReviewerOnReview:
     differences: dict[int, int]  # item -> the reviewer's score less the agreed one, every item both have
 
 
+ROLES = ("lead", "second", "agreed")
+
+
 @dataclass(frozen=True)
-class _Scores:
+class ScoreTable:
     """Every review's scores as arrays (a row per review, a column per item; NaN where not scored), so agreement
     over thousands of reviews is a few array operations rather than a loop per review."""
 
+    reviews: list[TwoReviewers]
     items: list[int]
     lead: np.ndarray
     second: np.ndarray
     agreed: np.ndarray
-    row_of: dict[int, int]  # review id -> row
 
     @classmethod
-    def of(cls, reviews: Sequence[TwoReviewerScores]) -> _Scores:
+    def of(cls, reviews: Sequence[TwoReviewerScores]) -> ScoreTable:
         items = sorted({n for r in reviews for scores in (r.lead_scores, r.second_scores, r.agreed) for n in scores})
         column = {n: i for i, n in enumerate(items)}
 
@@ -81,16 +91,72 @@ class _Scores:
                 found[row, [column[n] for n in scores]] = list(scores.values())
             return found
 
-        lead, second = matrix(lambda r: r.lead_scores), matrix(lambda r: r.second_scores)
-        agreed = matrix(lambda r: r.agreed)
-        for values in (lead, second, agreed):
+        return cls._checked(
+            list(reviews),
+            items,
+            matrix(lambda r: r.lead_scores),
+            matrix(lambda r: r.second_scores),
+            matrix(lambda r: r.agreed),
+        )
+
+    @classmethod
+    def from_lists(cls, reviews: Sequence[TwoReviewers], scored: Iterable[tuple[int, str, str]]) -> ScoreTable:
+        """From each review's scores as the database lists them: (review id, lead / second / agreed,
+        "item:score,item:score,..."), a row per review and role, any order. Parsed in one pass, as reading
+        450,000 ratings one row each costs seconds."""
+        reviews = list(reviews)
+        row_of = {r.review_id: i for i, r in enumerate(reviews)}
+        rows, roles, texts = [], [], []
+        for review_id, role, text in scored:
+            if review_id in row_of and text:
+                rows.append(row_of[review_id])
+                roles.append(ROLES.index(role))
+                texts.append(text)
+        per_text = [text.count(",") + 1 for text in texts]
+        try:
+            if any(text.count(":") != pairs for text, pairs in zip(texts, per_text, strict=True)):
+                raise ValueError("not item:score pairs")
+            pairs = np.array(",".join(texts).replace(":", ",").split(",") if texts else [], np.int64).reshape(-1, 2)
+        except ValueError as error:
+            raise AgreementError("scores must be listed as item:score pairs of whole numbers") from error
+        items = np.unique(pairs[:, 0])
+        found = np.full((len(ROLES), len(reviews), len(items)), np.nan)
+        at = (np.repeat(np.array(roles, np.intp), per_text), np.repeat(np.array(rows, np.intp), per_text))
+        found[(*at, np.searchsorted(items, pairs[:, 0]))] = pairs[:, 1]
+        return cls._checked(reviews, items.tolist(), *found)
+
+    @classmethod
+    def _checked(cls, reviews: list[TwoReviewers], items: list[int], *scores: np.ndarray) -> ScoreTable:
+        for values in scores:
             present = values[~np.isnan(values)]
             if present.size and not (np.isin(present, CATEGORIES)).all():
                 raise AgreementError("scores must be whole numbers 1-5")
-        return cls(items, lead, second, agreed, {r.review_id: i for i, r in enumerate(reviews)})
+        return cls(reviews, items, *scores)
+
+    @cached_property
+    def row_of(self) -> dict[int, int]:
+        return {r.review_id: i for i, r in enumerate(self.reviews)}
 
     def mine_and_other(self, role: str) -> tuple[np.ndarray, np.ndarray]:
         return (self.lead, self.second) if role == "lead" else (self.second, self.lead)
+
+    def scores_of(self, review_id: int) -> TwoReviewerScores:
+        """One review's scores, as mappings of item number to score."""
+        at, review = self.row_of[review_id], self.reviews[self.row_of[review_id]]
+
+        def scores(values: np.ndarray) -> dict[int, int]:
+            return {n: int(v) for n, v in zip(self.items, values[at].tolist(), strict=True) if not math.isnan(v)}
+
+        return TwoReviewerScores(
+            review.review_id,
+            review.service,
+            review.visit,
+            review.lead,
+            review.second,
+            scores(self.lead),
+            scores(self.second),
+            scores(self.agreed),
+        )
 
 
 def _agreement(mine: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -115,24 +181,27 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def per_review(reviews: Sequence[TwoReviewerScores]) -> list[ReviewerOnReview]:
+def per_review(reviews: ScoreTable | Sequence[TwoReviewerScores]) -> list[ReviewerOnReview]:
     """Two rows per review, one for each reviewer, in date order; a reviewer with nothing scored in common with
     the other reviewer or with the agreed scores has no row for that review."""
-    reviews = list(reviews)
-    return _per_review(reviews, _Scores.of(reviews)) if reviews else []
+    return _per_review(_table(reviews))
 
 
-def _per_review(reviews: list[TwoReviewerScores], scores: _Scores) -> list[ReviewerOnReview]:
+def _table(reviews: ScoreTable | Sequence[TwoReviewerScores]) -> ScoreTable:
+    return reviews if isinstance(reviews, ScoreTable) else ScoreTable.of(list(reviews))
+
+
+def _per_review(scores: ScoreTable) -> list[ReviewerOnReview]:
     rows = []
     for role in ("lead", "second"):
         mine, theirs = scores.mine_and_other(role)
         n_other, exact_other, adjacent_other, kappa_other = _agreement(mine, theirs)
         n_agreed, exact_agreed, adjacent_agreed, kappa_agreed = _agreement(mine, scores.agreed)
-        differences = mine - scores.agreed
-        for i, review in enumerate(reviews):
+        differences = (mine - scores.agreed).tolist()
+        for i, review in enumerate(scores.reviews):
             if not n_other[i] or not n_agreed[i]:
                 continue
-            found = {scores.items[j]: int(d) for j, d in enumerate(differences[i]) if not math.isnan(d)}
+            found = {n: int(d) for n, d in zip(scores.items, differences[i], strict=True) if not math.isnan(d)}
             rows.append(
                 ReviewerOnReview(
                     reviewer=review.lead if role == "lead" else review.second,
@@ -148,7 +217,7 @@ def _per_review(reviews: list[TwoReviewerScores], scores: _Scores) -> list[Revie
                     exact_with_agreed=float(exact_agreed[i]),
                     within_one_with_agreed=float(adjacent_agreed[i]),
                     kappa_with_agreed=_number(kappa_agreed[i]),
-                    mean_difference=statistics.fmean(found.values()),
+                    mean_difference=sum(found.values()) / len(found),
                     differences=found,
                 )
             )
@@ -172,7 +241,7 @@ class ReviewerSummary:
     drifting: bool
 
 
-def _pooled(rows: Sequence[ReviewerOnReview], scores: _Scores, *, with_agreed: bool) -> tuple[np.ndarray, ...]:
+def _pooled(rows: Sequence[ReviewerOnReview], scores: ScoreTable, *, with_agreed: bool) -> tuple[np.ndarray, ...]:
     """Agreement over every item of the rows' reviews taken together, as one long row."""
     mine, theirs = [], []
     for row in rows:
@@ -184,7 +253,7 @@ def _pooled(rows: Sequence[ReviewerOnReview], scores: _Scores, *, with_agreed: b
 
 
 def summarise(
-    reviews: Sequence[TwoReviewerScores],
+    reviews: ScoreTable | Sequence[TwoReviewerScores],
     *,
     drift_points: float = DEFAULT_DRIFT_POINTS,
     recent: int = DEFAULT_RECENT_REVIEWS,
@@ -195,17 +264,16 @@ def summarise(
 
 
 def calibrate(
-    reviews: Sequence[TwoReviewerScores],
+    reviews: ScoreTable | Sequence[TwoReviewerScores],
     *,
     drift_points: float = DEFAULT_DRIFT_POINTS,
     recent: int = DEFAULT_RECENT_REVIEWS,
 ) -> tuple[list[ReviewerOnReview], list[ReviewerSummary]]:
     """per_review and summarise together, the reviews' score arrays built once."""
-    reviews = list(reviews)
-    if not reviews:
+    scores = _table(reviews)
+    if not scores.reviews:
         return [], []
-    scores = _Scores.of(reviews)
-    rows = _per_review(reviews, scores)
+    rows = _per_review(scores)
     by_reviewer: dict[str, list[ReviewerOnReview]] = {}
     for row in rows:
         by_reviewer.setdefault(row.reviewer, []).append(row)
@@ -214,7 +282,7 @@ def calibrate(
         latest = own[-recent:]
         _, exact_other, adjacent_other, kappa_other = _pooled(own, scores, with_agreed=False)
         items, exact_agreed, adjacent_agreed, kappa_agreed = _pooled(own, scores, with_agreed=True)
-        recent_difference = statistics.fmean(d for row in latest for d in row.differences.values())
+        recent_difference = _mean_difference(latest)
         summaries.append(
             ReviewerSummary(
                 reviewer=reviewer,
@@ -226,13 +294,17 @@ def calibrate(
                 exact_with_agreed=float(exact_agreed[0]),
                 within_one_with_agreed=float(adjacent_agreed[0]),
                 kappa_with_agreed=_number(kappa_agreed[0]),
-                mean_difference=statistics.fmean(d for row in own for d in row.differences.values()),
+                mean_difference=_mean_difference(own),
                 recent_mean_difference=recent_difference,
                 recent_reviews=len(latest),
                 drifting=abs(recent_difference) > drift_points,
             )
         )
     return rows, summaries
+
+
+def _mean_difference(rows: Sequence[ReviewerOnReview]) -> float:
+    return sum(sum(row.differences.values()) for row in rows) / sum(row.items for row in rows)
 
 
 def differences_by(rows: Iterable[ReviewerOnReview], groups_of: Mapping[int, Sequence[str]]) -> list[dict[str, object]]:

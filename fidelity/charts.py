@@ -19,7 +19,7 @@ from fidelity.chart_style import (
     plain,
     series_style,
 )
-from fidelity.stats import RANGE_LIMIT, XmR
+from fidelity.stats import RANGE_LIMIT, XmR, XmRPeriod
 
 
 def principle_profile_figure(
@@ -307,6 +307,36 @@ def _panel_gap(axis: tuple[float, float], panel: tuple[float, float], margin: di
     return 18 * (axis[1] - axis[0]) / max(pixels, 1)
 
 
+def _period_segments(
+    quarters: list[str], periods: Sequence[XmRPeriod], last: list[style.Mark], *, ranges: bool
+) -> list[style.Mark]:
+    """Confine the last period's labelled lines (`last`, changed in place) to its own quarters, and draw each
+    earlier period's across its own: the mean and process limits, or (`ranges`) the mean moving range and upper
+    range limit, whose first quarter is the period's second (a moving range needs the point before it)."""
+    first = 1 if ranges else 0
+    for shape, _ in last:
+        shape |= {"xref": "x2" if ranges else "x", "x0": quarters[periods[-1].start + first], "x1": quarters[-1]}
+    segments: list[style.Mark] = []
+    for period in periods[:-1]:
+        if period.end - period.start <= first:
+            continue
+        levels = (
+            ((period.mean_moving_range, "solid"), (period.mean_moving_range * RANGE_LIMIT, "dash"))
+            if ranges
+            else ((period.mean, "solid"), (period.upper, "dash"), (max(period.lower, 0), "dash"))
+        )
+        span = {
+            "xref": "x2" if ranges else "x",
+            "x0": quarters[period.start + first],
+            "x1": quarters[period.end - 1],
+        }
+        segments += [
+            (style.line(level, dash=dash, colour=REFERENCE, yref="y2" if ranges else "y") | span, None)
+            for level, dash in levels
+        ]
+    return segments
+
+
 def xmr_figure(
     quarters: list[str], values: list[float], chart: XmR, *, title: str, events: Sequence[tuple[str, str]] = ()
 ) -> go.Figure:
@@ -380,20 +410,13 @@ def xmr_figure(
     range_axis = _panel_axis(ranges_shown, [p.mean_moving_range * RANGE_LIMIT for p in periods or [chart]])
     margin = XMR_MARGIN | {"t": 110 if events or chart.baseline else XMR_MARGIN["t"]}  # room for events' labels
     level_marks = style.labelled([], levels, axis=axis, gap=_panel_gap(axis, XMR_PANELS[0], margin))
+    range_marks = style.labelled(
+        [], ranges, axis=range_axis, gap=_panel_gap(range_axis, XMR_PANELS[1], margin), yref="y2"
+    )
     if len(periods) > 1:  # each period's mean and limits across its own quarters; the last period's named
-        for shape, _ in level_marks:
-            shape |= {"xref": "x", "x0": quarters[periods[-1].start], "x1": quarters[-1]}
-        for period in periods[:-1]:
-            for level, dash in ((period.mean, "solid"), (period.upper, "dash"), (max(period.lower, 0), "dash")):
-                segment = style.line(level, dash=dash, colour=REFERENCE)
-                level_marks.append(
-                    (segment | {"xref": "x", "x0": quarters[period.start], "x1": quarters[period.end - 1]}, None)
-                )
-    marks = [
-        *level_marks,
-        *style.labelled([], ranges, axis=range_axis, gap=_panel_gap(range_axis, XMR_PANELS[1], margin), yref="y2"),
-        *style.event_marks(events),
-    ]
+        level_marks += _period_segments(quarters, periods, level_marks, ranges=False)
+        range_marks += _period_segments(quarters, periods, range_marks, ranges=True)
+    marks = [*level_marks, *range_marks, *style.event_marks(events)]
     screened = sum(chart.screened)
     note = (
         f"Moving ranges: {screened} at or above {RANGE_LIMIT} x their mean left out before the limits were set"

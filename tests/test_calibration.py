@@ -73,3 +73,22 @@ def test_differences_by__principle__mean_and_n() -> None:
         {"reviewer": "Bo", "group": "P1", "mean difference": -0.5, "n": 2},
         {"reviewer": "Bo", "group": "P2", "mean difference": pytest.approx(-2 / 3), "n": 3},
     ]
+
+
+def test_score_table_from_lists__any_order__same_as_from_mappings() -> None:
+    heads = [calibration.TwoReviewers(1, "S1", date(2025, 1, 1), "Ann", "Bo"), calibration.TwoReviewers(2, "S2", date(2025, 1, 2), "Ann", "Bo")]  # fmt: skip
+    listed = calibration.ScoreTable.from_lists(
+        heads,
+        [(1, "second", "4:2,1:3,2:3,3:3"), (1, "agreed", "1:3,2:4,3:4,4:2"), (1, "lead", "3:5,1:3,2:4,4:2"),
+         (9, "lead", "1:1"), (2, "lead", "")],  # a review not listed, and nothing scored, are passed over
+    )  # fmt: skip
+    assert listed.scores_of(1) == ONE
+    assert listed.scores_of(2).lead_scores == {}
+    assert calibration.per_review(listed) == calibration.per_review([ONE])
+
+
+@pytest.mark.parametrize("text", ["1:3,2", "1:x", "1:6", "1:3.5"])
+def test_score_table_from_lists__not_item_score_pairs_of_1_to_5__refused(text: str) -> None:
+    heads = [calibration.TwoReviewers(1, "S1", date(2025, 1, 1), "Ann", "Bo")]
+    with pytest.raises(agreement.AgreementError):
+        calibration.ScoreTable.from_lists(heads, [(1, "lead", text)])

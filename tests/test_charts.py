@@ -259,3 +259,12 @@ def test_xmr__rebased__a_line_per_period__earlier_limits_across_their_own_quarte
     assert "New period: new specialist" in notes
     ranges = next(t for t in data if t["name"] == "Moving range")
     assert ranges["y"][6] is None  # the range across the rebase is in neither period
+    range_lines = [(s["x0"], s["x1"], s["y0"]) for s in layout["shapes"] if s.get("yref") == "y2"]
+    assert sorted(range_lines) == sorted(
+        [
+            ("Q1", "Q6", first.mean_moving_range),  # an earlier period's moving ranges start at its second quarter
+            ("Q1", "Q6", first.mean_moving_range * 3.267),
+            ("Q8", "Q12", chart.mean_moving_range),
+            ("Q8", "Q12", chart.upper_range_limit),
+        ]
+    )

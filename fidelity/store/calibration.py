@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import String, cast, func, literal
 from sqlmodel import Session, col, or_, select
 
 from fidelity.calibration import (
@@ -14,7 +15,8 @@ from fidelity.calibration import (
     DEFAULT_RECENT_REVIEWS,
     ReviewerOnReview,
     ReviewerSummary,
-    TwoReviewerScores,
+    ScoreTable,
+    TwoReviewers,
     calibrate,
 )
 from fidelity.errors import InputError, check_version
@@ -70,11 +72,14 @@ def set_drift_limit(
 class Calibration:
     summaries: list[ReviewerSummary]
     reviews: list[ReviewerOnReview]  # one row per reviewer and review, date order
-    scores: dict[int, TwoReviewerScores]  # by review id: both reviewers' scores and the agreed ones
+    scores: ScoreTable  # every review's scores: both reviewers' and the agreed ones
     drift: Drift
 
 
-def _two_reviewer_scores(session: Session, actor: Actor) -> tuple[list[TwoReviewerScores], set[str] | None]:
+_ROLE_OF_RATER = {str(Rater.LEAD): "lead", str(Rater.SECOND): "second", str(Rater.CONSENSUS): "agreed"}
+
+
+def _two_reviewer_scores(session: Session, actor: Actor) -> tuple[ScoreTable, set[str] | None]:
     """The final two-reviewer reviews the actor may weigh, and the reviewers they may see (None: all)."""
     conditions = [
         Review.status == ReviewStatus.FINAL,
@@ -99,41 +104,32 @@ def _two_reviewer_scores(session: Session, actor: Actor) -> tuple[list[TwoReview
         .where(*conditions)
     )
     found = session.exec(query).all()
-    raters = (str(Rater.LEAD), str(Rater.SECOND), str(Rater.CONSENSUS))
-    scores = {row[0]: {rater: {} for rater in raters} for row in found}
-    ratings = (
-        select(ItemRating.review_id, ItemRating.rater, ItemRating.item_number, ItemRating.score)
-        .join(Review, col(ItemRating.review_id) == Review.id)
-        .where(*conditions, col(ItemRating.rater).in_(raters), col(ItemRating.score).is_not(None))
+    # one row of "item:score,..." per review and rater: 18,000 rows nationally rather than 450,000 ratings
+    pairs = func.aggregate_strings(
+        cast(ItemRating.item_number, String) + literal(":") + cast(ItemRating.score, String), ","
     )
-    # plain rows, all at once: 450,000 nationally, where the ORM's row objects cost seconds
-    for review_id, rater, number, score in session.connection().execute(ratings).all():
-        scores[review_id][rater][number] = score
-    reviews, mine = [], set()
-    for review_id, service, visit, lead, second, lead_id in found:
-        by_rater = scores[review_id]
-        reviews.append(
-            TwoReviewerScores(
-                review_id,
-                service,
-                visit,
-                lead,
-                second or "",
-                by_rater[Rater.LEAD],
-                by_rater[Rater.SECOND],
-                by_rater[Rater.CONSENSUS],
-            )
-        )
-        mine.add(lead if lead_id == actor.user_id else second or "")
-    return reviews, (mine if actor.role == Role.REVIEWER and not actor.is_admin else None)
+    ratings = (
+        select(ItemRating.review_id, ItemRating.rater, pairs)
+        .join(Review, col(ItemRating.review_id) == Review.id)
+        .where(*conditions, col(ItemRating.rater).in_(list(_ROLE_OF_RATER)), col(ItemRating.score).is_not(None))
+        .group_by(col(ItemRating.review_id), col(ItemRating.rater))
+    )
+    scored = ((review_id, _ROLE_OF_RATER[str(rater)], text) for review_id, rater, text in session.exec(ratings))
+    reviews = [
+        TwoReviewers(review_id, service, visit, lead, second or "")
+        for review_id, service, visit, lead, second, _ in found
+    ]
+    mine = {lead if lead_id == actor.user_id else second or "" for _, _, _, lead, second, lead_id in found}
+    table = ScoreTable.from_lists(reviews, scored)
+    return table, (mine if actor.role == Role.REVIEWER and not actor.is_admin else None)
 
 
 def calibration(session: Session, *, actor: Actor) -> Calibration:
     access.require_role(actor, (Role.COMMISSIONER, Role.REVIEWER), "see reviewer calibration")
-    reviews, shown = _two_reviewer_scores(session, actor)
+    scores, shown = _two_reviewer_scores(session, actor)
     drift = drift_limit(session)
-    rows, summaries = calibrate(reviews, drift_points=drift.points, recent=drift.recent_reviews)
+    rows, summaries = calibrate(scores, drift_points=drift.points, recent=drift.recent_reviews)
     if shown is not None:
         summaries = [s for s in summaries if s.reviewer in shown]
         rows = [r for r in rows if r.reviewer in shown]
-    return Calibration(summaries, rows, {r.review_id: r for r in reviews}, drift)
+    return Calibration(summaries, rows, scores, drift)

@@ -109,7 +109,7 @@ else:
     labels = {r.review_id: f"{r.service}, {r.visit:%d %b %Y} (with {r.other})" for r in own}
     chosen = st.selectbox("Review", list(reversed(labels)), format_func=labels.__getitem__, key="calibration:review")
     row = next(r for r in own if r.review_id == chosen)
-    scores = found.scores[chosen]
+    scores = found.scores.scores_of(chosen)
     mine, other = (
         (scores.lead_scores, scores.second_scores) if row.role == "lead" else (scores.second_scores, scores.lead_scores)
     )

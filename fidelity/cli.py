@@ -319,6 +319,11 @@ def _parser() -> argparse.ArgumentParser:
     timing.add_argument("--users", type=int, help="this many people at once, each a WebSocket session (see README)")
     timing.add_argument("--processes", type=int, default=1, help="--users: app processes on the one database")
     timing.add_argument("--minutes", type=float, default=2, help="--users: how long everyone clicks")
+    timing.add_argument(
+        "--uploads",
+        action="store_true",
+        help="time and weigh a workbook bomb, an oversized file and the largest uploads allowed (own database)",
+    )
     export = commands.add_parser("export", help="export the whole database to .xlsx or .zip (CSV files)")
     export.add_argument("file", type=Path)
     restore = commands.add_parser("restore", help="restore an export into an empty database")
@@ -406,6 +411,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(import_outcomes_command(settings.database_url, args.file))
         elif args.command == "create-user":
             print(create_user_command(settings.database_url, args))
+        elif args.command == "bench" and args.uploads:
+            from fidelity import upload_bench
+
+            cases = upload_bench.run(scales, progress=lambda step: print(step, file=sys.stderr))
+            print(upload_bench.table(cases))
         elif args.command == "bench" and (args.browser or args.users is not None):
             print(live_bench_command(settings.database_url, args))
         elif args.command == "bench":
@@ -436,9 +446,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     except errors.ImportRefused as error:
-        print(f"error: {args.file}: nothing imported; {len(error.problems)} problem(s):", file=sys.stderr)
+        print(f"error: {args.file}: nothing imported; {error.total} problem(s):", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
+        if error.total > len(error.problems):
+            print(f"  (the first {len(error.problems)} of {error.total} are listed)", file=sys.stderr)
         return 2
     except ScaleFileError as error:
         problems = str(error).splitlines()

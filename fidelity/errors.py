@@ -24,11 +24,12 @@ class InputError(Refused, ValueError):
 class ImportRefused(InputError):
     """A file with problems; nothing was imported. `problems` names each row and column."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
+    def __init__(self, problems: list[Problem], total: int | None = None) -> None:
+        self.problems = problems  # the first ones (fidelity.imports keeps at most 100)
+        self.total = len(problems) if total is None else total  # how many in all
         shown = "; ".join(str(p) for p in problems[:10])
-        more = f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
-        super().__init__(f"nothing imported: {len(problems)} problem(s): {shown}{more}")
+        more = f"; and {self.total - len(problems[:10])} more" if self.total > 10 else ""
+        super().__init__(f"nothing imported: {self.total} problem(s): {shown}{more}")
 
 
 class NotFound(Refused, LookupError):

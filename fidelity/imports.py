@@ -3,6 +3,10 @@
 Every problem is reported with its row (the header is row 1) and column; a file with any problem
 imports nothing. A cell's leading single quote is the escape `fidelity.files` writes before text a
 spreadsheet would run as a formula, and is taken off.
+
+An upload is bounded before it is parsed, in this order: its size; a workbook's unzipped size and compression
+from the zip directory; the header row; then the rows, read one at a time up to ROW_LIMIT. At most PROBLEM_LIMIT
+problems are kept to show, with the count of all of them.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +24,10 @@ from fidelity import files
 from fidelity.scales import SCORES, Scale
 from fidelity.text import one_line
 
+FILE_LIMIT = 5_000_000  # bytes uploaded: 25,000 rows of outcomes or past reviews take 2-4 MB as CSV
+UNPACKED_LIMIT = 60_000_000  # bytes of a workbook once unzipped
+ROW_LIMIT = 25_000  # rows below the header
+PROBLEM_LIMIT = 100  # problems kept to show; all are counted
 ITEM_COUNT = 25
 KINDS = ("baseline", "follow-up", "self-assessment", "external")
 REQUIRED = ("service", "review_date", "scale", "kind")
@@ -55,10 +63,26 @@ class PastReview:
     scores: dict[int, int]
 
 
+class Problems:
+    """A file's problems: the first PROBLEM_LIMIT kept to show, every one counted."""
+
+    def __init__(self) -> None:
+        self.shown: list[Problem] = []
+        self.total = 0
+
+    def add(self, problem: Problem) -> None:
+        self.total += 1
+        if len(self.shown) < PROBLEM_LIMIT:
+            self.shown.append(problem)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
 @dataclass
 class CheckedFile:
     reviews: list[PastReview] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
 
     @property
     def ok(self) -> bool:
@@ -81,35 +105,57 @@ def read_rows(
     retired: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The file's rows as dicts keyed by normalised column name; `required` columns must be there. A column
-    named in `retired` is refused with its message (what replaced it), so an old file is not read wrongly."""
+    named in `retired` is refused with its message (what replaced it), so an old file is not read wrongly. Bounded
+    as the module says: a file over a limit is refused before the part past the limit is read."""
+    if len(content) > FILE_LIMIT:
+        raise ImportFileError(
+            f"{filename}: the file is {len(content):,} bytes; at most {FILE_LIMIT:,} ({FILE_LIMIT // 1_000_000} MB) "
+            "are read. Split it into smaller files."
+        )
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise ImportFileError(f"{filename}: not UTF-8 text; save the CSV as UTF-8") from error
-        try:
-            table = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error as error:
-            raise ImportFileError(f"{filename}: not a readable CSV file ({error})") from error
+        table: Iterator[Sequence[Any]] = csv.reader(io.StringIO(text, newline=""))
     elif suffix in (".xlsx", ".xlsm"):
+        if problem := files.check_xlsx(content, unpacked_limit=UNPACKED_LIMIT):
+            raise ImportFileError(f"{filename}: {problem}")
         from openpyxl import load_workbook
 
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
         except Exception as error:  # openpyxl raises several unrelated types for a damaged file
             raise ImportFileError(f"{filename}: cannot be opened as an Excel workbook ({error})") from error
-        table = [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+        table = sheet.iter_rows(values_only=True)
     else:
         raise ImportFileError(f"{filename}: use a .csv or .xlsx file")
-    table = [[files.read_cell(cell) for cell in row] for row in table]  # a leading ' escapes text (fidelity.files)
-    if not table or not any(str(c).strip() for c in table[0]):
+    try:
+        return _rows(table, filename, required, retired or {})
+    except ImportFileError:
+        raise
+    except csv.Error as error:
+        raise ImportFileError(f"{filename}: not a readable CSV file ({error})") from error
+    except Exception as error:  # a workbook damaged past its header: openpyxl raises several unrelated types
+        if suffix == ".csv":
+            raise
+        raise ImportFileError(f"{filename}: cannot be read as an Excel workbook ({error})") from error
+
+
+def _rows(
+    table: Iterator[Sequence[Any]], filename: str, required: tuple[str, ...], retired: dict[str, str]
+) -> list[dict[str, Any]]:
+    first = next(table, None)
+    if first is None or not any(str(c).strip() for c in first if c is not None):
         raise ImportFileError(f"{filename}: the file is empty; the first row must name the columns")
-    headers = [_normal(h) for h in table[0]]
+    headers = [_normal(files.read_cell("" if h is None else h)) for h in first]
+    while headers and not headers[-1]:
+        headers.pop()
     duplicated = sorted({h for h in headers if h and headers.count(h) > 1})
     if duplicated:
         raise ImportFileError(f"{filename}: row 1: column(s) {', '.join(duplicated)} appear more than once")
-    for column, message in (retired or {}).items():
+    for column, message in retired.items():
         if column in headers:
             raise ImportFileError(f"{filename}: row 1: {message}")
     missing = [c for c in required if c not in headers and c not in ITEM_COLUMNS]
@@ -118,9 +164,20 @@ def read_rows(
     if missing:
         raise ImportFileError(f"{filename}: row 1: missing column(s) {', '.join(missing)}")
     rows = []
-    for values in table[1:]:
-        cells = {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers) if h}
-        rows.append(cells)
+    width = len(headers)
+    for values in table:
+        if len(rows) == ROW_LIMIT:
+            raise ImportFileError(
+                f"{filename}: more than {ROW_LIMIT:,} rows below the header; split it into smaller files"
+            )
+        values = values[:width]  # a cell far to the right of the columns is never read
+        rows.append(
+            {
+                h: files.read_cell("" if i >= len(values) or values[i] is None else values[i])
+                for i, h in enumerate(headers)
+                if h
+            }
+        )
     return rows
 
 
@@ -213,7 +270,8 @@ def check_rows(
                 problem("review_date", f"the same review (service, date and scale) is also on row {seen[key]}")
             seen.setdefault(key, row_number)
         if problems:
-            checked.problems += problems
+            for found in problems:
+                checked.problems.add(found)
             continue
         assert service is not None and visit is not None
         checked.reviews.append(
@@ -229,7 +287,7 @@ def check_rows(
             )
         )
     if not checked.reviews and not checked.problems:
-        checked.problems.append(Problem(2, "service", "the file has no reviews below its header row"))
+        checked.problems.add(Problem(2, "service", "the file has no reviews below its header row"))
     return checked
 
 

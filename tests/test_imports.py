@@ -149,7 +149,7 @@ def test_import__many_problems__all_listed(db_url: str, scales, services) -> Non
         (b"service,Service,review_date\n", "past.csv", "row 1: column(s) service appear more than once"),
         (b"\xff\xfe\x00bad", "past.csv", "not UTF-8 text"),
         (b"whatever", "past.txt", "use a .csv or .xlsx file"),
-        (b"not a zip", "past.xlsx", "cannot be opened as an Excel workbook"),
+        (b"not a zip", "past.xlsx", "not an XLSX workbook"),
     ],
 )
 def test_import__unreadable_file__refused(db_url: str, scales, content: bytes, filename: str, message: str) -> None:

@@ -307,7 +307,7 @@ def test_restore__refuses_a_database_that_is_not_empty_and_changes_nothing(db_ur
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        (b"not a zip", "b.zip", "cannot be read as a backup"),
+        (b"not a zip", "b.zip", "b.zip is not a backup"),
         (b"x", "b.txt", "neither an .xlsx nor a .zip"),
     ],
 )

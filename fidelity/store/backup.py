@@ -206,7 +206,17 @@ def _read_csv_zip(content: bytes) -> tuple[dict[str, Any], dict[str, list[list[A
     return about, sheets
 
 
+BACKUP_UNPACKED_LIMIT = 4_000_000_000  # bytes of a backup once unzipped: a national database is about 400 MB
+BACKUP_RATIO_LIMIT = 200  # unzipped / zipped, per member: CSV and sheets of a real backup compress 5-30 to 1
+
+
 def read_backup(content: bytes, filename: str) -> tuple[dict[str, Any], dict[str, list[list[Any]]]]:
+    """A backup's description and tables, its zip directory checked first (sizes and compression, before any
+    member is read)."""
+    if filename.lower().endswith((".xlsx", ".zip")) and (
+        problem := files.check_xlsx(content, unpacked_limit=BACKUP_UNPACKED_LIMIT, ratio_limit=BACKUP_RATIO_LIMIT)
+    ):
+        raise InputError(f"file: {filename} {problem.replace('not an XLSX workbook', 'is not a backup')}")
     try:
         if filename.lower().endswith(".xlsx"):
             return _read_xlsx(content)

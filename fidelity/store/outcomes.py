@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import TypeAdapter
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from fidelity import files, imports
 from fidelity.errors import ImportRefused, InputError, check_version
-from fidelity.models import OutcomePeriod, Service, utc_now
+from fidelity.models import AuditEvent, OutcomePeriod, Service, utc_now
 from fidelity.outcomes import FIELD_LABELS, quarter_start
 from fidelity.outcomes import problems as figure_problems
 from fidelity.store import access
@@ -61,20 +63,28 @@ def save_outcome(
     if existing is not None:
         check_version(existing, expected_version, what=f"the {quarter} figures")
     before = snapshot(existing) if existing else None
-    period = existing or OutcomePeriod(
+    period = _with_figures(existing or _new_period(service_id, quarter), figures)
+    session.add(period)
+    session.flush()
+    record(session, actor=actor.name, action="update" if before else "create", row=period, before=before)
+    return period
+
+
+def _new_period(service_id: int, quarter: str) -> OutcomePeriod:
+    return OutcomePeriod(
         service_id=service_id,
         quarter=quarter,
         quarter_start=quarter_start(quarter),
         **dict.fromkeys(OUTCOME_FIELDS, 0),
     )
+
+
+def _with_figures(period: OutcomePeriod, figures: dict[str, Any]) -> OutcomePeriod:
     for field in OUTCOME_FIELDS:
         value = float(figures[field])
         setattr(period, field, value if field == "specialist_fte" else int(value))
     period.job_starts_split = True
     period.updated_at = utc_now()
-    session.add(period)
-    session.flush()
-    record(session, actor=actor.name, action="update" if before else "create", row=period, before=before)
     return period
 
 
@@ -103,7 +113,7 @@ def import_outcomes(session: Session, *, actor: Actor, content: bytes, filename:
         raise InputError(str(error)) from error
     services = {s.name.lower(): s for s in session.exec(select(Service))}
     entered = {(p.service_id, p.quarter) for p in session.exec(select(OutcomePeriod))}
-    problems: list[imports.Problem] = []
+    problems = imports.Problems()
     valid: list[tuple[int, Service, str, dict[str, Any]]] = []
     seen: dict[tuple[str, str], int] = {}
     for row_number, row in enumerate(rows, start=2):
@@ -123,16 +133,54 @@ def import_outcomes(session: Session, *, actor: Actor, content: bytes, filename:
                 found["quarter"] = f"{quarter} for {service.name} is also on row {seen[(name.lower(), quarter)]}"
             seen.setdefault((name.lower(), quarter), row_number)
         if found:
-            problems += [imports.Problem(row_number, column, message) for column, message in found.items()]
+            for column, message in found.items():
+                problems.add(imports.Problem(row_number, column, message))
         elif service is not None:
             valid.append((row_number, service, quarter, {f: row[f] for f in OUTCOME_FIELDS}))
     if not problems and not valid:
-        problems.append(imports.Problem(2, "service", "the file has no quarters below its header row"))
+        problems.add(imports.Problem(2, "service", "the file has no quarters below its header row"))
     if problems:
-        raise ImportRefused(problems)
-    for _, service, quarter, figures in valid:
-        save_outcome(session, actor=actor, service_id=service.id or 0, quarter=quarter, figures=figures)
+        raise ImportRefused(problems.shown, problems.total)
+    _insert_checked(session, actor, [(service.id or 0, quarter, figures) for _, service, quarter, figures in valid])
     return [row for row, *_ in valid]
+
+
+_AS_JSON = TypeAdapter(dict[str, Any])
+
+
+def _insert_checked(session: Session, actor: Actor, quarters: list[tuple[int, str, dict[str, Any]]]) -> None:
+    """New quarters already checked (figures, scope, not yet entered), inserted in one statement and each audited
+    with the values a saved row's snapshot holds: 25,000 rows in seconds, where an object per row takes a minute."""
+    now = utc_now()
+    values = [
+        {
+            "service_id": service_id,
+            "quarter": quarter,
+            "quarter_start": quarter_start(quarter),
+            **{f: float(figures[f]) if f == "specialist_fte" else int(float(figures[f])) for f in OUTCOME_FIELDS},
+            "job_starts_split": True,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        for service_id, quarter, figures in quarters
+    ]
+    ids = session.scalars(insert(OutcomePeriod).returning(OutcomePeriod.id, sort_by_parameter_order=True), values).all()
+    fields = list(OutcomePeriod.model_fields)
+    events = [
+        {
+            "at": now,
+            "actor": actor.name,
+            "action": "create",
+            "entity": OutcomePeriod.__tablename__,
+            "entity_id": str(period_id),
+            "before": None,
+            "after": _AS_JSON.dump_python({f: (value | {"id": period_id})[f] for f in fields}, mode="json"),
+        }
+        for period_id, value in zip(ids, values, strict=True)
+    ]
+    if events:
+        session.execute(insert(AuditEvent), events)
 
 
 def outcomes_template_csv() -> bytes:

@@ -35,7 +35,7 @@ def import_past_reviews(
     services = {s.name.lower(): s for s in session.exec(select(Service))}
     checked = imports.check_rows(rows, services={k: v.name for k, v in services.items()}, scales=scales, today=today)
     if not checked.ok:
-        raise ImportRefused(checked.problems)
+        raise ImportRefused(checked.problems.shown, checked.problems.total)
     existing = {
         (r.service_id, r.visit_start, r.scale_id)
         for r in session.exec(select(Review).where(col(Review.service_id).in_([s.id for s in services.values()])))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from fidelity import errors, files, text
+from fidelity import errors, files, imports, text
 from fidelity.scale_versions import mixed_versions_note
 from fidelity.scales import SCORES, Item, Scale
 from fidelity.ui.state import Keys
@@ -230,11 +230,20 @@ def upload_with_template(label: str, template: bytes, template_name: str, *, key
         key=f"{key}:template",
         icon=":material/download:",
     )
-    return st.file_uploader(label, type=["csv", "xlsx"], key=f"{key}:file")
+    megabytes = imports.FILE_LIMIT // 1_000_000
+    return st.file_uploader(
+        label,
+        type=["csv", "xlsx"],
+        key=f"{key}:file",
+        max_upload_size=megabytes,
+        help=f"At most {megabytes} MB and {imports.ROW_LIMIT:,} rows.",
+    )
 
 
-def problems_table(problems: list[Any]) -> None:
-    """Every problem of a refused file, one row each: row, column, message."""
+def problems_table(problems: list[Any], total: int) -> None:
+    """A refused file's problems as kept (the first 100), one row each: row, column, message."""
+    if total > len(problems):
+        st.caption(f"The first {len(problems)} of {total:,} problems are listed.")
     st.dataframe(
         pd.DataFrame([vars(p) for p in problems]).rename(columns=str.capitalize), hide_index=True, width="stretch"
     )

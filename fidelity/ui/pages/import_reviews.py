@@ -36,10 +36,10 @@ checked = imports.check_rows(
 )
 if not checked.ok:
     st.error(
-        f"Nothing can be imported: {len(checked.problems)} problem(s). Correct the file and upload it again.",
+        f"Nothing can be imported: {checked.problems.total:,} problem(s). Correct the file and upload it again.",
         icon=":material/error:",
     )
-    widgets.problems_table(checked.problems)
+    widgets.problems_table(checked.problems.shown, checked.problems.total)
     st.stop()
 
 st.success(f"{len(checked.reviews)} review(s) checked: no problems found.", icon=":material/check_circle:")

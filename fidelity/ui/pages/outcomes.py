@@ -196,8 +196,8 @@ if upload is not None and st.button("Import the file", key="outcomes:import"):
                 session, actor=resources.actor(), content=upload.getvalue(), filename=upload.name
             )
     except errors.ImportRefused as refused:
-        st.error(f"Nothing imported: {len(refused.problems)} problem(s).", icon=":material/error:")
-        widgets.problems_table(refused.problems)
+        st.error(f"Nothing imported: {refused.total:,} problem(s).", icon=":material/error:")
+        widgets.problems_table(refused.problems, refused.total)
     except errors.Refused as error:
         widgets.show_error(error)
     else:

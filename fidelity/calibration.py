@@ -19,6 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from fidelity.agreement import CATEGORIES, AgreementError
+from fidelity.outcomes import quarter_label, quarter_of
 
 DEFAULT_DRIFT_POINTS = 0.5
 DEFAULT_RECENT_REVIEWS = 5
@@ -301,6 +302,25 @@ def calibrate(
             )
         )
     return rows, summaries
+
+
+def agreement_by_quarter(rows: Iterable[ReviewerOnReview]) -> list[dict[str, object]]:
+    """Each quarter's mean agreement over the rows' reviews visited in it (each review counts once), in order: a
+    reviewer's years of reviews as a line a person can read; the reviews behind each quarter are the rows."""
+    by_quarter: dict[str, list[ReviewerOnReview]] = {}
+    for row in sorted(rows, key=lambda r: r.visit):
+        by_quarter.setdefault(quarter_label(quarter_of(row.visit)), []).append(row)
+    return [
+        {
+            "quarter": quarter,
+            "reviews": len(found),
+            "exact with agreed": statistics.fmean(r.exact_with_agreed for r in found),
+            "within one with agreed": statistics.fmean(r.within_one_with_agreed for r in found),
+            "exact with other": statistics.fmean(r.exact_with_other for r in found),
+            "mean difference": statistics.fmean(r.mean_difference for r in found),
+        }
+        for quarter, found in by_quarter.items()
+    ]
 
 
 def _mean_difference(rows: Sequence[ReviewerOnReview]) -> float:

@@ -93,8 +93,9 @@ def total_spread_figure(rows: list[dict[str, object]], *, good_from: int, title:
 
 
 def agreement_over_time_figure(rows: list[dict[str, object]], *, title: str) -> go.Figure:
-    """One reviewer's agreement on each of their reviews, in date order: exact and within one point, with the
-    other reviewer and with the agreed scores (as percentages)."""
+    """One reviewer's agreement quarter by quarter (fidelity.calibration.agreement_by_quarter): the mean over the
+    quarter's reviews of exact and within-one agreement with the agreed scores and exact agreement with the other
+    reviewer (as percentages), each point's number of reviews in its hover."""
     series = [
         ("Exact, with the agreed scores", "exact with agreed"),
         ("Within one point, with the agreed scores", "within one with agreed"),
@@ -102,12 +103,12 @@ def agreement_over_time_figure(rows: list[dict[str, object]], *, title: str) -> 
     ]
     traces = [
         go.Scatter(
-            x=[r["visit"] for r in rows],
+            x=[r["quarter"] for r in rows],
             y=[100 * float(r[key]) for r in rows],  # type: ignore[arg-type]
-            customdata=[plain(r["service"]) for r in rows],
+            customdata=[r["reviews"] for r in rows],
             mode="lines+markers",
             name=name,
-            hovertemplate="%{x|%d %b %Y}, %{customdata}: %{y:.0f}%<extra>" + name + "</extra>",
+            hovertemplate="%{x}: %{y:.0f}% (mean of %{customdata} reviews)<extra>" + name + "</extra>",
             **series_style(i),
         )
         for i, (name, key) in enumerate(series)
@@ -115,8 +116,9 @@ def agreement_over_time_figure(rows: list[dict[str, object]], *, title: str) -> 
     return style.figure(
         traces,
         title={"text": plain(title)},
-        xaxis_title="Visit",
-        yaxis_title="Items (%)",
+        xaxis_title="Quarter of the visit",
+        yaxis_title="Items (%), mean over the quarter's reviews",
+        xaxis={"type": "category"},
         yaxis={"range": [0, 105]},
         legend={"orientation": "h", "y": -0.25},
     )

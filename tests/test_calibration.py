@@ -92,3 +92,17 @@ def test_score_table_from_lists__not_item_score_pairs_of_1_to_5__refused(text: s
     heads = [calibration.TwoReviewers(1, "S1", date(2025, 1, 1), "Ann", "Bo")]
     with pytest.raises(agreement.AgreementError):
         calibration.ScoreTable.from_lists(heads, [(1, "lead", text)])
+
+
+def test_agreement_by_quarter__mean_over_each_quarters_reviews__in_order() -> None:
+    reviews = [
+        _review(1, {1: 3, 2: 3}, {1: 3, 2: 3}, {1: 3, 2: 3}, day=5),  # January: both exact
+        _review(2, {1: 3, 2: 3}, {1: 2, 2: 2}, {1: 3, 2: 2}, day=20),  # January: Ann half exact
+        TwoReviewerScores(3, "S3", date(2025, 4, 1), "Ann", "Bo", {1: 4}, {1: 4}, {1: 4}),  # April
+    ]
+    ann = [r for r in calibration.per_review(reviews) if r.reviewer == "Ann"]
+    rows = calibration.agreement_by_quarter(reversed(ann))
+    assert [(r["quarter"], r["reviews"]) for r in rows] == [("2025-Q1", 2), ("2025-Q2", 1)]
+    assert rows[0]["exact with agreed"] == 0.75 and rows[0]["exact with other"] == 0.5
+    assert rows[0]["mean difference"] == 0.25 and rows[1]["exact with agreed"] == 1.0
+    assert calibration.agreement_by_quarter([]) == []

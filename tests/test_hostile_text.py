@@ -348,7 +348,6 @@ def test_charts__service_names_with_markup__escaped_for_plotly() -> None:
 def test_insight_charts__names_with_markup__escaped_for_plotly() -> None:
     """Reviewer, service, programme and principle names reach the insight charts' titles, labels and hovers as
     text."""
-    from datetime import date as day
 
     from fidelity import insight_charts
 
@@ -356,8 +355,8 @@ def test_insight_charts__names_with_markup__escaped_for_plotly() -> None:
     over_time = insight_charts.agreement_over_time_figure(
         [
             {
-                "visit": day(2025, 1, 1),
-                "service": name,
+                "quarter": "2025-Q1",
+                "reviews": 2,
                 "exact with agreed": 0.8,
                 "within one with agreed": 1.0,
                 "exact with other": 0.6,
@@ -376,7 +375,6 @@ def test_insight_charts__names_with_markup__escaped_for_plotly() -> None:
     ).to_dict()
     shown = [
         over_time["layout"]["title"]["text"],
-        *over_time["data"][0]["customdata"],
         differences["layout"]["title"]["text"],
         *differences["data"][0]["y"],
         *dots["data"][0]["y"],

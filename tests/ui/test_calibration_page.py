@@ -25,11 +25,23 @@ def test_calibration__admin__every_demo_reviewer_their_reviews_and_principles(ap
     assert len(summary) == len(demo.REVIEWERS) and set(summary["Reviewer"]) == set(demo.REVIEWERS)
     assert summary["Reviews"].sum() > 2 * len(demo.REVIEWERS)
     assert summary["Exact with agreed (%)"].between(0, 100).all()
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     first = summary["Reviewer"].iloc[0]
-    assert titles == [f"Agreement over time: {first}", f"Scores against the agreed ones, by principle: {first}"]
-    principles = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]["y"]
-    assert len(principles) == 8  # the eight IPS principles
+    drawn = {}
+    for tab in ("Agreement over time", "By principle", "By item", "A review in detail"):
+        at.session_state["calibration:tab"] = tab
+        at.run()
+        assert not at.exception, at.exception
+        drawn[tab] = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]  # only the open tab's
+        if tab == "By item":
+            by_item = at.dataframe[-1].value
+    assert [[s["layout"]["title"]["text"] for s in specs] for specs in drawn.values()] == [
+        [f"Agreement over time: {first}"],
+        [f"Scores against the agreed ones, by principle: {first}"],
+        [],
+        [],
+    ]
+    assert len(drawn["By principle"][0]["data"][0]["y"]) == 8  # the eight IPS principles
+    assert len(by_item) == 25 and list(by_item.columns) == ["reviewer", "group", "mean difference", "n"]
     detail = at.dataframe[-1].value
     assert list(detail.columns)[3:] == ["Agreed", "Difference from agreed"] and len(detail) == 25
 

@@ -36,6 +36,28 @@ PAGES = {
 }
 
 
+TABS = {
+    navigation.COMPARE: (
+        "compare:tab",
+        ["Fidelity and employment", "Items across sites", "Bands over time", "One service over time", "Funnel plot"],
+    ),
+    navigation.PROGRAMME: ("programme:tab", ["Bands", "Median total", "Outcomes", "Reviews due", "Overdue actions"]),
+    navigation.CALIBRATION: (
+        "calibration:tab",
+        ["Agreement over time", "By principle", "By item", "A review in detail"],
+    ),
+}
+
+
+def _rendered(at) -> list[str]:
+    rendered = [
+        element.value
+        for kind in ("markdown", "caption", "title", "header", "subheader", "info", "success", "warning", "error")
+        for element in getattr(at, kind)
+    ]
+    return rendered + [str(value) for table in at.table for value in table.value.to_numpy().ravel()]
+
+
 @pytest.fixture
 def downloads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """Every CSV a page offers for download, as the shared writer made it (a CSV written only when its button is
@@ -64,12 +86,13 @@ def test_page__hostile_text_everywhere__shown_as_text_and_downloads_neutralised(
     if PAGES[page]:
         at.selectbox(key=PAGES[page]).set_value(ids["service"]).run()
     assert not at.exception, at.exception
-    rendered = [
-        element.value
-        for kind in ("markdown", "caption", "title", "header", "subheader", "info", "success", "warning", "error")
-        for element in getattr(at, kind)
-    ]
-    rendered += [str(value) for table in at.table for value in table.value.to_numpy().ravel()]
+    rendered = _rendered(at)
+    tab_key, tabs = TABS.get(page, (None, []))
+    for tab in tabs:  # only an open tab is drawn: open each
+        at.session_state[tab_key] = tab
+        at.run()
+        assert not at.exception, (tab, at.exception)
+        rendered += _rendered(at)
     for text in MARKUP:
         assert not any(text in shown for shown in rendered), f"{text!r} rendered as markup on {page}"
     if page == navigation.REPORT:

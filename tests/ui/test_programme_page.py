@@ -30,18 +30,25 @@ def test_programme_view__demo__bands_totals_outcomes_due_and_overdue_actions(app
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Services"] == "32"
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
-    assert [t.split(":")[0] for t in titles] == [
+    assert len(at.get("plotly_chart")) == 1  # only the open tab is drawn
+    specs, captions, downloads = [], [], []
+    for tab in ("Bands", "Median total", "Outcomes", "Reviews due", "Overdue actions"):
+        at.session_state["programme:tab"] = tab
+        at.run()
+        assert not at.exception, at.exception
+        specs += [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        captions += [c.value for c in at.caption]
+        downloads += [b.label for b in at.get("download_button")]
+    assert [s["layout"]["title"]["text"].split(":")[0] for s in specs] == [
         "Services in each band",
         "Median fidelity total and interquartile range",
         "Job starts and sustained outcomes over starts, pooled",
     ]
-    outcomes_spec = json.loads(at.get("plotly_chart")[2].proto.spec)
-    notes = [a["text"].replace("<br>", " ") for a in outcomes_spec["layout"]["annotations"]]
+    notes = [a["text"].replace("<br>", " ") for a in specs[2]["layout"]["annotations"]]
     assert "Work and Health Programme: job starts 35-45%" in notes
-    captions = [c.value for c in at.caption]
     assert any(c.startswith("The next review is due 6 months after") and "the app's default" in c for c in captions)
-    assert [b.label for b in at.get("download_button")][:3] == ["Download as CSV"] * 3
+    assert downloads.count("Download as CSV") == 3
+    assert "Download overdue actions (CSV)" in downloads
 
 
 def test_programme_view__admin_sets_the_cadence__saved_audited_and_used(app_db: str) -> None:
@@ -52,6 +59,8 @@ def test_programme_view__admin_sets_the_cadence__saved_audited_and_used(app_db: 
     at.button(key="FormSubmitter:programme:cadence-Save the cadence").click().run()
     assert not at.exception, at.exception
     assert at.success[0].value == "Review cadence saved."
+    at.session_state["programme:tab"] = "Reviews due"
+    at.run()
     assert any(c.value.startswith("The next review is due 3 months after") for c in at.caption)
     with Session(db.make_engine(app_db)) as s:
         rule = s.exec(select(CadenceRule)).one()

@@ -11,6 +11,116 @@ from fidelity.store import calibration
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import show_flash
 
+
+def over_time(reviewer: str, own: list[rules.ReviewerOnReview]) -> None:
+    quarters = rules.agreement_by_quarter(own)
+    widgets.chart(
+        insight_charts.agreement_over_time_figure(quarters, title=f"Agreement over time: {reviewer}"),
+        key="calibration:time",
+        table=pd.DataFrame(quarters),
+        file_name="calibration-quarters.csv",
+    )
+    st.caption("The reviews behind each quarter are listed under “A review in detail”.")
+
+
+def reviews_behind(own: list[rules.ReviewerOnReview]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "review id": r.review_id,
+                "service": r.service,
+                "visit": r.visit,
+                "role": r.role,
+                "other reviewer": r.other,
+                "items": r.items,
+                "exact with other": r.exact_with_other,
+                "within one with other": r.within_one_with_other,
+                "kappa with other": r.kappa_with_other,
+                "exact with agreed": r.exact_with_agreed,
+                "within one with agreed": r.within_one_with_agreed,
+                "kappa with agreed": r.kappa_with_agreed,
+                "mean difference": r.mean_difference,
+            }
+            for r in own
+        ]
+    )
+
+
+def by_principle(reviewer: str, own: list[rules.ReviewerOnReview]) -> None:
+    scale = resources.frame_scale([])
+    titles = {p.id: p.title for p in scale.principles} if scale else {}
+    principles_of = {i.number: [titles.get(p, p) for p in i.principles] for i in scale.items} if scale else {}
+    differences = rules.differences_by(own, principles_of)
+    widgets.chart(
+        insight_charts.signed_difference_figure(
+            differences, title=f"Scores against the agreed ones, by principle: {reviewer}"
+        ),
+        key="calibration:principles",
+        table=pd.DataFrame(differences),
+        file_name="calibration-principles.csv",
+    )
+
+
+def by_item(reviewer: str, own: list[rules.ReviewerOnReview]) -> None:
+    scale = resources.frame_scale([])
+    st.caption(f"{reviewer}'s mean score less the agreed one, item by item, and how many item scores it is over.")
+    differences = rules.differences_by(own, {i.number: [f"{i.number}. {i.name}"] for i in scale.items} if scale else {})
+    widgets.table_with_download(
+        pd.DataFrame(differences),
+        label="Download by item (CSV)",
+        file_name="calibration-items.csv",
+        key="calibration:items:csv",
+    )
+
+
+def review_in_detail(reviewer: str, own: list[rules.ReviewerOnReview]) -> None:
+    scale = resources.frame_scale([])
+    st.markdown(f"**Every review of {widgets.md(reviewer)}'s**, with their agreement on it")
+    widgets.table_with_download(
+        reviews_behind(own),
+        label="Download the reviews (CSV)",
+        file_name="calibration-reviews.csv",
+        key="calibration:reviews:csv",
+        column_config={"visit": widgets.day_column()},
+    )
+    labels = {r.review_id: f"{r.service}, {r.visit:%d %b %Y} (with {r.other})" for r in own}
+    chosen = st.selectbox("Review", list(reversed(labels)), format_func=labels.__getitem__, key="calibration:review")
+    row = next(r for r in own if r.review_id == chosen)
+    scores = found.scores.scores_of(chosen)
+    mine, other = (
+        (scores.lead_scores, scores.second_scores) if row.role == "lead" else (scores.second_scores, scores.lead_scores)
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Item": f"{n}. {scale.item(n).name}" if scale else n,
+                    reviewer: mine.get(n),
+                    row.other: other.get(n),
+                    "Agreed": scores.agreed.get(n),
+                    "Difference from agreed": row.differences.get(n),
+                }
+                for n in sorted(set(mine) | set(other) | set(scores.agreed))
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+TABS = ["Agreement over time", "By principle", "By item", "A review in detail"]
+DRAW = [over_time, by_principle, by_item, review_in_detail]
+
+
+@st.fragment
+def calibration_tabs(reviewer: str, own: list[rules.ReviewerOnReview]) -> None:
+    """Only the open tab's code runs and only its chart or table is sent; choosing a tab reruns just the tabs."""
+    for tab, draw in zip(st.tabs(TABS, key="calibration:tab", on_change="rerun"), DRAW, strict=True):
+        with tab:
+            if tab.open:
+                draw(reviewer, own)
+
+
 st.title("Reviewer calibration")
 show_flash()
 found = resources.calibration()
@@ -61,74 +171,7 @@ else:
     names = [s.reviewer for s in found.summaries]
     reviewer = st.selectbox("Reviewer", names, key="calibration:reviewer")
     own = [r for r in found.reviews if r.reviewer == reviewer]
-    behind = pd.DataFrame(
-        [
-            {
-                "review id": r.review_id,
-                "service": r.service,
-                "visit": r.visit,
-                "role": r.role,
-                "other reviewer": r.other,
-                "items": r.items,
-                "exact with other": r.exact_with_other,
-                "within one with other": r.within_one_with_other,
-                "kappa with other": r.kappa_with_other,
-                "exact with agreed": r.exact_with_agreed,
-                "within one with agreed": r.within_one_with_agreed,
-                "kappa with agreed": r.kappa_with_agreed,
-                "mean difference": r.mean_difference,
-            }
-            for r in own
-        ]
-    )
-    widgets.chart(
-        insight_charts.agreement_over_time_figure(behind.to_dict("records"), title=f"Agreement over time: {reviewer}"),
-        key="calibration:time",
-        table=behind,
-        file_name="calibration-reviews.csv",
-    )
-    scale = resources.frame_scale([])
-    principle_titles = {p.id: p.title for p in scale.principles} if scale else {}
-    principles_of = {i.number: [principle_titles.get(p, p) for p in i.principles] for i in scale.items} if scale else {}
-    by_principle = rules.differences_by(own, principles_of)
-    widgets.chart(
-        insight_charts.signed_difference_figure(
-            by_principle, title=f"Scores against the agreed ones, by principle: {reviewer}"
-        ),
-        key="calibration:principles",
-        table=pd.DataFrame(by_principle),
-        file_name="calibration-principles.csv",
-    )
-    by_item = rules.differences_by(own, {i.number: [f"{i.number}. {i.name}"] for i in scale.items} if scale else {})
-    items_view = st.expander("By item", key="calibration:items", on_change="rerun")
-    with items_view:
-        if items_view.open:  # sent only when opened
-            st.dataframe(pd.DataFrame(by_item), hide_index=True, width="stretch")
-
-    st.subheader("A review in detail")
-    labels = {r.review_id: f"{r.service}, {r.visit:%d %b %Y} (with {r.other})" for r in own}
-    chosen = st.selectbox("Review", list(reversed(labels)), format_func=labels.__getitem__, key="calibration:review")
-    row = next(r for r in own if r.review_id == chosen)
-    scores = found.scores.scores_of(chosen)
-    mine, other = (
-        (scores.lead_scores, scores.second_scores) if row.role == "lead" else (scores.second_scores, scores.lead_scores)
-    )
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Item": f"{n}. {scale.item(n).name}" if scale else n,
-                    reviewer: mine.get(n),
-                    row.other: other.get(n),
-                    "Agreed": scores.agreed.get(n),
-                    "Difference from agreed": row.differences.get(n),
-                }
-                for n in sorted(set(mine) | set(other) | set(scores.agreed))
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    calibration_tabs(reviewer, own)
 
 if resources.actor().is_admin:
     st.subheader("Drift limit")

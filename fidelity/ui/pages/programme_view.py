@@ -38,32 +38,41 @@ last.metric("Overdue improvement actions", sum(row.overdue for row in data.overd
 frame = resources.frame_scale([])
 band_names = tuple(b.label for b in frame.bands) if frame is not None else ("Exemplary", "Good", "Fair", "Not IPS")
 rows = resources.programme_rows(programme_id, today, band_names)
-if "shares" in rows:
-    st.subheader("Fidelity across the programme")
+title = choices[programme_id]
+rule = cadence.cadence_of(rules.get(programme_id))
+
+
+def bands() -> None:
+    if "shares" not in rows:
+        st.info("No service in this programme has a final review yet.")
+        return
     widgets.chart(
-        insight_charts.band_share_figure(
-            rows["shares"], list(band_names), title=f"Services in each band: {choices[programme_id]}"
-        ),
+        insight_charts.band_share_figure(rows["shares"], list(band_names), title=f"Services in each band: {title}"),
         key="programme:bands",
         table=pd.DataFrame(rows["shares"]),
         file_name="programme-bands.csv",
     )
+
+
+def totals() -> None:
+    if "spread" not in rows:
+        st.info("No service in this programme has a final review yet.")
+        return
     widgets.chart(
         insight_charts.total_spread_figure(
-            rows["spread"],
-            good_from=GOOD_FIDELITY,
-            title=f"Median fidelity total and interquartile range: {choices[programme_id]}",
+            rows["spread"], good_from=GOOD_FIDELITY, title=f"Median fidelity total and interquartile range: {title}"
         ),
         key="programme:spread",
         table=pd.DataFrame(rows["spread"]),
         file_name="programme-totals.csv",
     )
-else:
-    st.info("No service in this programme has a final review yet.")
 
-st.subheader("Outcomes across the programme")
-pooled = rows["pooled"]
-if pooled:
+
+def pooled_outcomes() -> None:
+    pooled = rows["pooled"]
+    if not pooled:
+        st.info("No outcome quarter has been entered for this programme's services yet.")
+        return
     widgets.chart(
         outcome_rates_figure(
             [str(r["quarter"]) for r in pooled],
@@ -76,74 +85,89 @@ if pooled:
                 ("Work and Health Programme: job starts 35-45%", *outcomes.DWP_JOB_STARTS),
                 ("Work and Health Programme: sustained outcomes 21-30%", *outcomes.DWP_SUSTAINED),
             ),
-            title=f"Job starts and sustained outcomes over starts, pooled: {choices[programme_id]}",
+            title=f"Job starts and sustained outcomes over starts, pooled: {title}",
         ),
         key="programme:outcomes",
         table=pd.DataFrame(pooled),
         file_name="programme-outcomes.csv",
     )
-else:
-    st.info("No outcome quarter has been entered for this programme's services yet.")
 
-st.subheader("Reviews due")
-rule = cadence.cadence_of(rules.get(programme_id))
-st.caption(
-    f"The next review is due {rule.months_below_good} months after a final review below Good and "
-    f"{rule.months_good_or_better} months after one at Good or better (a total of {GOOD_FIDELITY} or more)"
-    + ("" if programme_id in rules else ", the app's default")
-    + "."
-)
-attention = [r for r in due if r.status != DueStatus.NOT_DUE]
-if attention:
-    table = pd.DataFrame(
-        [
-            {
-                "Service": r.service,
-                "Area": r.area,
-                "Latest review": r.last_review,
-                "Total": r.last_total,
-                "Band": r.last_band,
-                "Next review due": r.due,
-                "Status": str(r.status),
-            }
-            for r in attention
-        ]
-    )
-    widgets.table_with_download(
-        table,
-        label="Download reviews due (CSV)",
-        file_name="reviews-due.csv",
-        key="programme:due:csv",
-        column_config={"Latest review": widgets.day_column(), "Next review due": widgets.day_column()},
-    )
-else:
-    st.write("No review is overdue or due in the next 90 days.")
-if stale:
-    st.markdown("**No final review in the last 12 months**")
-    st.dataframe(
-        pd.DataFrame([{"Service": r.service, "Area": r.area, "Latest review": r.last_review} for r in stale]),
-        hide_index=True,
-        width="stretch",
-        column_config={"Latest review": widgets.day_column()},
-    )
 
-st.subheader("Overdue improvement actions")
-if data.overdue_actions:
-    overdue = pd.DataFrame(
-        [
-            {"Service": r.service, "Overdue actions": r.overdue, "Oldest due date": r.oldest_due}
-            for r in data.overdue_actions
-        ]
+def reviews_due() -> None:
+    st.caption(
+        f"The next review is due {rule.months_below_good} months after a final review below Good and "
+        f"{rule.months_good_or_better} months after one at Good or better (a total of {GOOD_FIDELITY} or more)"
+        + ("" if programme_id in rules else ", the app's default")
+        + "."
     )
-    widgets.table_with_download(
-        overdue,
-        label="Download overdue actions (CSV)",
-        file_name="overdue-actions.csv",
-        key="programme:actions:csv",
-        column_config={"Oldest due date": widgets.day_column()},
-    )
-else:
-    st.write("No improvement action is overdue.")
+    attention = [r for r in due if r.status != DueStatus.NOT_DUE]
+    if attention:
+        table = pd.DataFrame(
+            [
+                {
+                    "Service": r.service,
+                    "Area": r.area,
+                    "Latest review": r.last_review,
+                    "Total": r.last_total,
+                    "Band": r.last_band,
+                    "Next review due": r.due,
+                    "Status": str(r.status),
+                }
+                for r in attention
+            ]
+        )
+        widgets.table_with_download(
+            table,
+            label="Download reviews due (CSV)",
+            file_name="reviews-due.csv",
+            key="programme:due:csv",
+            column_config={"Latest review": widgets.day_column(), "Next review due": widgets.day_column()},
+        )
+    else:
+        st.write("No review is overdue or due in the next 90 days.")
+    if stale:
+        st.markdown("**No final review in the last 12 months**")
+        st.dataframe(
+            pd.DataFrame([{"Service": r.service, "Area": r.area, "Latest review": r.last_review} for r in stale]),
+            hide_index=True,
+            width="stretch",
+            column_config={"Latest review": widgets.day_column()},
+        )
+
+
+def overdue_actions() -> None:
+    if data.overdue_actions:
+        overdue = pd.DataFrame(
+            [
+                {"Service": r.service, "Overdue actions": r.overdue, "Oldest due date": r.oldest_due}
+                for r in data.overdue_actions
+            ]
+        )
+        widgets.table_with_download(
+            overdue,
+            label="Download overdue actions (CSV)",
+            file_name="overdue-actions.csv",
+            key="programme:actions:csv",
+            column_config={"Oldest due date": widgets.day_column()},
+        )
+    else:
+        st.write("No improvement action is overdue.")
+
+
+TABS = ["Bands", "Median total", "Outcomes", "Reviews due", "Overdue actions"]
+DRAW = [bands, totals, pooled_outcomes, reviews_due, overdue_actions]
+
+
+@st.fragment
+def programme_tabs() -> None:
+    """Only the open tab's code runs and only its chart or table is sent; choosing a tab reruns just the tabs."""
+    for tab, draw in zip(st.tabs(TABS, key="programme:tab", on_change="rerun"), DRAW, strict=True):
+        with tab:
+            if tab.open:
+                draw()
+
+
+programme_tabs()
 
 if resources.actor().is_admin:
     st.subheader("Review cadence for this programme")

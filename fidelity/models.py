@@ -81,9 +81,9 @@ class User(SQLModel, table=True):
     is_demo: bool = False
     # Shown on the sign-in page while demo data is loaded; removed with the demo data.
     demo_password: str | None = Field(default=None, max_length=80)
-    failed_sign_ins: int = 0
-    last_failed_at: datetime | None = None
     last_signed_in_at: datetime | None = None
+    # Raised when the password changes or is reset: a session signed in under an older one is signed out.
+    credential_version: int = 1
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     version: int = Field(default=1, sa_column=_user_version)

@@ -93,7 +93,6 @@ def _account(user_id: int, username: str, name: str, role: Role, now: datetime) 
         "password_hash": "",
         "is_active": True,
         "is_demo": True,
-        "failed_sign_ins": 0,
         "created_at": now,
         "updated_at": now,
         "version": 1,

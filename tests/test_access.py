@@ -271,4 +271,4 @@ def test_switched_off_account__no_longer_acts(world: World) -> None:
     with _write(world.url) as s:
         accounts.update_user(s, actor=ACTOR, user_id=world.actors["rev1"].user_id, data={"is_active": False})
     with Session(db.make_engine(world.url)) as s:
-        assert accounts.current_actor(s, world.actors["rev1"].user_id) is None
+        assert accounts.current_actor(s, world.actors["rev1"].user_id, 1) is None

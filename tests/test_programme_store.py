@@ -115,7 +115,12 @@ def test_programme_data__commissioner_sees_own_programme_only__overdue_actions_c
         user = accounts.create_user(
             s,
             actor=ACTOR,
-            data={"username": "cora", "display_name": "Cora", "role": "commissioner", "password": "cora-password-1"},
+            data={
+                "username": "cora",
+                "display_name": "Cora",
+                "role": "commissioner",
+                "password": "commission key 9 south",
+            },
         )
         accounts.set_scopes(s, actor=ACTOR, user_id=user.id, scopes=accounts.Scopes(programme_ids=(mine.programme_id,)))
     commissioner = Actor(name="cora", role=Role.COMMISSIONER, user_id=user.id)

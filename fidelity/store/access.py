@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from fidelity.errors import PermissionDenied
+from fidelity.errors import NotFound, PermissionDenied
 from fidelity.models import Rater, Review, ReviewStatus, Service, UserScope
 
 
@@ -123,6 +123,17 @@ def may_read_review(session: Session, actor: Actor, review: Review) -> bool:
     if actor.is_admin or assigned_raters(actor, review) or guides(actor, review):
         return True
     return review.status == ReviewStatus.FINAL and may_read_service(session, actor, review.service_id)
+
+
+def review_for(session: Session, actor: Actor, review_id: int) -> Review:
+    """The review, if this actor may see it. To anyone but an admin, a review that does not exist and one they may
+    not see get the same answer, so review ids cannot be probed."""
+    review = session.get(Review, review_id)
+    if review is not None and may_read_review(session, actor, review):
+        return review
+    if actor.is_admin:
+        raise NotFound(f"review {review_id} does not exist")
+    raise PermissionDenied(f"not allowed: review {review_id} is not one you can see")
 
 
 def require_review_read(session: Session, actor: Actor, review: Review) -> None:

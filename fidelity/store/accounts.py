@@ -1,7 +1,8 @@
 """User accounts: first admin, sign-in with slowed-down retries, roles and scopes, passwords.
 
-Passwords are hashed with Argon2id (argon2-cffi). A failed sign-in is logged; after three in a
-row the account waits 2, 4, 8 ... seconds (at most 15 minutes) before the next try is checked.
+Passwords are hashed with Argon2id (argon2-cffi) and checked as fidelity.passwords says. A failed sign-in is logged
+and counted per username and client (fidelity.store.throttle). Changing or resetting a password raises the
+account's credential version, which signs it out of every other session.
 """
 
 from __future__ import annotations
@@ -9,24 +10,23 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 from sqlalchemy import func, update
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
+from fidelity import passwords
 from fidelity.errors import InputError, NotFound, PermissionDenied, check_version, validated
 from fidelity.models import Area, Programme, Service, User, UserScope, utc_now
+from fidelity.store import throttle
 from fidelity.store.access import Actor, Role, require_admin
 from fidelity.store.audit import record, snapshot
 from fidelity.text import one_line, required_line
 
-MIN_PASSWORD_LENGTH = 10
-FREE_TRIES = 3
-MAX_WAIT = timedelta(minutes=15)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,79}$")
 
 _hasher = PasswordHasher()
@@ -44,19 +44,9 @@ def password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def wait_before_next_try(failures: int, last_failed_at: datetime | None, now: datetime) -> timedelta:
-    """How long this account must wait before a sign-in is checked again (zero when it need not)."""
-    if failures < FREE_TRIES or last_failed_at is None:
-        return timedelta(0)
-    pause = min(timedelta(seconds=2 ** (failures - FREE_TRIES + 1)), MAX_WAIT)
-    return max(timedelta(0), last_failed_at + pause - now)
-
-
-def _check_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > 200:
-        raise ValueError("must be at most 200 characters")
+def _check_password(password: str, username: str = "") -> str:
+    if found := passwords.problem(password, username=username):
+        raise ValueError(found)
     return password
 
 
@@ -87,8 +77,8 @@ class UserInput(SQLModel):
 
     @field_validator("password")
     @classmethod
-    def _password(cls, value: str | None) -> str | None:
-        return None if value is None else _check_password(value)
+    def _password(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _check_password(value, str(info.data.get("username") or ""))
 
 
 def actor_of(user: User) -> Actor:
@@ -200,21 +190,39 @@ def update_user(
 
 
 def set_password(session: Session, *, actor: Actor, user_id: int, password: str) -> None:
-    """Admins set anyone's password; everyone else only their own."""
-    if not actor.is_admin and actor.user_id != user_id:
-        raise PermissionDenied("not allowed: you can change only your own password")
-    user = get_user(session, user_id)
+    """An admin sets (resets) anyone's password; a user changes their own with change_own_password. Either signs the
+    account out of every other session."""
+    if not actor.is_admin:
+        raise PermissionDenied("not allowed: change your own password with your current one")
+    _new_password(session, actor, get_user(session, user_id), password)
+
+
+def change_own_password(session: Session, *, actor: Actor, current: str, new: str) -> int:
+    """Change the signed-in user's own password, given the current one (someone at an unattended browser cannot
+    take the account over). Returns the new credential version, for the session that made the change to keep."""
+    user = session.get(User, actor.user_id or 0)
+    if user is None or not user.is_active:
+        raise PermissionDenied("not allowed: sign in to change your password")
+    if not user.password_hash or not password_matches(user.password_hash, current):
+        record(session, actor=actor.name, action="set_password_refused", entity="user", entity_id=user.id)
+        raise InputError("current password: not right; your password is unchanged")
+    return _new_password(session, actor, user, new)
+
+
+def _new_password(session: Session, actor: Actor, user: User, password: str) -> int:
     try:
-        _check_password(password)
+        _check_password(password, user.username)
     except ValueError as error:
         raise InputError(f"password: {error}") from error
     user.password_hash = hash_password(password)
     user.demo_password = None
-    user.failed_sign_ins = 0
+    user.credential_version += 1
     user.updated_at = utc_now()
     session.add(user)
     session.flush()
+    throttle.cleared(session, username=user.username)
     record(session, actor=actor.name, action="set_password", entity="user", entity_id=user.id, after=None)
+    return user.credential_version
 
 
 @dataclass(frozen=True)
@@ -288,23 +296,24 @@ def set_scopes(session: Session, *, actor: Actor, user_id: int, scopes: Scopes) 
 class SignIn:
     actor: Actor | None
     message: str = ""
+    credential_version: int = 0  # of the account signed in: the session keeps it
 
 
-def sign_in(session: Session, *, username: str, password: str, now: datetime | None = None) -> SignIn:
-    """Check a username and password. Failures are logged and returned, not raised, so they commit."""
+def sign_in(session: Session, *, username: str, password: str, client: str = "", now: datetime | None = None) -> SignIn:
+    """Check a username and password from `client` (its IP address; empty when unknown). Failures are logged and
+    returned, not raised, so they commit. A client in back-off for the username is answered before any hashing,
+    with the same words whether or not an account has that username."""
     now = now or utc_now()
     name = username.strip().lower()
+    wait = throttle.waiting(session, username=name, client=client, now=now)
+    if wait:
+        record(session, actor=name[:120] or "(blank)", action="sign_in_throttled", entity="user", entity_id=client)
+        seconds = int(wait.total_seconds()) + 1
+        return SignIn(None, f"Too many failed sign-ins with this username. Try again in {seconds} seconds.")
     user = session.exec(select(User).where(User.username == name)).first()
-    if user is not None:
-        wait = wait_before_next_try(user.failed_sign_ins, user.last_failed_at, now)
-        if wait:
-            record(session, actor=name, action="sign_in_throttled", entity="user", entity_id=user.id)
-            seconds = int(wait.total_seconds()) + 1
-            return SignIn(None, f"Too many failed sign-ins for this account. Try again in {seconds} seconds.")
     matches = password_matches(user.password_hash if user else _UNKNOWN_USER_HASH, password)
     if user is None or not matches or not user.is_active or not user.password_hash:
-        if user is not None and user.is_active:
-            _bookkeep(session, user.id, failed_sign_ins=User.failed_sign_ins + 1, last_failed_at=now)
+        throttle.failed(session, username=name, client=client, now=now)
         record(
             session,
             actor=name[:120] or "(blank)",
@@ -313,10 +322,11 @@ def sign_in(session: Session, *, username: str, password: str, now: datetime | N
             entity_id=user.id if user else "unknown",
         )
         return SignIn(None, "The username or password is not right, or the account is switched off.")
+    throttle.cleared(session, username=name, client=client)
     rehashed = {"password_hash": hash_password(password)} if _hasher.check_needs_rehash(user.password_hash) else {}
-    _bookkeep(session, user.id, failed_sign_ins=0, last_signed_in_at=now, **rehashed)
+    _bookkeep(session, user.id, last_signed_in_at=now, **rehashed)
     record(session, actor=user.username, action="sign_in", entity="user", entity_id=user.id)
-    return SignIn(actor_of(user))
+    return SignIn(actor_of(user), credential_version=user.credential_version)
 
 
 def _bookkeep(session: Session, user_id: int | None, **values: object) -> None:
@@ -336,13 +346,16 @@ def sign_in_by_email(session: Session, *, email: str) -> SignIn:
         return SignIn(None, f"No active account has the email {email}. Ask an admin to add you.")
     _bookkeep(session, user.id, last_signed_in_at=utc_now())
     record(session, actor=user.username, action="sign_in_sso", entity="user", entity_id=user.id)
-    return SignIn(actor_of(user))
+    return SignIn(actor_of(user), credential_version=user.credential_version)
 
 
-def current_actor(session: Session, user_id: int) -> Actor | None:
-    """The signed-in user as they are now: a switched-off account or changed role takes effect at once."""
+def current_actor(session: Session, user_id: int, credential_version: int) -> Actor | None:
+    """The signed-in user as they are now: a switched-off account, a changed role, or a password changed or reset
+    since this session signed in (another credential version) takes effect at once."""
     user = session.get(User, user_id)
-    return actor_of(user) if user is not None and user.is_active else None
+    if user is None or not user.is_active or user.credential_version != credential_version:
+        return None
+    return actor_of(user)
 
 
 def actor_named(session: Session, username: str) -> Actor:

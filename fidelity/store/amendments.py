@@ -9,10 +9,11 @@ from sqlmodel import Session, select
 from fidelity import scoring
 from fidelity.errors import Conflict, InputError, validated
 from fidelity.models import AmendmentReason, ItemRating, RatingInput, Review, ReviewStatus, utc_now
+from fidelity.store import access
 from fidelity.store.access import Actor, require_review_edit
 from fidelity.store.audit import record, snapshot
 from fidelity.store.ratings import counted_scores, ratings_of
-from fidelity.store.shared import get_row, review_scale
+from fidelity.store.shared import review_scale
 
 AMENDABLE_FIELDS = ("score", "rationale", "strength", "recommendation")
 
@@ -25,7 +26,7 @@ def amend_review(
     The original stays exactly as it was and is still shown, marked as amended; totals, history and
     comparisons use the amendment from then on. `changes` maps item number -> the agreed fields to change.
     """
-    original = get_row(session, Review, review_id)
+    original = access.review_for(session, actor, review_id)
     require_review_edit(actor, original)
     if original.status != ReviewStatus.FINAL:
         raise InputError("review: only a final review is amended; change a draft directly")

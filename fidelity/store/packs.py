@@ -56,7 +56,7 @@ def _scorable(session: Session, actor: Actor, review: Review, rater: str) -> Sca
 
 def export_pack(session: Session, *, actor: Actor, review_id: int, rater: str) -> bytes:
     """The reviewer's pack for one review: only their own scores and notes, and the review's record sample."""
-    review = get_row(session, Review, review_id)
+    review = access.review_for(session, actor, review_id)
     scale = _scorable(session, actor, review, rater)
     service = get_row(session, Service, review.service_id)
     about = {
@@ -125,9 +125,7 @@ def check_pack(
         wanted = int(about["review_id"])
         if review_id is not None and wanted != review_id:
             raise InputError(f"file: this pack is for review {wanted}, not the review chosen ({review_id})")
-        review = session.get(Review, wanted)
-        if review is None:
-            raise InputError(f"file: this pack is for review {wanted}, which is not in the app")
+        review = access.review_for(session, actor, wanted)  # missing and not yours answered alike
         scale = _scorable(session, actor, review, about.get("rater", ""))
         if about.get("scale_hash") != review.scale_hash:
             raise InputError(

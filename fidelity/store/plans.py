@@ -18,7 +18,7 @@ from fidelity.store.shared import get_row, review_scale
 
 
 def _plan_review(session: Session, actor: Actor, review_id: int) -> Review:
-    review = get_row(session, Review, review_id)
+    review = access.review_for(session, actor, review_id)
     access.require_service_upkeep(session, actor, review.service_id, "change an improvement plan")
     if review.status != ReviewStatus.FINAL:
         raise InputError("review: an improvement plan follows a final review; finalise the review first")
@@ -129,8 +129,7 @@ def list_actions(
 ) -> list[ImprovementAction]:
     """The plan of one final review (with actions carried over from the reviews it amends), or of a service."""
     if review_id is not None:
-        review = get_row(session, Review, review_id)
-        access.require_review_read(session, actor, review)
+        review = access.review_for(session, actor, review_id)
         return actions_of(session, review)
     if service_id is None:
         raise InputError("plan: choose a review or a service")

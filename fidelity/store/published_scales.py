@@ -29,7 +29,7 @@ from fidelity.scales import Scale, ScaleFileError
 from fidelity.store import access
 from fidelity.store.access import Actor
 from fidelity.store.audit import record, snapshot
-from fidelity.store.shared import get_row, pin_scale, scales_by_hash, verified_items
+from fidelity.store.shared import pin_scale, scales_by_hash, verified_items
 
 SHIPPED_BY = "shipped with the app"
 
@@ -230,7 +230,7 @@ def verify_item(
 
 def move_draft(session: Session, *, actor: Actor, review_id: int) -> Review:
     """Move a draft review that has no scores yet to its scale's current version."""
-    review = get_row(session, Review, review_id)
+    review = access.review_for(session, actor, review_id)
     access.require_review_edit(actor, review)
     if session.exec(select(ItemRating.id).where(ItemRating.review_id == review_id)).first() is not None:
         raise InputError(f"review: review {review_id} has scores; a review with scores keeps its version")

@@ -14,7 +14,7 @@ from fidelity.scales import DATA_SOURCE_LABELS
 from fidelity.store import access
 from fidelity.store.access import Actor
 from fidelity.store.audit import record, snapshot
-from fidelity.store.shared import get_row, require_open, review_scale
+from fidelity.store.shared import require_open, review_scale
 
 
 def _may_rate(review: Review, rater: str) -> None:
@@ -42,7 +42,7 @@ def save_rating(
     stored writes nothing, and the stored rating (or None) is returned. `expected_version` is the
     version the user's page showed (0 for none yet): a rating saved by someone else since is a Conflict.
     """
-    review = get_row(session, Review, review_id)
+    review = access.review_for(session, actor, review_id)
     access.require_review_edit(actor, review, rater)
     require_open(review)
     _may_rate(review, rater)
@@ -111,7 +111,7 @@ def submit_scores(session: Session, *, actor: Actor, review_id: int, rater: str)
 
     Items both reviewers scored the same are entered as agreed, to be confirmed at consensus.
     """
-    review = get_row(session, Review, review_id)
+    review = access.review_for(session, actor, review_id)
     access.require_review_edit(actor, review, rater)
     require_open(review)
     if review.single_reviewer or rater not in review.raters:

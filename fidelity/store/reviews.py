@@ -118,8 +118,7 @@ def start_review(session: Session, *, actor: Actor, scales: dict[str, Scale], da
 
 
 def get_review(session: Session, review_id: int, *, actor: Actor) -> Review:
-    review = get_row(session, Review, review_id)
-    access.require_review_read(session, actor, review)
+    review = access.review_for(session, actor, review_id)
     return review
 
 
@@ -250,8 +249,7 @@ def report_data(session: Session, review_id: int, *, actor: Actor) -> reports.Re
 
 def review_context(session: Session, review_id: int, *, actor: Actor) -> ReviewContext:
     """A review as this actor may see it: a reviewer sees only their own scores until both have submitted."""
-    review = get_row(session, Review, review_id)
-    access.require_review_read(session, actor, review)
+    review = access.review_for(session, actor, review_id)
     previous = previous_final_review(session, review)
     shown_raters: tuple[str, ...] = (Rater.LEAD, Rater.SECOND, Rater.CONSENSUS)
     held = access.assigned_raters(actor, review)
@@ -279,7 +277,7 @@ def review_context(session: Session, review_id: int, *, actor: Actor) -> ReviewC
 
 def finalise_review(session: Session, *, actor: Actor, review_id: int) -> Review:
     """Lock a complete review and record its total and band (from the counted scores)."""
-    review = get_row(session, Review, review_id)
+    review = access.review_for(session, actor, review_id)
     access.require_review_edit(actor, review)
     require_open(review)
     if not review.single_reviewer and not review.consensus_open:
@@ -381,8 +379,8 @@ def service_history(session: Session, service_id: int, *, actor: Actor) -> list[
 
 def delete_draft_review(session: Session, *, actor: Actor, review_id: int) -> None:
     """Remove a review started by mistake, with its scores; a final review is never deleted."""
-    review = get_row(session, Review, review_id)
     access.require_admin(actor, "delete a review")
+    review = access.review_for(session, actor, review_id)
     if review.status == ReviewStatus.FINAL:
         raise ReviewLocked(f"review {review_id} is final; final reviews are kept (correct one with an amendment)")
     ratings = list(session.exec(select(ItemRating).where(ItemRating.review_id == review_id)))

@@ -28,7 +28,7 @@ ROW_LIMIT = 200  # sessions or records saved at once
 
 
 def _editable(session: Session, actor: Actor, review_id: int) -> Review:
-    review = get_row(session, Review, review_id)
+    review = access.review_for(session, actor, review_id)
     access.require_review_edit(actor, review)
     require_open(review)
     return review
@@ -116,7 +116,7 @@ def save_records(session: Session, *, actor: Actor, review_id: int, rows: list[d
 
 def add_note(session: Session, *, actor: Actor, review_id: int, rater: str, data: dict[str, Any]) -> EvidenceNote:
     """An evidence note of this reviewer's, tagged to the items it informs."""
-    review = get_row(session, Review, review_id)
+    review = access.review_for(session, actor, review_id)
     if rater == GUIDE and review.is_self_assessment:  # the guiding reviewer comments on the service's evidence
         if not (actor.is_admin or access.guides(actor, review)):
             raise PermissionDenied(f"not allowed: you do not guide review {review.id}")
@@ -181,8 +181,7 @@ def _plan(session: Session, review_id: int) -> list[VisitSession]:
 
 def visit_of(session: Session, *, actor: Actor, review_id: int) -> Visit:
     """The review, its scale and its visit: the Site visit page's one read."""
-    review = get_row(session, Review, review_id)
-    access.require_review_read(session, actor, review)
+    review = access.review_for(session, actor, review_id)
     scale = review_scale(session, review)
     records = visit_records(session, review_id)
     return Visit(
@@ -200,8 +199,7 @@ def notes_of(session: Session, actor: Actor, review: Review) -> list[EvidenceNot
 
 def agenda(session: Session, *, actor: Actor, review_id: int) -> reports.Agenda:
     """The visit plan as a one-page agenda for the service."""
-    review = get_row(session, Review, review_id)
-    access.require_review_read(session, actor, review)
+    review = access.review_for(session, actor, review_id)
     service = get_row(session, Service, review.service_id)
     plan = _plan(session, review_id)
     return reports.Agenda(

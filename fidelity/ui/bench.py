@@ -175,18 +175,21 @@ def compiled_once() -> Iterator[None]:
         app_test.ScriptCache, local_script_runner.ScriptCache = saved
 
 
-def _bench_admin(url: str) -> int:
+def _bench_admin(url: str) -> tuple[int, int]:
+    """An active admin's id and credential version (a benchmark account made when there is none)."""
     with db.session_scope(db.make_engine(url)) as session:
-        admin = session.exec(select(User.id).where(User.role == access.Role.ADMIN, User.is_active)).first()
+        admin = session.exec(
+            select(User.id, User.credential_version).where(User.role == access.Role.ADMIN, User.is_active)
+        ).first()
         if admin is not None:
-            return int(admin)
+            return int(admin[0]), int(admin[1])
         user = accounts.create_user(
             session,
             actor=access.operator("bench"),
             data={"username": "bench.admin", "display_name": "Benchmark admin", "role": "admin"},
             is_demo=True,
         )
-        return int(user.id or 0)
+        return int(user.id or 0), user.credential_version
 
 
 def _choices(url: str) -> dict[str, int]:
@@ -219,7 +222,7 @@ def run(
     os.environ["DATABASE_URL"] = url
     db.migrate(url)
     engine = db.make_engine(url)
-    admin_id = _bench_admin(url)
+    admin_id, credentials = _bench_admin(url)
     chosen = _choices(url)
     with Session(engine) as session:
         rows = {
@@ -242,6 +245,7 @@ def run(
             st.cache_data.clear()
             at = AppTest.from_file(app, default_timeout=120)
             at.session_state[Keys.USER_ID] = admin_id
+            at.session_state[Keys.CREDENTIALS] = credentials
             at.session_state[Keys.SERVICE_ID] = chosen["service"]
             open_pages = ("Review workspace", "Consensus")
             at.session_state[Keys.REVIEW_ID] = chosen["open"] if title in open_pages else chosen["final"]

@@ -26,10 +26,19 @@ def sso_provider() -> str | None:
     return providers[0] if providers else ("default" if auth.get("client_id") else None)
 
 
-def _signed_in(actor: Actor) -> None:
+def _signed_in(actor: Actor, credential_version: int) -> None:
     st.session_state[Keys.USER_ID] = actor.user_id
     st.session_state[Keys.ACTOR] = actor
+    st.session_state[Keys.CREDENTIALS] = credential_version
     st.rerun()
+
+
+def client_address() -> str:
+    """The client's IP address as the server sees it (a proxy's, behind one); empty when unknown."""
+    try:
+        return str(st.context.ip_address or "")
+    except Exception:  # no browser context (tests, bare runs)
+        return ""
 
 
 def _first_admin() -> None:
@@ -58,7 +67,7 @@ def _first_admin() -> None:
             widgets.show_error(error)
         else:
             flash(f"Admin account {user.username} created; you are signed in.")
-            _signed_in(accounts.actor_of(user))
+            _signed_in(accounts.actor_of(user), user.credential_version)
 
 
 def _sign_in_form(provider: str | None) -> None:
@@ -71,13 +80,13 @@ def _sign_in_form(provider: str | None) -> None:
     if submitted:
         try:
             with resources.transaction() as session:
-                result = accounts.sign_in(session, username=username, password=password)
+                result = accounts.sign_in(session, username=username, password=password, client=client_address())
         except errors.Refused as error:  # the database was busy: nothing was saved, the user can try again
             result = accounts.SignIn(None, str(error))
         if result.actor is None:
             st.error(result.message, icon=":material/error:")
         else:
-            _signed_in(result.actor)
+            _signed_in(result.actor, result.credential_version)
     if provider:
         st.divider()
         st.button(
@@ -94,17 +103,17 @@ def _sign_in_form(provider: str | None) -> None:
             st.dataframe(pd.DataFrame(demo, columns=["Username", "Password", "Role"]), hide_index=True)
 
 
-def _sso_sign_in() -> Actor | None:
+def _sso_sign_in() -> accounts.SignIn:
     """After the identity provider's redirect: the account with the email it vouched for."""
     email = str(st.user.get("email") or "")
     if not email:
         st.error("The identity provider did not give an email address.", icon=":material/error:")
-        return None
+        return accounts.SignIn(None)
     with resources.transaction() as session:
         result = accounts.sign_in_by_email(session, email=email)
     if result.actor is None:
         st.error(result.message, icon=":material/error:")
-    return result.actor
+    return result
 
 
 def _sidebar(actor: Actor) -> None:
@@ -118,23 +127,31 @@ def _sidebar(actor: Actor) -> None:
                 st.logout()
             st.rerun()
         with st.popover("Change my password", icon=":material/key:"), st.form("own_password"):
-            new = st.text_input("New password", type="password", key="own_password:new")
+            current = st.text_input("Current password", type="password", key="own_password:current")
+            new = st.text_input(
+                "New password",
+                type="password",
+                key="own_password:new",
+                help="At least 10 characters; not a common password and not your username. Other places you are "
+                "signed in are signed out.",
+            )
             again = st.text_input("New password again", type="password", key="own_password:again")
             if st.form_submit_button("Change password"):
-                _change_own_password(actor, new, again)
+                _change_own_password(actor, current, new, again)
 
 
-def _change_own_password(actor: Actor, new: str, again: str) -> None:
+def _change_own_password(actor: Actor, current: str, new: str, again: str) -> None:
     if new != again:
         st.error("password: the two passwords differ", icon=":material/error:")
         return
     try:
         with resources.transaction() as session:
-            accounts.set_password(session, actor=actor, user_id=actor.user_id or 0, password=new)
+            version = accounts.change_own_password(session, actor=actor, current=current, new=new)
     except errors.Refused as error:
         widgets.show_error(error)
     else:
-        st.success("Password changed.")
+        st.session_state[Keys.CREDENTIALS] = version  # this session stays signed in; every other one is signed out
+        st.success("Password changed. You are signed out everywhere else.")
 
 
 def _sso_user() -> bool:
@@ -147,16 +164,20 @@ def _sso_user() -> bool:
 def gate() -> Actor:
     """The signed-in user; otherwise shows the first-admin or sign-in page and stops the run."""
     user_id: Any = st.session_state.get(Keys.USER_ID)
+    version = int(st.session_state.get(Keys.CREDENTIALS) or 0)
     with resources.reading() as session:
         any_users = accounts.has_users(session)
-        actor = accounts.current_actor(session, user_id) if user_id else None
+        actor = accounts.current_actor(session, user_id, version) if user_id else None
     if actor is None and user_id:
         st.session_state[Keys.USER_ID] = None
-        st.warning("Your account was switched off or removed; you have been signed out.")
+        st.warning(
+            "You have been signed out: your account was switched off or removed, or its password was changed. "
+            "Sign in again."
+        )
     if actor is None and any_users and sso_provider() and _sso_user():
-        actor = _sso_sign_in()
-        if actor is not None:
-            _signed_in(actor)
+        result = _sso_sign_in()
+        if result.actor is not None:
+            _signed_in(result.actor, result.credential_version)
     if actor is None:
         if any_users:
             _sign_in_form(sso_provider())

@@ -13,6 +13,7 @@ class Keys:
     FLASH = "flash_message"
     USER_ID = "signed_in_user_id"
     ACTOR = "signed_in_actor"
+    CREDENTIALS = "signed_in_credential_version"  # the account's credential version when this session signed in
 
 
 DEFAULTS: dict[str, Any] = {Keys.SERVICE_ID: None, Keys.REVIEW_ID: None, Keys.FLASH: None, Keys.USER_ID: None}

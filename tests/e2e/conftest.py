@@ -96,11 +96,11 @@ def screenshot(page, name: str) -> None:
 
 
 PASSWORDS = {
-    "admin": "admin-password-1",
-    "ann": "ann-password-1",
+    "admin": "ada long password 1",
+    "ann": "first key 7 east",
     "bo": "bo-password-12",
-    "lee": "lee-password-1",
-    "cora": "cora-password-1",
+    "lee": "service key 4 north",
+    "cora": "commission key 9 south",
 }
 
 

@@ -27,7 +27,7 @@ def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     db.migrate(url)
     with db.session_scope(db.make_engine(url)) as session:
         accounts.create_first_admin(
-            session, {"username": "admin", "display_name": "Ada Admin", "password": "admin-password-1"}
+            session, {"username": "admin", "display_name": "Ada Admin", "password": "ada long password 1"}
         )
     yield url
     st.cache_data.clear()
@@ -37,19 +37,24 @@ def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def user_id(username: str) -> int:
     """The id of an account in the app's database (DATABASE_URL)."""
+    return signed_in_as(username)[0]
+
+
+def signed_in_as(username: str) -> tuple[int, int]:
+    """An account's id and credential version, as a session that signed in now holds them."""
     import os
 
     from sqlmodel import select
 
     with db.session_scope(db.make_engine(os.environ["DATABASE_URL"])) as session:
-        return session.exec(select(User.id).where(User.username == username)).one()
+        return session.exec(select(User.id, User.credential_version).where(User.username == username)).one()
 
 
 def open_app(page: str | None = None, *, as_user: str | None = "admin") -> AppTest:
     """The app, signed in as `as_user` (None: not signed in), optionally switched to `page`."""
     at = AppTest.from_file(APP, default_timeout=60)
     if as_user is not None:
-        at.session_state[Keys.USER_ID] = user_id(as_user)
+        at.session_state[Keys.USER_ID], at.session_state[Keys.CREDENTIALS] = signed_in_as(as_user)
     at.run()
     assert not at.exception, at.exception
     if page:

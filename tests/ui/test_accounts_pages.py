@@ -14,6 +14,7 @@ from fidelity.scale_files import load_scales
 from fidelity.store import accounts, plans, ratings, reviews
 from fidelity.store.access import Actor, Role
 from fidelity.ui import navigation
+from fidelity.ui.state import Keys
 
 from ..conftest import ACTOR, SCALES_DIR, all_items
 from .conftest import APP, open_app, user_id
@@ -57,7 +58,7 @@ def test_sign_in__wrong_password_refused_right_one_signs_in(app_db: str) -> None
     at.text_input(key="sign_in:password").input("not it")
     at.button(key="FormSubmitter:sign_in-Sign in").click().run()
     assert "not right" in at.error[0].value
-    at.text_input(key="sign_in:password").input("admin-password-1")
+    at.text_input(key="sign_in:password").input("ada long password 1")
     at.button(key="FormSubmitter:sign_in-Sign in").click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == "IPS Fidelity" and not at.error
@@ -77,7 +78,7 @@ def test_sign_in__the_database_refuses_the_write__a_message_not_a_traceback(
     monkeypatch.setattr(accounts, "sign_in", busy)
     at = open_app(as_user=None)
     at.text_input(key="sign_in:username").input("admin")
-    at.text_input(key="sign_in:password").input("admin-password-1")
+    at.text_input(key="sign_in:password").input("ada long password 1")
     at.button(key="FormSubmitter:sign_in-Sign in").click().run()
     assert not at.exception, at.exception
     assert "at the same moment" in at.error[0].value and at.subheader[0].value == "Sign in"
@@ -120,7 +121,7 @@ def test_users__admin_adds_a_service_lead_and_sets_their_service(app_db: str) ->
     at.text_input(key="add_user:username").input("lee")
     at.text_input(key="add_user:name").input("Lee Lead")
     at.selectbox(key="add_user:role").set_value("service lead")
-    at.text_input(key="add_user:password").input("lee's password")
+    at.text_input(key="add_user:password").input("a good long passphrase")
     at.button(key="FormSubmitter:add_user-Add user").click().run()
     assert not at.exception, at.exception
     lee = user_id("lee")
@@ -286,3 +287,21 @@ def test_plan__someone_else_saved_first__conflict_shown_and_nothing_overwritten(
         assert plans.list_actions(s, actor=ACTOR, review_id=review.id)[0].owner == "Colleague"
     at.button(key=f"FormSubmitter:edit_action:{action.id}-Save action").click().run()  # having checked, save again
     assert at.success[0].value == "Action saved."
+
+
+def test_change_my_password__needs_the_current_one__signs_out_every_other_session(app_db: str) -> None:
+    here, elsewhere = open_app(), open_app()
+    here.text_input(key="own_password:current").input("not my password")
+    here.text_input(key="own_password:new").input("a fresh long passphrase")
+    here.text_input(key="own_password:again").input("a fresh long passphrase")
+    here.button(key="FormSubmitter:own_password-Change password").click().run()
+    assert "current password: not right" in shown(here.error[0].value)
+    here.text_input(key="own_password:current").input("ada long password 1")
+    here.button(key="FormSubmitter:own_password-Change password").click().run()
+    assert not here.exception, here.exception
+    assert here.success[0].value == "Password changed. You are signed out everywhere else."
+    here.run()
+    assert not here.warning and here.session_state[Keys.USER_ID]  # the session that changed it stays signed in
+    elsewhere.run()
+    assert elsewhere.warning[0].value.startswith("You have been signed out")
+    assert [s.value for s in elsewhere.subheader] == ["Sign in"]

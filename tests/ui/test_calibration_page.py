@@ -81,7 +81,7 @@ def test_calibration__service_lead__page_not_listed(app_db: str) -> None:
         accounts.create_user(
             s,
             actor=ACTOR,
-            data={"username": "lee", "display_name": "Lee", "role": "service lead", "password": "lee-password-12"},
+            data={"username": "lee", "display_name": "Lee", "role": "service lead", "password": "service key 4 north"},
         )
     links = [link.label for link in open_app(as_user="lee").get("page_link")]
     assert "Reviewer calibration" not in links and "Services" in links

@@ -75,13 +75,18 @@ def test_programme_view__commissioner__no_cadence_form__service_lead__page_not_l
         user = accounts.create_user(
             s,
             actor=ACTOR,
-            data={"username": "cora", "display_name": "Cora", "role": "commissioner", "password": "cora-password-1"},
+            data={
+                "username": "cora",
+                "display_name": "Cora",
+                "role": "commissioner",
+                "password": "commission key 9 south",
+            },
         )
         accounts.set_scopes(s, actor=ACTOR, user_id=user.id, scopes=accounts.Scopes(programme_ids=(programme_id,)))
         accounts.create_user(
             s,
             actor=ACTOR,
-            data={"username": "lee", "display_name": "Lee", "role": "service lead", "password": "lee-password-12"},
+            data={"username": "lee", "display_name": "Lee", "role": "service lead", "password": "service key 4 north"},
         )
     at = open_app(navigation.PROGRAMME, as_user="cora")
     assert not at.exception, at.exception

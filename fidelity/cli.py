@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fidelity import db, demo, errors, files, national_demo, scale_files, scale_workbook, scoring
+from fidelity import db, demo, errors, files, national_demo, scale_files, scale_workbook, scoring, sealed
 from fidelity.item_outcomes import associations, item_groups, principle_groups
 from fidelity.scale_files import load_scale, load_scales
 from fidelity.scales import Scale, ScaleFileError, describe
@@ -135,13 +135,13 @@ def import_outcomes_command(url: str, path: Path) -> str:
     return f"imported {len(rows)} quarter(s)"
 
 
-def _read_password(prompt_twice: bool) -> str:
+def _read_password(prompt_twice: bool, what: str = "Password") -> str:
     """From the terminal (asked twice, not echoed), or one line from standard input when piped."""
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
-    password = getpass.getpass("Password: ")
-    if prompt_twice and getpass.getpass("Password again: ") != password:
-        raise CliError("the two passwords differ; nothing was saved")
+    password = getpass.getpass(f"{what}: ")
+    if prompt_twice and getpass.getpass(f"{what} again: ") != password:
+        raise CliError(f"the two {what.lower()}s differ; nothing was saved")
     return password
 
 
@@ -168,13 +168,23 @@ def export_command(url: str, path: Path) -> str:
     else:
         raise CliError(f"{path}: name the file .xlsx (one workbook) or .zip (CSV files)")
     path.write_bytes(content)
-    return f"exported the database to {path} ({len(content):,} bytes)"
+    return f"exported the database for analysis to {path} ({len(content):,} bytes; no passwords, not restorable)"
+
+
+def backup_command(url: str, path: Path) -> str:
+    if path.suffix.lower() != backup.BACKUP_SUFFIX:
+        raise CliError(f"{path}: name the backup {backup.BACKUP_SUFFIX}")
+    passphrase = _read_password(prompt_twice=True, what="Passphrase")
+    content = backup.export_backup(db.make_engine(url), actor=access.operator(), passphrase=passphrase)
+    path.write_bytes(content)
+    return f"backed up the database to {path} ({len(content):,} bytes, encrypted; keep the passphrase apart from it)"
 
 
 def restore_command(url: str, path: Path) -> str:
     content = _read(path)
+    passphrase = _read_password(prompt_twice=False, what="Passphrase") if sealed.is_sealed(content) else ""
     db.migrate(url)
-    counts = backup.restore(db.make_engine(url), content, path.name)
+    counts = backup.restore(db.make_engine(url), content, path.name, passphrase=passphrase)
     return f"restored {sum(counts.values()):,} rows into {len(counts)} tables from {path}"
 
 
@@ -324,9 +334,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="time and weigh a workbook bomb, an oversized file and the largest uploads allowed (own database)",
     )
-    export = commands.add_parser("export", help="export the whole database to .xlsx or .zip (CSV files)")
+    export = commands.add_parser(
+        "export", help="export the database for analysis to .xlsx or .zip (CSV files): no passwords, not restorable"
+    )
     export.add_argument("file", type=Path)
-    restore = commands.add_parser("restore", help="restore an export into an empty database")
+    saved = commands.add_parser(
+        "backup", help="back up everything to an encrypted .ipsbackup file (asks for a passphrase, or reads one line)"
+    )
+    saved.add_argument("file", type=Path)
+    restore = commands.add_parser(
+        "restore", help="restore a backup into an empty database (asks for its passphrase, or reads one line)"
+    )
     restore.add_argument("file", type=Path)
     check = commands.add_parser(
         "scale-check",
@@ -438,6 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "visit-pack":
             db.migrate(settings.database_url)
             print(visit_pack_command(settings.database_url, args))
+        elif args.command == "backup":
+            print(backup_command(settings.database_url, args.file))
         elif args.command == "restore":
             print(restore_command(settings.database_url, args.file))
     except PackError as error:

@@ -16,9 +16,10 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from fidelity import db, demo, errors
-from fidelity.errors import Conflict, InputError
+from fidelity.errors import Conflict, InputError, PermissionDenied
 from fidelity.models import AuditEvent, ItemRating, Review
 from fidelity.store import accounts, amendments, backup, outcomes, plans, ratings, reviews, services
+from fidelity.store.access import Actor, Role
 
 from .conftest import ACTOR, ROOT, all_items, restore_target, sqlite_with_service, table_dump
 
@@ -276,14 +277,20 @@ def _rich_database(url: str, scales) -> None:
         )
 
 
-@pytest.mark.parametrize("kind", ["xlsx", "zip"])
-def test_export_restore__every_table_round_trips(db_url: str, scales, kind: str, tmp_path) -> None:
+PASSPHRASE = "tea at four in leeds"
+
+
+def test_backup_restore__every_table_round_trips(db_url: str, scales, tmp_path) -> None:
     _rich_database(db_url, scales)
     original = table_dump(db_url)
     engine = db.make_engine(db_url)
-    exported = backup.export_xlsx(engine, actor=ACTOR) if kind == "xlsx" else backup.export_csv_zip(engine, actor=ACTOR)
+    exported = backup.export_backup(engine, actor=ACTOR, passphrase=PASSPHRASE)
+    assert b"$argon2id$" not in exported and "Zoë".encode() not in exported  # sealed: nothing readable
     target = restore_target(db_url, tmp_path)
-    counts = backup.restore(db.make_engine(target), exported, f"backup.{kind}")
+    with pytest.raises(InputError, match="passphrase: the passphrase is not right"):
+        backup.restore(db.make_engine(target), exported, "b.ipsbackup", passphrase="tea at five in leeds")
+    assert backup.is_empty(db.make_engine(target))
+    counts = backup.restore(db.make_engine(target), exported, "b.ipsbackup", passphrase=PASSPHRASE)
     assert counts["review"] == len(original["review"]) and counts["auditevent"] == len(original["auditevent"])
     restored = table_dump(target)
     for table, rows in original.items():
@@ -294,13 +301,40 @@ def test_export_restore__every_table_round_trips(db_url: str, scales, kind: str,
         assert accounts.sign_in(s, username="odd", password="a password 1").actor is not None
 
 
+@pytest.mark.parametrize("kind", ["xlsx", "zip"])
+def test_export_for_analysis__no_credentials__and_never_restored(db_url: str, scales, kind: str, tmp_path) -> None:
+    _rich_database(db_url, scales)
+    engine = db.make_engine(db_url)
+    with db.session_scope(engine) as s:  # a failed sign-in counted for someone
+        accounts.sign_in(s, username="odd", password="not the password", client="10.0.0.7")
+    exported = backup.export_xlsx(engine, actor=ACTOR) if kind == "xlsx" else backup.export_csv_zip(engine, actor=ACTOR)
+    about, sheets = backup.read_backup(exported, f"export.{kind}")
+    assert about["format"] == backup.ANALYSIS_FORMAT and "signinthrottle" not in sheets
+    header, *users = sheets["user"]
+    for column in ("password_hash", "demo_password"):
+        assert {row[header.index(column)] for row in users} == {None}, column
+    assert len(users) >= 2 and not any("argon2" in str(cell) for row in users for cell in row)
+    target = restore_target(db_url, tmp_path)
+    with pytest.raises(InputError, match="this is an export for analysis, made without the passwords"):
+        backup.restore(db.make_engine(target), exported, f"export.{kind}")
+    assert backup.is_empty(db.make_engine(target))
+
+
+def test_backup__weak_passphrase_refused__admins_only(db_url: str) -> None:
+    engine = db.make_engine(db_url)
+    with pytest.raises(InputError, match=r"passphrase: .*people choose most often"):
+        backup.export_backup(engine, actor=ACTOR, passphrase="password123")
+    with pytest.raises(PermissionDenied):
+        backup.export_backup(engine, actor=Actor(name="cora", role=Role.COMMISSIONER, user_id=1), passphrase=PASSPHRASE)
+
+
 def test_restore__refuses_a_database_that_is_not_empty_and_changes_nothing(db_url: str, make_service) -> None:
     make_service()
     engine = db.make_engine(db_url)
-    exported = backup.export_csv_zip(engine, actor=ACTOR)
+    exported = backup.export_backup(engine, actor=ACTOR, passphrase=PASSPHRASE)
     before = table_dump(db_url)
     with pytest.raises(InputError, match="is not empty; restore only into an empty database"):
-        backup.restore(engine, exported, "backup.zip")
+        backup.restore(engine, exported, "b.ipsbackup", passphrase=PASSPHRASE)
     assert table_dump(db_url) == before
 
 
@@ -319,22 +353,29 @@ def test_restore__bad_files_refused(tmp_path, content: bytes, name: str, message
     assert backup.is_empty(db.make_engine(url))
 
 
-def test_cli_export_restore__round_trip(tmp_path) -> None:
+def test_cli_backup_restore__round_trip__export_for_analysis_refused(tmp_path) -> None:
     source = sqlite_with_service(tmp_path / "source.db", "Exported IPS")
-    out = tmp_path / "backup.xlsx"
-    run = lambda *args, url: subprocess.run(  # noqa: E731
+    out, analysis = tmp_path / "b.ipsbackup", tmp_path / "analysis.xlsx"
+    run = lambda *args, url, given="": subprocess.run(  # noqa: E731
         [sys.executable, "-m", "fidelity", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": url},
+        input=given,
         check=False,
     )
-    exported = run("export", str(out), url=source)
-    assert exported.returncode == 0 and "exported the database" in exported.stdout, exported.stderr
+    exported = run("export", str(analysis), url=source)
+    assert exported.returncode == 0 and "no passwords, not restorable" in exported.stdout, exported.stderr
+    saved = run("backup", str(out), url=source, given=PASSPHRASE + "\n")
+    assert saved.returncode == 0 and "encrypted" in saved.stdout, saved.stderr
     target = f"sqlite:///{tmp_path / 'restored.db'}"
-    restored = run("restore", str(out), url=target)
+    refused = run("restore", str(analysis), url=target)
+    assert refused.returncode == 2 and "export for analysis" in refused.stderr
+    wrong = run("restore", str(out), url=target, given="not the passphrase\n")
+    assert wrong.returncode == 2 and "passphrase is not right" in wrong.stderr
+    restored = run("restore", str(out), url=target, given=PASSPHRASE + "\n")
     assert restored.returncode == 0 and "restored" in restored.stdout, restored.stderr
     assert table_dump(target) == table_dump(source)
-    again = run("restore", str(out), url=target)
+    again = run("restore", str(out), url=target, given=PASSPHRASE + "\n")
     assert again.returncode == 2 and "is not empty" in again.stderr

@@ -1,6 +1,12 @@
-"""Export the whole database to XLSX or to a ZIP of CSV files, and restore it into an empty database.
+"""Export the database for analysis (XLSX, or a ZIP of CSV files), back it up encrypted, and restore a backup into
+an empty database.
 
-Every table, every row, every column. Values are written as text a person can read (dates as
+An export for analysis holds every table but the sign-in counts, and every column but the password hashes and the
+demo accounts' passwords: it carries no credentials and cannot be restored. A backup holds everything (a ZIP of CSV
+files) and is sealed with a passphrase the admin types (fidelity.sealed); it restores only with that passphrase.
+Unencrypted whole-database exports made before the split (formats 1 and 2) still restore.
+
+Every row, every column that is kept. Values are written as text a person can read (dates as
 ISO 8601, JSON columns as JSON). An empty cell is NULL; an empty string in a column that may be
 NULL is written `\\E`, and text that starts with a backslash gets one more, so a restore gives back
 exactly what was exported. Text that a spreadsheet would run as a formula gets a leading single
@@ -25,12 +31,16 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Table, Tim
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from fidelity import db, files
+from fidelity import db, files, sealed
 from fidelity.errors import InputError
 from fidelity.store.access import Actor, require_admin
 
 FORMAT = "ips-fidelity-backup/2"
 OLD_FORMAT = "ips-fidelity-backup/1"  # before text cells were escaped against formulas; still restored
+ANALYSIS_FORMAT = "ips-fidelity-analysis/1"  # credentials withheld: never restored
+WITHHELD_COLUMNS = {"user": ("password_hash", "demo_password")}  # empty in an export for analysis
+WITHHELD_TABLES = ("signinthrottle",)  # failed sign-ins per username and client: left out of an export for analysis
+BACKUP_SUFFIX = ".ipsbackup"
 EMPTY_TEXT = "\\E"
 XLSX_CELL_LIMIT = 30_000
 Progress = Callable[[float, str], None]
@@ -95,38 +105,51 @@ def _decode(value: Any, column: Any, *, escaped: bool = True) -> Any:
     return json.loads(value) if isinstance(kind, JSON) else value
 
 
-def _rows(connection: Connection, table: Table) -> Iterable[list[Any]]:
+def _rows(connection: Connection, table: Table, *, analysis: bool) -> Iterable[list[Any]]:
+    withheld = set(WITHHELD_COLUMNS.get(table.name, ())) if analysis else set()
     for row in connection.execute(select(table).order_by(*table.primary_key.columns)):
-        yield [_encode(value, column) for value, column in zip(row, table.columns, strict=True)]
+        yield [
+            None if column.name in withheld else _encode(value, column)
+            for value, column in zip(row, table.columns, strict=True)
+        ]
 
 
-def _about(connection: Connection, counts: dict[str, int]) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
+def _tables(*, analysis: bool) -> list[Table]:
+    return [t for t in tables() if not (analysis and t.name in WITHHELD_TABLES)]
+
+
+def _about(connection: Connection, counts: dict[str, int], *, analysis: bool) -> dict[str, Any]:
+    about: dict[str, Any] = {
+        "format": ANALYSIS_FORMAT if analysis else FORMAT,
         "schema_revision": schema_revision(connection),
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": counts,
     }
+    if analysis:
+        about["withheld"] = [f"{t}.{c}" for t, columns in WITHHELD_COLUMNS.items() for c in columns] + [
+            f"{t} (table)" for t in WITHHELD_TABLES
+        ]
+    return about
 
 
 # --- export ---------------------------------------------------------------------------------------------
 
 
 def export_xlsx(engine: Engine, *, actor: Actor, progress: Progress | None = None) -> bytes:
-    """The whole database as one workbook: a sheet per table, `_about` and `_long`."""
+    """The database for analysis as one workbook: a sheet per table, `_about` and `_long`; no credentials."""
     require_admin(actor, "export the whole database")
     book = Workbook(write_only=True)
     long_sheet_rows: list[list[Any]] = []
     counts: dict[str, int] = {}
     with engine.connect() as connection:
-        all_tables = tables()
+        all_tables = _tables(analysis=True)
         for index, table in enumerate(all_tables):
             if progress:
                 progress(index / len(all_tables), f"Exporting {table.name}")
             sheet = book.create_sheet(table.name)
             sheet.append([c.name for c in table.columns])
             counts[table.name] = 0
-            for row_number, values in enumerate(_rows(connection, table), start=2):
+            for row_number, values in enumerate(_rows(connection, table, analysis=True), start=2):
                 for position, value in enumerate(values):
                     if isinstance(value, str) and (len(value) > XLSX_CELL_LIMIT or ILLEGAL_CHARACTERS_RE.search(value)):
                         as_json = json.dumps(files.text_cell(value))  # as every other cell: restore unescapes it
@@ -137,35 +160,47 @@ def export_xlsx(engine: Engine, *, actor: Actor, progress: Progress | None = Non
                         values[position] = None
                 sheet.append(files.xlsx_row(sheet, values))
                 counts[table.name] += 1
-        about = _about(connection, counts)
+        about = _about(connection, counts, analysis=True)
     long_sheet = book.create_sheet("_long")
     long_sheet.append(["table", "row", "column", "part", "json"])
     for row in long_sheet_rows:
         long_sheet.append(files.xlsx_row(long_sheet, row))
     about_sheet = book.create_sheet("_about")
     for key, value in about.items():
-        about_sheet.append([key, json.dumps(value) if isinstance(value, dict) else value])
+        about_sheet.append([key, json.dumps(value) if isinstance(value, dict | list) else value])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
 def export_csv_zip(engine: Engine, *, actor: Actor) -> bytes:
-    """The whole database as a ZIP: one CSV per table and about.json."""
+    """The database for analysis as a ZIP: one CSV per table and about.json; no credentials."""
     require_admin(actor, "export the whole database")
+    return _csv_zip(engine, analysis=True)
+
+
+def export_backup(engine: Engine, *, actor: Actor, passphrase: str) -> bytes:
+    """Everything, password hashes included, as a ZIP of CSV files sealed with `passphrase` (fidelity.sealed)."""
+    require_admin(actor, "back up the whole database")
+    if problem := sealed.passphrase_problem(passphrase):
+        raise InputError(f"passphrase: {problem}")
+    return sealed.seal(_csv_zip(engine, analysis=False), passphrase)
+
+
+def _csv_zip(engine: Engine, *, analysis: bool) -> bytes:
     buffer = io.BytesIO()
     counts: dict[str, int] = {}
     with engine.connect() as connection, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for table in tables():
+        for table in _tables(analysis=analysis):
             counts[table.name] = 0
 
             def counted(table: Table = table) -> Iterable[list[Any]]:
-                for values in _rows(connection, table):
+                for values in _rows(connection, table, analysis=analysis):
                     counts[table.name] += 1
                     yield values
 
             archive.writestr(f"{table.name}.csv", files.csv_bytes([c.name for c in table.columns], counted()))
-        archive.writestr("about.json", json.dumps(_about(connection, counts), indent=2))
+        archive.writestr("about.json", json.dumps(_about(connection, counts, analysis=analysis), indent=2))
     return buffer.getvalue()
 
 
@@ -232,9 +267,22 @@ def is_empty(engine: Engine) -> bool:
         return all(connection.execute(select(func.count()).select_from(t)).scalar_one() == 0 for t in tables())
 
 
-def restore(engine: Engine, content: bytes, filename: str, *, progress: Progress | None = None) -> dict[str, int]:
-    """Load a backup into an empty database at the same schema revision: all rows or none."""
+def restore(
+    engine: Engine, content: bytes, filename: str, *, passphrase: str = "", progress: Progress | None = None
+) -> dict[str, int]:
+    """Load a backup into an empty database at the same schema revision: all rows or none. An encrypted backup
+    opens only with its passphrase; an export for analysis is refused (it has no passwords)."""
+    if sealed.is_sealed(content):
+        try:
+            content, filename = sealed.unseal(content, passphrase), "backup.zip"
+        except sealed.SealError as error:
+            raise InputError(f"passphrase: {error}") from error
     about, sheets = read_backup(content, filename)
+    if about.get("format") == ANALYSIS_FORMAT:
+        raise InputError(
+            "file: this is an export for analysis, made without the passwords, so it cannot be restored; "
+            f"restore an encrypted backup ({BACKUP_SUFFIX})"
+        )
     if about.get("format") not in (FORMAT, OLD_FORMAT):
         raise InputError(f"file: unknown backup format {about.get('format')!r}; expected {FORMAT}")
     escaped = about.get("format") == FORMAT

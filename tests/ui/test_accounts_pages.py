@@ -181,6 +181,14 @@ def test_export_page__prepares_a_download(app_db: str) -> None:
     at.button(key="data:csv").click().run()
     assert not at.exception, at.exception
     assert at.get("download_button")[0].proto.label.startswith("Download the export")
+    at.text_input(key="data:backup:passphrase").input("tea at four in leeds")
+    at.text_input(key="data:backup:again").input("tea at four in leeds!")
+    at.button(key="FormSubmitter:data:backup-Prepare the encrypted backup").click().run()
+    assert "the two passphrases differ" in shown(at.error[0].value)
+    at.text_input(key="data:backup:again").input("tea at four in leeds")
+    at.button(key="FormSubmitter:data:backup-Prepare the encrypted backup").click().run()
+    assert not at.exception and not at.error, at.exception
+    assert [b.proto.label for b in at.get("download_button")][-1].startswith("Download the encrypted backup")
 
 
 def test_data_page__loads_demo_beside_real_services(app_db: str) -> None:

@@ -1,10 +1,11 @@
-"""Export and demo data (admins): the whole database as XLSX or CSV, and the demo data on or off."""
+"""Export and demo data (admins): the database for analysis (XLSX or CSV, no credentials), an encrypted backup, and
+the demo data on or off."""
 
 from datetime import date
 
 import streamlit as st
 
-from fidelity import demo
+from fidelity import demo, errors
 from fidelity.store import backup
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
@@ -13,11 +14,11 @@ st.title("Export and demo data")
 show_flash()
 actor = resources.actor()
 
-st.subheader("Export the whole database")
+st.subheader("Export for analysis")
 st.write(
-    "Every table, every row: services, reviews and ratings, plans, outcomes, users (password hashes included, "
-    "so keep the file safe) and the audit log. Restore an export into an empty database with "
-    "`python -m fidelity restore FILE`."
+    "Every table and row for analysts: services, reviews and ratings, plans, outcomes, users and the audit log. "
+    "It holds no credentials (no password hashes, no demo passwords, no failed sign-ins), so it cannot be restored: "
+    "make an encrypted backup for that."
 )
 left, right = st.columns(2)
 engine = resources.engine()
@@ -42,6 +43,40 @@ if prepared:
         if kind == "zip"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="data:download",
+        icon=":material/download:",
+    )
+
+st.subheader("Encrypted backup")
+st.write(
+    "Everything, account passwords (as Argon2 hashes) included, encrypted with a passphrase you choose. It restores "
+    "into an empty database only with that passphrase: `python -m fidelity restore FILE.ipsbackup`. Keep the "
+    "passphrase somewhere other than the file (a password manager); without it the backup cannot be opened."
+)
+with st.form("data:backup"):
+    passphrase = st.text_input(
+        "Passphrase", type="password", key="data:backup:passphrase", help="At least 10 characters; not a common one."
+    )
+    again = st.text_input("Passphrase again", type="password", key="data:backup:again")
+    made = st.form_submit_button("Prepare the encrypted backup", icon=":material/lock:")
+if made:
+    if passphrase != again:
+        st.error("passphrase: the two passphrases differ", icon=":material/error:")
+    else:
+        try:
+            with st.spinner("Backing up and encrypting…"):
+                st.session_state["data:backup:sealed"] = backup.export_backup(
+                    engine, actor=actor, passphrase=passphrase
+                )
+        except errors.Refused as error:
+            widgets.show_error(error)
+sealed_backup = st.session_state.get("data:backup:sealed")
+if sealed_backup:
+    st.download_button(
+        f"Download the encrypted backup ({len(sealed_backup) / 1e6:.1f} MB)",
+        sealed_backup,
+        file_name=f"ips-fidelity-{date.today():%Y-%m-%d}{backup.BACKUP_SUFFIX}",
+        mime="application/octet-stream",
+        key="data:backup:download",
         icon=":material/download:",
     )
 

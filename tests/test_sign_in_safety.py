@@ -151,3 +151,28 @@ def test_review_missing_or_not_yours__the_same_answer(db_url: str, make_service,
     commissioner = Actor(name="cora", role=Role.COMMISSIONER, user_id=99)
     with pytest.raises(PermissionDenied, match="is not one you can see"), Session(db.make_engine(db_url)) as s:
         reviews.get_review(s, draft.id + 1000, actor=commissioner)
+
+
+def test_demo_accounts__sign_in_only_with_demo_services_alone_or_once_an_admin_lets_them(
+    db_url: str, scales, make_service
+) -> None:
+    from fidelity import demo
+    from fidelity.store import instance
+
+    with _write(db_url) as s:
+        demo.load_demo(s, actor=ACTOR, scales=scales, today=T0.date())
+    with Session(db.make_engine(db_url)) as s:
+        username, password, _ = accounts.demo_logins(s)[0]
+    assert _try(db_url, username, password).actor is not None  # demo services alone: the demo works
+    make_service("Real IPS")
+    with Session(db.make_engine(db_url)) as s:
+        assert accounts.demo_logins(s) == []
+    refused = _try(db_url, username, password, client="10.0.0.2")
+    assert refused.actor is None and refused.message == _try(db_url, "nobody", password, client="10.0.0.3").message
+    with pytest.raises(PermissionDenied), _write(db_url) as s:
+        instance.set_demo_sign_in(s, actor=Actor(name="cora", role=Role.COMMISSIONER, user_id=1), on=True)
+    with _write(db_url) as s:
+        instance.set_demo_sign_in(s, actor=ACTOR, on=True)
+    with Session(db.make_engine(db_url)) as s:
+        assert username in {u for u, _, _ in accounts.demo_logins(s)}
+    assert _try(db_url, username, password, client="10.0.0.4").actor is not None

@@ -22,7 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col, delete, select
 from fidelity import passwords
 from fidelity.errors import InputError, NotFound, PermissionDenied, check_version, validated
 from fidelity.models import Area, Programme, Service, User, UserScope, utc_now
-from fidelity.store import throttle
+from fidelity.store import instance, throttle
 from fidelity.store.access import Actor, Role, require_admin
 from fidelity.store.audit import record, snapshot
 from fidelity.text import one_line, required_line
@@ -312,7 +312,8 @@ def sign_in(session: Session, *, username: str, password: str, client: str = "",
         return SignIn(None, f"Too many failed sign-ins with this username. Try again in {seconds} seconds.")
     user = session.exec(select(User).where(User.username == name)).first()
     matches = password_matches(user.password_hash if user else _UNKNOWN_USER_HASH, password)
-    if user is None or not matches or not user.is_active or not user.password_hash:
+    demo_refused = user is not None and _published_demo(user) and not instance.demo_sign_in(session).allowed
+    if user is None or not matches or not user.is_active or not user.password_hash or demo_refused:
         throttle.failed(session, username=name, client=client, now=now)
         record(
             session,
@@ -320,6 +321,7 @@ def sign_in(session: Session, *, username: str, password: str, client: str = "",
             action="sign_in_failed",
             entity="user",
             entity_id=user.id if user else "unknown",
+            after={"why": "demo accounts are off beside real services"} if demo_refused and matches else None,
         )
         return SignIn(None, "The username or password is not right, or the account is switched off.")
     throttle.cleared(session, username=name, client=client)
@@ -370,7 +372,16 @@ def sign_out(session: Session, *, actor: Actor) -> None:
     record(session, actor=actor.name, action="sign_out", entity="user", entity_id=actor.user_id)
 
 
+def _published_demo(user: User) -> bool:
+    """A demo account whose password the sign-in page may show (an admin who resets it makes it an account like
+    any other; benchmark accounts get a fresh password each run and none is shown)."""
+    return user.is_demo and user.demo_password is not None
+
+
 def demo_logins(session: Session) -> list[tuple[str, str, str]]:
-    """(username, password, role) of the demo accounts; empty once the demo data is removed."""
+    """(username, password, role) of the demo accounts while they may sign in (fidelity.store.instance); empty
+    otherwise, and once the demo data is removed."""
+    if not instance.demo_sign_in(session).allowed:
+        return []
     rows = session.exec(select(User).where(User.is_demo, col(User.demo_password).is_not(None)).order_by(User.role))
     return [(u.username, u.demo_password or "", u.role) for u in rows]

@@ -200,9 +200,19 @@ def test_data_page__loads_demo_beside_real_services(app_db: str) -> None:
         demo_services = len(s.exec(select(Service.id).where(Service.is_demo)).all())
     assert demo_services >= 24  # the twelve IPSPC areas, two or three services each
     assert at.success[0].value == (
-        f"Demo data loaded: {demo_services} services and the demo accounts (see the sign-in page)."
+        f"Demo data loaded: {demo_services} services and the demo accounts, which cannot sign in beside your own "
+        "services unless you let them (below)."
     )
     assert at.button(key="data:remove_demo")  # the page now offers removal instead
+    assert not open_app(as_user=None).dataframe  # no demo passwords on the sign-in page
+    assert at.button(key="data:demo_sign_in:on").disabled  # until the warning is acknowledged
+    at.checkbox(key="data:demo_sign_in:confirm").check().run()
+    at.button(key="data:demo_sign_in:on").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "The demo accounts can sign in; the sign-in page shows their passwords."
+    assert set(open_app(as_user=None).dataframe[0].value["Role"]) == {"reviewer", "service lead", "commissioner"}
+    at.button(key="data:demo_sign_in:off").click().run()
+    assert not open_app(as_user=None).dataframe
 
 
 def test_demo_accounts__shown_while_loaded_and_gone_after_removal(app_db: str) -> None:

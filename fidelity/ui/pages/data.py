@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 from fidelity import demo, errors
-from fidelity.store import backup
+from fidelity.store import backup, instance
 from fidelity.ui import resources, widgets
 from fidelity.ui.state import flash, show_flash
 
@@ -88,13 +88,51 @@ if not loaded:
     if st.button("Load demo data", key="data:load_demo", icon=":material/science:"):
         summary = widgets.load_demo_data()
         if summary is not None:
-            flash(f"Demo data loaded: {summary.services} services and the demo accounts (see the sign-in page).")
+            with resources.reading() as session:
+                shown = instance.demo_sign_in(session).allowed
+            accounts_note = (
+                "the demo accounts (see the sign-in page)"
+                if shown
+                else "the demo accounts, which cannot sign in beside your own services unless you let them (below)"
+            )
+            flash(f"Demo data loaded: {summary.services} services and {accounts_note}.")
             st.rerun()
 else:
     st.write(
         "Demo data is loaded. Removing it deletes every “Demo: …” service with its reviews, plans and outcomes, "
         "and the demo accounts. Your own services and accounts stay; the audit log keeps the record."
     )
+    with resources.reading() as session:
+        demo_accounts = instance.demo_sign_in(session)
+    if demo_accounts.real_services:
+        st.markdown("**Demo accounts beside your own services**")
+        if demo_accounts.switched_on:
+            st.warning(
+                "The demo accounts can sign in, and the sign-in page shows their passwords to anyone who can reach "
+                "this app.",
+                icon=":material/warning:",
+            )
+            if st.button("Stop the demo accounts signing in", key="data:demo_sign_in:off"):
+                widgets.save_then_rerun(
+                    lambda session: instance.set_demo_sign_in(session, actor=actor, on=False),
+                    "The demo accounts can no longer sign in; their passwords are no longer shown.",
+                )
+        else:
+            st.write(
+                f"This database holds {demo_accounts.real_services} service(s) of your own, so the demo accounts "
+                "cannot sign in and their passwords are not shown."
+            )
+            allow = st.checkbox(
+                "I understand that anyone who can reach this app could then sign in as a demo reviewer, service "
+                "lead or commissioner (the sign-in page shows the passwords) and see what those roles see, which "
+                "can include your own services' final reviews",
+                key="data:demo_sign_in:confirm",
+            )
+            if st.button("Let the demo accounts sign in", disabled=not allow, key="data:demo_sign_in:on"):
+                widgets.save_then_rerun(
+                    lambda session: instance.set_demo_sign_in(session, actor=actor, on=True),
+                    "The demo accounts can sign in; the sign-in page shows their passwords.",
+                )
     sure = st.checkbox("Yes, remove all the demo data", key="data:remove_demo:confirm")
     if st.button("Remove demo data", disabled=not sure, key="data:remove_demo", icon=":material/delete:"):
         with st.spinner("Removing the demo data…"), resources.transaction() as session:

@@ -6,7 +6,7 @@ import streamlit as st
 from sqlalchemy.exc import OperationalError
 
 from fidelity.scales import ScaleFileError
-from fidelity.ui import navigation, resources, signin
+from fidelity.ui import failures, navigation, resources, signin
 from fidelity.ui.state import init_state
 
 FAVICON = Path(__file__).parent / "fidelity" / "ui" / "static" / "favicon.png"
@@ -19,8 +19,8 @@ try:
 except ScaleFileError as error:
     st.error(f"A fidelity scale file is invalid, so the app cannot start:\n\n{error}", icon=":material/error:")
     st.stop()
-except OperationalError as error:
-    st.error(f"Cannot open the database. Check DATABASE_URL.\n\n{error.orig}", icon=":material/error:")
+except OperationalError as error:  # the details (a host, a file path) go to the log, not the page
+    failures.show(error, where="start", what="The app cannot open its database (check DATABASE_URL)")
     st.stop()
 
 links = st.sidebar.container()  # above the signed-in user's box, which the gate draws
@@ -28,4 +28,7 @@ actor = signin.gate()
 pages = navigation.pages(actor)
 page = st.navigation(pages, position="hidden")
 navigation.sidebar_links(pages, links)
-page.run()
+try:
+    page.run()
+except Exception as error:  # st.stop and st.rerun are not Exceptions: they pass through
+    failures.show(error, where=page.title)

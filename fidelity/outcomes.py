@@ -141,8 +141,13 @@ def chart_events(
     return [ChartEvent(quarter, ", ".join(short[quarter]), "; ".join(long[quarter])) for quarter in sorted(short)]
 
 
+MOST_PEOPLE = 100_000  # in any one figure of one service's quarter: far above any IPS service
+MOST_FTE = 1_000
+
+
 def problems(figures: Mapping[str, object]) -> dict[str, str]:
-    """Every impossible figure, by field name; empty when the quarter is consistent."""
+    """Every impossible figure, by field name; empty when the quarter is consistent. Figures are bounded to a
+    plausible range, so none can overflow what a database column holds."""
     found: dict[str, str] = {}
     values: dict[str, float] = {}
     for field in fields(OutcomeFigures):
@@ -158,6 +163,8 @@ def problems(figures: Mapping[str, object]) -> dict[str, str]:
             continue
         if number != number or number < 0:
             found[field.name] = f"{raw!r} cannot be negative" if number < 0 else f"{raw!r} is not a number"
+        elif number > (MOST_PEOPLE if whole else MOST_FTE):
+            found[field.name] = f"{raw!r} is more than {MOST_PEOPLE if whole else MOST_FTE:,}; check the figure"
         elif whole and not number.is_integer():
             found[field.name] = f"{raw!r} must be a whole number of people"
         else:

@@ -257,12 +257,13 @@ def test_visibility__each_role_lists_only_its_services(world: World) -> None:
 def test_service_lead__outcomes_file_with_another_service_refused_by_row(world: World) -> None:
     header = "service,quarter," + ",".join(FIELD_LABELS)
     values = ",".join(str(v) for v in FIGURES.values())
-    content = f"{header}\nNorth IPS,2025-Q3,{values}\nSouth IPS,2025-Q3,{values}\n".encode()
+    content = f"{header}\nNorth IPS,2025-Q3,{values}\nSouth IPS,2025-Q3,{values}\nNowhere IPS,2025-Q3,{values}\n"
     before = table_dump(world.url)
     with pytest.raises(errors.ImportRefused) as refused, _write(world.url) as s:
-        outcomes.import_outcomes(s, actor=world.actors["lead"], content=content, filename="q.csv")
-    assert [(p.row, p.column, p.message) for p in refused.value.problems] == [
-        (3, "service", "South IPS is not one of your services")
+        outcomes.import_outcomes(s, actor=world.actors["lead"], content=content.encode(), filename="q.csv")
+    assert [(p.row, p.column, p.message) for p in refused.value.problems] == [  # another's and none: one answer
+        (3, "service", "no service called 'South IPS' among your services"),
+        (4, "service", "no service called 'Nowhere IPS' among your services"),
     ]
     assert table_dump(world.url) == before
 

@@ -176,3 +176,21 @@ def test_demo_accounts__sign_in_only_with_demo_services_alone_or_once_an_admin_l
     with Session(db.make_engine(db_url)) as s:
         assert username in {u for u, _, _ in accounts.demo_logins(s)}
     assert _try(db_url, username, password, client="10.0.0.4").actor is not None
+
+
+def test_outcome_figures__past_a_plausible_range__refused_by_field(db_url: str, make_service) -> None:
+    """A caseload of 1e300 crashed the import with an OverflowError and a traceback; now it is a problem."""
+    from fidelity import errors
+    from fidelity.store import outcomes
+
+    from .test_outcome_data import _csv, _row
+
+    make_service("North IPS")
+    with pytest.raises(errors.ImportRefused) as refused, _write(db_url) as s:
+        outcomes.import_outcomes(
+            s, actor=ACTOR, content=_csv(_row(active_caseload="1e300", specialist_fte=5000)), filename="q.csv"
+        )
+    assert [str(p) for p in refused.value.problems] == [
+        "row 2, column specialist_fte: '5000' is more than 1,000; check the figure",
+        "row 2, column active_caseload: '1e300' is more than 100,000; check the figure",
+    ]

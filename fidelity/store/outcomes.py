@@ -123,9 +123,10 @@ def import_outcomes(session: Session, *, actor: Actor, content: bytes, filename:
         found = _outcome_problems(quarter, {f: row[f] for f in OUTCOME_FIELDS})
         service = services.get(name.lower())
         if service is not None and visible is not None and service.id not in visible:
-            found = {"service": f"{service.name} is not one of your services"} | found
-        elif service is None:
-            found = {"service": f"no service called {name!r}" if name else "is empty"} | found
+            service = None  # one answer for a service outside the actor's own and one that does not exist
+        if service is None:
+            unknown = f"no service called {name!r}" + (" among your services" if visible is not None else "")
+            found = {"service": unknown if name else "is empty"} | found
         elif "quarter" not in found:
             if (service.id, quarter) in entered:
                 found["quarter"] = f"{quarter} is already entered for {service.name}"

@@ -26,7 +26,8 @@ from fidelity.text import one_line
 
 FILE_LIMIT = 5_000_000  # bytes uploaded: 25,000 rows of outcomes or past reviews take 2-4 MB as CSV
 UNPACKED_LIMIT = 60_000_000  # bytes of a workbook once unzipped
-ROW_LIMIT = 25_000  # rows below the header
+ROW_LIMIT = 25_000  # rows below the header: ten years of quarters for 600 services
+REVIEW_ROW_LIMIT = 5_000  # past reviews, each with 25 scores: 5,000 import in about 5 s
 PROBLEM_LIMIT = 100  # problems kept to show; all are counted
 ITEM_COUNT = 25
 KINDS = ("baseline", "follow-up", "self-assessment", "external")
@@ -103,6 +104,7 @@ def read_rows(
     required: tuple[str, ...] = (*REQUIRED, *ITEM_COLUMNS),
     *,
     retired: dict[str, str] | None = None,
+    row_limit: int = ROW_LIMIT,
 ) -> list[dict[str, Any]]:
     """The file's rows as dicts keyed by normalised column name; `required` columns must be there. A column
     named in `retired` is refused with its message (what replaced it), so an old file is not read wrongly. Bounded
@@ -132,7 +134,7 @@ def read_rows(
     else:
         raise ImportFileError(f"{filename}: use a .csv or .xlsx file")
     try:
-        return _rows(table, filename, required, retired or {})
+        return _rows(table, filename, required, retired or {}, row_limit)
     except ImportFileError:
         raise
     except csv.Error as error:
@@ -144,7 +146,7 @@ def read_rows(
 
 
 def _rows(
-    table: Iterator[Sequence[Any]], filename: str, required: tuple[str, ...], retired: dict[str, str]
+    table: Iterator[Sequence[Any]], filename: str, required: tuple[str, ...], retired: dict[str, str], row_limit: int
 ) -> list[dict[str, Any]]:
     first = next(table, None)
     if first is None or not any(str(c).strip() for c in first if c is not None):
@@ -166,9 +168,9 @@ def _rows(
     rows = []
     width = len(headers)
     for values in table:
-        if len(rows) == ROW_LIMIT:
+        if len(rows) == row_limit:
             raise ImportFileError(
-                f"{filename}: more than {ROW_LIMIT:,} rows below the header; split it into smaller files"
+                f"{filename}: more than {row_limit:,} rows below the header; split it into smaller files"
             )
         values = values[:width]  # a cell far to the right of the columns is never read
         rows.append(

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fidelity import chart_style, charts, outcomes
+from fidelity import chart_style, charts, outcomes, spc_charts
 from fidelity.stats import xmr
 
 BANDS = [("Exemplary", 115, 125), ("Good", 100, 114), ("Fair", 74, 99), ("Not IPS", 25, 73)]
@@ -134,7 +134,7 @@ def test_xmr__mean_and_limits_named_lower_limit_not_below_zero() -> None:
     values = [2.0, 30.0, 2.0, 30.0, 2.0, 30.0]
     chart = xmr(values)
     assert chart.lower < 0
-    figure = charts.xmr_figure([f"Q{i}" for i in range(6)], values, chart, title="t")
+    figure = spc_charts.xmr_figure([f"Q{i}" for i in range(6)], values, chart, title="t")
     marks = _xmr_marks(figure)
     assert [(yref, text.split(" ")[0]) for yref, _, text in marks] == [
         ("y", "mean"), ("y", "upper"), ("y", "lower"), ("y2", "mean"), ("y2", "upper"),
@@ -148,14 +148,14 @@ def test_xmr__mean_and_limits_named_lower_limit_not_below_zero() -> None:
 
 def test_xmr__moving_range_panel__screened_ranges_marked_and_said_to_be_left_out() -> None:
     values = [35.0, 36.0, 33.0, 34.0, 5.0]
-    figure = charts.xmr_figure([f"Q{i}" for i in range(5)], values, xmr(values), title="t").to_dict()
+    figure = spc_charts.xmr_figure([f"Q{i}" for i in range(5)], values, xmr(values), title="t").to_dict()
     left_out = [t for t in figure["data"] if t["name"] == "Moving range left out of the limits"]
     assert [(list(t["x"]), list(t["y"])) for t in left_out] == [(["Q4"], [29.0])]
     ranges = next(t for t in figure["data"] if t["name"] == "Moving range")
     assert (ranges["yaxis"], list(ranges["x"])) == ("y2", ["Q1", "Q2", "Q3", "Q4"])
     notes = [n["text"] for n in figure["layout"]["annotations"] if not n.get("showarrow")]
     assert notes == ["Moving ranges: 1 at or above 3.267 x their mean left out before the limits were set"]
-    calm = charts.xmr_figure(["Q1", "Q2", "Q3"], [30.0, 31.0, 30.0], xmr([30.0, 31.0, 30.0]), title="t").to_dict()
+    calm = spc_charts.xmr_figure(["Q1", "Q2", "Q3"], [30.0, 31.0, 30.0], xmr([30.0, 31.0, 30.0]), title="t").to_dict()
     assert not any(t["name"] == "Moving range left out of the limits" for t in calm["data"])
     assert [n["text"] for n in calm["layout"]["annotations"] if not n.get("showarrow")] == [
         "Moving ranges: none at or above 3.267 x their mean, so none left out"
@@ -166,7 +166,7 @@ def test_xmr__moving_range_panel__screened_ranges_marked_and_said_to_be_left_out
 
 def test_funnel__pooled_rate_line() -> None:
     curve = [{"n": n, "low95": 0.2, "high95": 0.6, "low998": 0.1, "high998": 0.7} for n in (10, 100)]
-    figure = charts.funnel_figure([{"n": 50, "rate": 0.4, "service": "A"}], curve, 0.4, title="t")
+    figure = spc_charts.funnel_figure([{"n": 50, "rate": 0.4, "service": "A"}], curve, 0.4, title="t")
     pooled = [trace for trace in figure.to_dict()["data"] if trace["name"].startswith("Pooled rate")]
     assert [(p["name"], list(p["x"]), list(p["y"])) for p in pooled] == [("Pooled rate 40.0%", [10, 100], [40.0, 40.0])]
 
@@ -194,8 +194,8 @@ def test_every_chart__axis_legend_and_title_text_in_the_page_text_colour() -> No
         ),
         charts.item_heatmap_figure(["A"], ["1"], [[3]], title="t"),
         charts.band_distribution_figure([{"year": 2025, "band": "Good"}], ["Good"], title="t"),
-        charts.xmr_figure(["Q1", "Q2"], [30.0, 40.0], xmr([30.0, 40.0]), title="t"),
-        charts.funnel_figure([{"n": 50, "rate": 0.4, "service": "A"}], curve, 0.4, title="t"),
+        spc_charts.xmr_figure(["Q1", "Q2"], [30.0, 40.0], xmr([30.0, 40.0]), title="t"),
+        spc_charts.funnel_figure([{"n": 50, "rate": 0.4, "service": "A"}], curve, 0.4, title="t"),
     ]
     for figure in cartesian:
         layout = figure.to_dict()["layout"]
@@ -235,7 +235,7 @@ def test_outcome_charts__events_marked_at_their_quarter_and_named_above() -> Non
     assert heights[0] != heights[1]  # neighbours take turns at three heights, so their labels do not overlap
     values = [30.0, 35.0, 31.0]
     chart = xmr(values)
-    xmr_layout = charts.xmr_figure(["2025-Q1", "2025-Q2", "2025-Q3"], values, chart, title="t", events=events[:1])
+    xmr_layout = spc_charts.xmr_figure(["2025-Q1", "2025-Q2", "2025-Q3"], values, chart, title="t", events=events[:1])
     assert [a["text"] for a in xmr_layout.to_dict()["layout"]["annotations"] if a.get("xref") == "x"] == [
         "Review 104 (Good)"
     ]
@@ -245,7 +245,7 @@ def test_xmr__rebased__a_line_per_period__earlier_limits_across_their_own_quarte
     values = [30.0, 31.5, 29.0, 30.5, 32.0, 29.5, 31.0, 40.0, 41.0, 39.5, 42.0, 40.5, 41.5]
     quarters = [f"Q{i}" for i in range(13)]
     chart = xmr(values, rebase_at=[7])
-    figure = charts.xmr_figure(quarters, values, chart, title="t", events=[("Q7", "New period: new specialist")])
+    figure = spc_charts.xmr_figure(quarters, values, chart, title="t", events=[("Q7", "New period: new specialist")])
     data, layout = figure.to_dict()["data"], figure.to_dict()["layout"]
     rate = [t for t in data if t["name"] == "Employment rate"]
     assert [list(t["x"]) for t in rate] == [quarters[:7], quarters[7:]]  # the line breaks at the rebase

@@ -13,7 +13,7 @@ from docx import Document
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
-from fidelity import charts, db, errors, files, imports, reports
+from fidelity import charts, db, errors, files, imports, reports, spc_charts
 from fidelity.models import ActionNote, ImprovementAction, ItemRating, Programme, Review, Service, User
 from fidelity.store import accounts, amendments, audit, backup, outcomes, past_reviews, plans, ratings, reviews
 from fidelity.store import services as service_store
@@ -321,7 +321,7 @@ def test_charts__service_names_with_markup__escaped_for_plotly() -> None:
         [{"service": name, "total": 100, "rate": 0.4}], line=None, summary="r = 0.3", title=f"Fidelity: {name}"
     ).to_dict()
     heatmap = charts.item_heatmap_figure([name], ["1"], [[3]], title=name).to_dict()
-    funnel = charts.funnel_figure(
+    funnel = spc_charts.funnel_figure(
         [{"service": name, "n": 30, "rate": 0.4}],
         [{"n": 30, "low95": 0.2, "high95": 0.6, "low998": 0.1, "high998": 0.7}],
         0.4,

@@ -56,6 +56,12 @@ def test_read_rows__header_checked_before_the_body() -> None:
         imports.read_rows(f"service,quarter\n{rows}\n".encode(), "past.csv")
 
 
+def test_read_rows__past_reviews__their_own_lower_cap() -> None:
+    body = "\n".join(["North,2024-01-01,ips-25,baseline,,," + ",".join(["3"] * 25)] * (imports.REVIEW_ROW_LIMIT + 1))
+    with pytest.raises(imports.ImportFileError, match="more than 5,000 rows below the header"):
+        imports.read_rows(f"{REVIEW_HEADER}\n{body}\n".encode(), "past.csv", row_limit=imports.REVIEW_ROW_LIMIT)
+
+
 def test_read_rows__more_rows_than_the_cap__refused_naming_the_cap() -> None:
     body = "\n".join(["North,2024-01-01,ips-25,baseline,,," + ",".join(["3"] * 25)] * (imports.ROW_LIMIT + 1))
     with pytest.raises(imports.ImportFileError, match="more than 25,000 rows below the header"):
@@ -122,14 +128,46 @@ def test_import_outcomes__each_quarter_audited_as_a_saved_one_is(db_url: str, ma
 def test_upload_bench__small__refuses_the_bomb_and_the_big_file__imports_the_rest(scales) -> None:
     from fidelity import upload_bench
 
-    cases = upload_bench.run(scales, rows=400, bomb_bytes=80_000_000)
+    cases = upload_bench.run(scales, rows=400, review_rows=400, bomb_bytes=80_000_000)
     outcomes_of = [c.outcome for c in cases]
     assert outcomes_of[0].startswith("refused: bomb.xlsx: unzips to 79,9")
     assert outcomes_of[1].startswith("refused: big.csv: the file is 50,000,000 bytes")
     assert outcomes_of[2:] == [
         "imported 400 quarters (rolled back)",
         "imported 400 quarters (rolled back)",
-        "read and checked 400 reviews (0 problems)",
+        "imported 400 reviews with their scores (rolled back)",
     ]
     assert all(c.seconds >= 0 and c.peak_growth_mb >= 0 for c in cases)
     assert upload_bench.table(cases).count("\n") == len(cases) + 1
+
+
+def test_import_past_reviews__each_review_audited_as_a_saved_one_is__its_scores_kept(db_url, make_service, scales):
+    """Reviews are inserted in one statement and their scores in another; each review's audit event holds what a
+    saved review's snapshot does, and its 25 scores are the counted rater's."""
+    from datetime import date
+
+    from sqlmodel import Session, select
+
+    from fidelity import db, files
+    from fidelity.models import AuditEvent, ItemRating, Review
+    from fidelity.store import past_reviews
+    from fidelity.store.audit import snapshot
+
+    make_service("North IPS")
+    rows = [
+        ["North IPS", "2024-03-14", "ips-25", "baseline", "Ann", "Bo", *["3"] * 25],
+        ["North IPS", "2025-03-14", "ips-25", "follow-up", "Ann", "", *["4"] * 25],
+    ]
+    content = files.csv_bytes(imports.TEMPLATE_COLUMNS, rows)
+    with _write(db_url) as s:
+        past_reviews.import_past_reviews(
+            s, actor=ACTOR, scales=scales, content=content, filename="p.csv", today=date(2026, 1, 1)
+        )
+    with Session(db.make_engine(db_url)) as s:
+        saved = {str(r.id): snapshot(r) for r in s.exec(select(Review))}
+        events = s.exec(select(AuditEvent).where(AuditEvent.entity == "review")).all()
+        scores = {(r.review_id, r.rater): r.score for r in s.exec(select(ItemRating))}
+        by_visit = {r.visit_start.year: r for r in s.exec(select(Review))}
+    assert {e.entity_id: e.after for e in events} == saved and {e.action for e in events} == {"import"}
+    assert (by_visit[2024].total, by_visit[2024].status, by_visit[2025].total) == (75, "final", 100)
+    assert scores == {(by_visit[2024].id, "consensus"): 3, (by_visit[2025].id, "lead"): 4}

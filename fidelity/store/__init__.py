@@ -8,6 +8,8 @@ write checks the actor's role and scope first (`access`).
     shared            getting a row, what an actor may see, the data version, pinned scales and verified items
     audit             the audit log: recording every change, and reading it back
     accounts          user accounts, sign-in, passwords, scopes
+    throttle          failed sign-ins counted per username and client, and the back-off they earn
+    instance          settings an admin switches for this instance (demo accounts beside real services)
     services          programmes, areas and services
     reviews           reviews: start, read, finalise, list, a service's history, the report's data
     ratings           item ratings: each reviewer's scores, handing them in, agreed scores
@@ -24,5 +26,5 @@ write checks the actor's role and scope first (`access`).
     visits            the site visit: its plan, case-record sample and evidence notes tagged to items
     packs             offline visit packs: a reviewer's own scoring out as a workbook and back, all or nothing
     published_scales  the scale versions new reviews use: seeding, publishing, retiring, verifying items
-    backup            the whole database exported, and restored into an empty one
+    backup            the database exported for analysis (no credentials), backed up encrypted, and restored
 """

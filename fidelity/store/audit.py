@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from pydantic import TypeAdapter
+from pydantic_core import PydanticUndefined
+from sqlalchemy import func, insert
 from sqlmodel import Session, SQLModel, col, select
 
 from fidelity import files
-from fidelity.models import AuditEvent
+from fidelity.models import AuditEvent, utc_now
 from fidelity.store.access import Actor, require_admin
 
 
@@ -38,6 +40,66 @@ def record(
     session.add(
         AuditEvent(actor=actor, action=action, entity=str(entity), entity_id=str(entity_id), before=before, after=after)
     )
+
+
+_AS_JSON = TypeAdapter(dict[str, Any])
+
+
+def _filled(model: type[SQLModel], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with every field of `model` but its id: given, else the field's default."""
+    fields = {name: info for name, info in model.model_fields.items() if name != "id"}
+
+    def filled(row: dict[str, Any]) -> dict[str, Any]:
+        values = {}
+        for name, info in fields.items():
+            if name in row:
+                values[name] = row[name]
+            elif info.default_factory is not None:
+                values[name] = info.default_factory()  # type: ignore[call-arg]
+            elif info.default is not PydanticUndefined:
+                values[name] = info.default
+            else:
+                raise KeyError(f"{model.__name__}.{name} has no value and no default")
+        return values
+
+    return [filled(row) for row in rows]
+
+
+def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Insert new rows of `model` in one statement, without an object per row (a bulk import's item scores, under
+    the audit event of their review)."""
+    if rows:
+        session.execute(insert(model), _filled(model, rows))
+
+
+def insert_audited(
+    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], *, actor: str, action: str
+) -> list[int]:
+    """Insert new rows of `model` in one statement and audit each with the after-values a saved row's snapshot
+    holds (its fields' defaults filled in), without an object per row: bulk imports of tens of thousands of rows
+    take seconds instead of minutes. Returns the new ids, in the rows' order."""
+    if not rows:
+        return []
+    full = _filled(model, rows)
+    key = model.id  # type: ignore[attr-defined]
+    ids = list(session.scalars(insert(model).returning(key, sort_by_parameter_order=True), full).all())
+    now = utc_now()
+    session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "at": now,
+                "actor": actor,
+                "action": action,
+                "entity": model.__tablename__,  # type: ignore[attr-defined]
+                "entity_id": str(row_id),
+                "before": None,
+                "after": _AS_JSON.dump_python({"id": row_id, **values}, mode="json"),
+            }
+            for row_id, values in zip(ids, full, strict=True)
+        ],
+    )
+    return ids
 
 
 @dataclass(frozen=True)

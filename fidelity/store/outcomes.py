@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import TypeAdapter
-from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from fidelity import files, imports
 from fidelity.errors import ImportRefused, InputError, check_version
-from fidelity.models import AuditEvent, OutcomePeriod, Service, utc_now
+from fidelity.models import OutcomePeriod, Service, utc_now
 from fidelity.outcomes import FIELD_LABELS, quarter_start
 from fidelity.outcomes import problems as figure_problems
 from fidelity.store import access
 from fidelity.store.access import Actor, Role
-from fidelity.store.audit import record, snapshot
+from fidelity.store.audit import insert_audited, record, snapshot
 from fidelity.store.shared import get_row
 
 OUTCOME_FIELDS = tuple(FIELD_LABELS)
@@ -146,42 +144,24 @@ def import_outcomes(session: Session, *, actor: Actor, content: bytes, filename:
     return [row for row, *_ in valid]
 
 
-_AS_JSON = TypeAdapter(dict[str, Any])
-
-
 def _insert_checked(session: Session, actor: Actor, quarters: list[tuple[int, str, dict[str, Any]]]) -> None:
-    """New quarters already checked (figures, scope, not yet entered), inserted in one statement and each audited
-    with the values a saved row's snapshot holds: 25,000 rows in seconds, where an object per row takes a minute."""
-    now = utc_now()
-    values = [
-        {
-            "service_id": service_id,
-            "quarter": quarter,
-            "quarter_start": quarter_start(quarter),
-            **{f: float(figures[f]) if f == "specialist_fte" else int(float(figures[f])) for f in OUTCOME_FIELDS},
-            "job_starts_split": True,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        }
-        for service_id, quarter, figures in quarters
-    ]
-    ids = session.scalars(insert(OutcomePeriod).returning(OutcomePeriod.id, sort_by_parameter_order=True), values).all()
-    fields = list(OutcomePeriod.model_fields)
-    events = [
-        {
-            "at": now,
-            "actor": actor.name,
-            "action": "create",
-            "entity": OutcomePeriod.__tablename__,
-            "entity_id": str(period_id),
-            "before": None,
-            "after": _AS_JSON.dump_python({f: (value | {"id": period_id})[f] for f in fields}, mode="json"),
-        }
-        for period_id, value in zip(ids, values, strict=True)
-    ]
-    if events:
-        session.execute(insert(AuditEvent), events)
+    """New quarters already checked (figures, scope, not yet entered), inserted in one statement, each audited."""
+    insert_audited(
+        session,
+        OutcomePeriod,
+        [
+            {
+                "service_id": service_id,
+                "quarter": quarter,
+                "quarter_start": quarter_start(quarter),
+                **{f: float(figures[f]) if f == "specialist_fte" else int(float(figures[f])) for f in OUTCOME_FIELDS},
+                "job_starts_split": True,
+            }
+            for service_id, quarter, figures in quarters
+        ],
+        actor=actor.name,
+        action="create",
+    )
 
 
 def outcomes_template_csv() -> bytes:

@@ -220,7 +220,9 @@ def table_with_download(
     csv_download(label, frame, file_name=file_name, key=key)
 
 
-def upload_with_template(label: str, template: bytes, template_name: str, *, key: str) -> Any:
+def upload_with_template(
+    label: str, template: bytes, template_name: str, *, key: str, row_limit: int = imports.ROW_LIMIT
+) -> Any:
     """A template to download, then the uploader for the filled-in file (CSV or XLSX)."""
     st.download_button(
         "Download a template (CSV)",
@@ -236,7 +238,7 @@ def upload_with_template(label: str, template: bytes, template_name: str, *, key
         type=["csv", "xlsx"],
         key=f"{key}:file",
         max_upload_size=megabytes,
-        help=f"At most {megabytes} MB and {imports.ROW_LIMIT:,} rows.",
+        help=f"At most {megabytes} MB and {row_limit:,} rows.",
     )
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from fidelity import charts, outcomes, stats
+from fidelity import charts, outcomes, spc_charts, stats
 from fidelity.store import rebases
 from fidelity.ui import resources, widgets
 
@@ -261,7 +261,7 @@ def one_service_over_time() -> None:
             }
         )
         show(
-            charts.xmr_figure(
+            spc_charts.xmr_figure(
                 labels,
                 exact,
                 chart,
@@ -297,7 +297,7 @@ def funnel_plot() -> None:
             f"from the smallest service shown ({min(sizes)} out-of-work clients) to the largest ({max(sizes)})."
         )
         show(
-            charts.funnel_figure(units, curve, target, title="Employment rate across services (funnel plot)"),
+            spc_charts.funnel_figure(units, curve, target, title="Employment rate across services (funnel plot)"),
             pd.DataFrame(units),
             "funnel",
         )

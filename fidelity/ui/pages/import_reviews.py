@@ -19,14 +19,18 @@ st.write(
     "so importing the same file twice adds nothing."
 )
 upload = widgets.upload_with_template(
-    "File of past reviews", imports.template_csv(), "past-reviews-template.csv", key="import"
+    "File of past reviews",
+    imports.template_csv(),
+    "past-reviews-template.csv",
+    key="import",
+    row_limit=imports.REVIEW_ROW_LIMIT,
 )
 if upload is None:
     st.stop()
 
 content = upload.getvalue()
 try:
-    rows = imports.read_rows(content, upload.name)
+    rows = imports.read_rows(content, upload.name, row_limit=imports.REVIEW_ROW_LIMIT)
 except imports.ImportFileError as error:
     widgets.show_error(error)
     st.stop()
@@ -62,7 +66,7 @@ st.dataframe(
 )
 if st.button(f"Import {len(checked.reviews)} review(s)", type="primary", key="import:go"):
     try:
-        with resources.transaction() as session:
+        with st.spinner("Importing the reviews…"), resources.transaction() as session:
             result = past_reviews.import_past_reviews(
                 session,
                 actor=resources.actor(),

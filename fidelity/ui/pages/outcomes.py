@@ -191,7 +191,7 @@ upload = widgets.upload_with_template(
 )
 if upload is not None and st.button("Import the file", key="outcomes:import"):
     try:
-        with resources.transaction() as session:
+        with st.spinner("Checking and importing the file…"), resources.transaction() as session:
             imported = outcomes.import_outcomes(
                 session, actor=resources.actor(), content=upload.getvalue(), filename=upload.name
             )

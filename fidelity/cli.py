@@ -137,8 +137,12 @@ def import_outcomes_command(url: str, path: Path) -> str:
 
 def _read_password(prompt_twice: bool, what: str = "Password") -> str:
     """From the terminal (asked twice, not echoed), or one line from standard input when piped."""
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
+    try:
+        interactive = sys.stdin.isatty()
+        if not interactive:
+            return sys.stdin.readline().rstrip("\n")
+    except (OSError, ValueError) as error:  # no standard input at all (closed, or a test harness's)
+        raise CliError(f"{what.lower()}: none given; type it when asked, or pipe it on standard input") from error
     password = getpass.getpass(f"{what}: ")
     if prompt_twice and getpass.getpass(f"{what} again: ") != password:
         raise CliError(f"the two {what.lower()}s differ; nothing was saved")

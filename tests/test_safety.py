@@ -379,3 +379,24 @@ def test_cli_backup_restore__round_trip__export_for_analysis_refused(tmp_path) -
     assert table_dump(target) == table_dump(source)
     again = run("restore", str(out), url=target, given=PASSPHRASE + "\n")
     assert again.returncode == 2 and "is not empty" in again.stderr
+
+
+def test_cli_restore__sealed_file_without_standard_input__a_clean_error(tmp_path, monkeypatch, capsys) -> None:
+    """Hypothesis found it: a file starting like a sealed backup made restore read a passphrase from standard input,
+    and with none (closed, or a test harness's) that was a traceback."""
+    import io
+
+    from fidelity import cli, sealed
+
+    class Closed(io.StringIO):
+        def isatty(self) -> bool:
+            raise ValueError("I/O operation on closed file")
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'r.db'}")
+    monkeypatch.setattr(sys, "stdin", Closed())
+    path = tmp_path / "b.ipsbackup"
+    path.write_bytes(sealed.MAGIC)
+    assert cli.main(["restore", str(path)]) == 2
+    assert (
+        capsys.readouterr().err == "error: passphrase: none given; type it when asked, or pipe it on standard input\n"
+    )

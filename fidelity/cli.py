@@ -14,10 +14,8 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-from fidelity import db, demo, errors, files, national_demo, scale_files, scale_workbook, scoring, sealed
-from fidelity.item_outcomes import associations, item_groups, principle_groups
+from fidelity import cli_csv, db, demo, errors, national_demo, scale_files, scale_workbook, scoring, sealed
 from fidelity.scale_files import load_scale, load_scales
 from fidelity.scales import Scale, ScaleFileError, describe
 from fidelity.settings import Settings
@@ -25,12 +23,9 @@ from fidelity.store import (
     access,
     accounts,
     backup,
-    calibration,
-    item_outcomes,
     outcomes,
     packs,
     past_reviews,
-    programme_view,
     published_scales,
 )
 from fidelity.visit_pack import PackError
@@ -268,34 +263,6 @@ def visit_pack_command(url: str, args: argparse.Namespace) -> str:
     )
 
 
-def insight_command(
-    url: str, scales: dict[str, Scale], view: str, *, outcome: str = "employment", after: int = 2
-) -> bytes:
-    """One of the insight views as CSV (every programme, as an admin sees them)."""
-    bands = [band.label for band in (scales.get("ips-25") or next(iter(scales.values()))).bands]
-    with db.session_scope(db.make_engine(url)) as session:
-        if view == "calibration":
-            rows = [vars(summary) for summary in calibration.calibration(session, actor=access.operator()).summaries]
-        elif view == "items":
-            rows = _item_associations(session, scales, outcome, after)
-        else:
-            rows = programme_view.programme_summary(session, actor=access.operator(), today=date.today(), bands=bands)
-    header = list(dict.fromkeys(key for row in rows for key in row)) or ["programme", "quarter"]
-    return files.csv_bytes(header, [[row.get(key) for key in header] for row in rows])
-
-
-def _item_associations(session: Any, scales: dict[str, Scale], outcome: str, after: int) -> list[dict[str, Any]]:
-    measure = item_outcomes.Measure.EMPLOYMENT if outcome == "employment" else item_outcomes.Measure.JOB_STARTS
-    points = item_outcomes.service_points(session, actor=access.operator(), measure=measure, quarters_after=after)
-    scale = scales.get("ips-25") or next(iter(scales.values()))
-    groups = {"item": item_groups(scale), "principle": principle_groups(scale)}
-    return [
-        {"outcome": str(measure), "quarters after": after, "kind": kind, **row}
-        for kind, group in groups.items()
-        for row in associations(points, group)
-    ]
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fidelity", description="IPS Fidelity command line.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -376,6 +343,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     insight.add_argument("--outcome", choices=["employment", "job-starts"], default="employment", help="for items")
     insight.add_argument("--after", type=int, choices=[1, 2, 3, 4], default=2, help="quarters after each review")
+    due = commands.add_parser(
+        "due", help="the review steps due and overdue, nearest first, as CSV on standard output (see README)"
+    )
+    due.add_argument("--user", help="only the steps due from this username (as Home shows them to that user)")
+    due.add_argument("--overdue", action="store_true", help="only the steps past their due date")
     convert = commands.add_parser(
         "scale-convert", help="write a scale in the other format: YAML to XLSX or XLSX to YAML (checked first)"
     )
@@ -452,8 +424,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(result.table())
             misses = result.misses()
             print("\nTargets: " + ("all met." if not misses else "not met:\n- " + "\n- ".join(misses)))
+        elif args.command == "due":
+            csv_text = cli_csv.due_command(settings.database_url, args.user, overdue=args.overdue, today=date.today())
+            sys.stdout.write(csv_text.decode("utf-8"))
         elif args.command == "insight":
-            csv_text = insight_command(settings.database_url, scales, args.view, outcome=args.outcome, after=args.after)
+            csv_text = cli_csv.insight_command(
+                settings.database_url, scales, args.view, outcome=args.outcome, after=args.after
+            )
             sys.stdout.write(csv_text.decode("utf-8"))
         elif args.command == "export":
             print(export_command(settings.database_url, args.file))

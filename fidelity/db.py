@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, create_engine
 
-from fidelity import insight_models, models, security_models, visit_models  # noqa: F401  -- registers the tables
+from fidelity import insight_models, lifecycle_models, models, security_models, visit_models  # noqa: F401  -- registers the tables
 from fidelity.errors import Conflict
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from fidelity import demo_visits, errors, plans, scoring
+from fidelity.lifecycle_models import ReviewStep, TimelineTemplate
 from fidelity.models import (
     ActionNote,
     Area,
@@ -420,6 +421,7 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
         col(Review.lead_user_id).in_(demo_users)
         | col(Review.second_user_id).in_(demo_users)
         | col(Review.guide_user_id).in_(demo_users)
+        | col(Review.moderator_user_id).in_(demo_users)
     )
     if session.exec(select(Review.id).where(assigned, col(Review.service_id).not_in(demo_services))).first():
         raise errors.InputError("demo: a demo account is assigned to a real review; reassign it first")
@@ -430,6 +432,7 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
         delete(ActionNote).where(col(ActionNote.action_id).in_(actions)),
         delete(ImprovementAction).where(col(ImprovementAction.review_id).in_(reviews)),
         delete(ItemRating).where(col(ItemRating.review_id).in_(reviews)),
+        delete(ReviewStep).where(col(ReviewStep.review_id).in_(reviews)),
         delete(OutcomePeriod).where(col(OutcomePeriod.service_id).in_(demo_services)),
         delete(UserScope).where(col(UserScope.user_id).in_(demo_users) | col(UserScope.service_id).in_(demo_services)),
     ]
@@ -443,6 +446,8 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
     session.exec(delete(Area).where(col(Area.id).in_(demo_areas), col(Area.id).not_in(used)))  # type: ignore[call-overload]
     demo_programmes = select(Programme.id).where(Programme.is_demo == True)  # noqa: E712
     in_use = select(Service.programme_id)
+    unused = col(TimelineTemplate.programme_id).in_(demo_programmes) & col(TimelineTemplate.programme_id).not_in(in_use)
+    session.exec(delete(TimelineTemplate).where(unused))  # type: ignore[call-overload]
     session.exec(delete(Programme).where(col(Programme.id).in_(demo_programmes), col(Programme.id).not_in(in_use)))  # type: ignore[call-overload]
     session.flush()
     audit.record(

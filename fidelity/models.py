@@ -254,6 +254,7 @@ class Review(SQLModel, table=True):
     # A guided self-assessment is scored by the service's lead; a reviewer may guide it and comment.
     guide_user_id: int | None = Field(default=None, foreign_key="user.id")
     guide: str | None = Field(default=None, max_length=120)
+    moderator_user_id: int | None = Field(default=None, foreign_key="user.id")  # moderates the draft report
     # An amendment is a new final review that corrects an earlier one, which stays as it was.
     amends_id: int | None = Field(default=None, foreign_key="review.id", index=True)
     amendment_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -64,6 +64,7 @@ def plant(url: str, scales: dict[str, Any]) -> dict[str, int]:
         ratings,
         reviews,
         services,
+        timelines,
         visits,
     )
 
@@ -94,6 +95,15 @@ def plant(url: str, scales: dict[str, Any]) -> dict[str, int]:
             s,
             actor=actor,
             data={"username": "hostile", "display_name": NAMES[3], "role": "reviewer", "password": "a password 1"},
+        )
+        timelines.set_programme_timeline(  # step titles an admin typed, on every review of the programme
+            s,
+            actor=actor,
+            programme_id=programme.id,
+            rows=[
+                {"key": f"step_{n}", "title": NAMES[n][:200], "owner": owner, "anchor": "visit", "days": -n}
+                for n, owner in ((7, "admin"), (8, "lead reviewer"), (9, "service lead"))
+            ],
         )
         review = reviews.start_review(
             s,

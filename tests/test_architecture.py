@@ -47,6 +47,7 @@ ALLOWED = {
         "ratings": "a review's totals, finalising and listings come from its ratings",
         "plans": "a review shows the plan that followed the previous review; its report lists its own plan",
         "visits": "a review's pages and report show what its case-record sample suggests",
+        "timelines": "a review started gets its programme's timeline of steps",
     },
     "plans": {"ratings": "a plan's draft actions come from the agreed scores"},
     "packs": {

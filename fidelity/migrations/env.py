@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-from fidelity import insight_models, models, security_models, visit_models  # noqa: F401  -- registers the tables
+from fidelity import insight_models, lifecycle_models, models, security_models, visit_models  # noqa: F401  -- registers the tables
 from fidelity.settings import Settings
 
 config = context.config

@@ -23,6 +23,7 @@ write checks the actor's role and scope first (`access`).
     programme_view    a programme's reviews, outcome quarters and overdue actions, for the programme view
     item_outcomes     each service's latest agreed scores beside its outcome rate in the quarters after
     calibration       reviewers' own scores beside each other's and the agreed ones; the drift limit admins set
+    timelines         a review's steps from booking to action plan: owners, due dates, who marked them; the moderator
     visits            the site visit: its plan, case-record sample and evidence notes tagged to items
     packs             offline visit packs: a reviewer's own scoring out as a workbook and back, all or nothing
     published_scales  the scale versions new reviews use: seeding, publishing, retiring, verifying items

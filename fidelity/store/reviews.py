@@ -28,7 +28,7 @@ from fidelity.models import (
 )
 from fidelity.record_sample import Measure
 from fidelity.scales import Scale
-from fidelity.store import access, visits
+from fidelity.store import access, timelines, visits
 from fidelity.store.access import Actor, Role
 from fidelity.store.audit import record, snapshot
 from fidelity.store.plans import actions_of
@@ -114,6 +114,7 @@ def start_review(session: Session, *, actor: Actor, scales: dict[str, Scale], da
     session.add(review)
     session.flush()
     record(session, actor=actor.name, action="create", row=review)
+    timelines.add_steps(session, review)  # the programme's timeline, dated from the visit
     return review
 
 
@@ -386,6 +387,7 @@ def delete_draft_review(session: Session, *, actor: Actor, review_id: int) -> No
     ratings = list(session.exec(select(ItemRating).where(ItemRating.review_id == review_id)))
     before = snapshot(review) | {"ratings": [snapshot(r) for r in ratings]}
     session.exec(delete(ItemRating).where(col(ItemRating.review_id) == review_id))  # type: ignore[call-overload]
+    timelines.delete_steps(session, review_id)
     session.delete(review)
     session.flush()
     record(session, actor=actor.name, action="delete", entity="review", entity_id=review_id, before=before, after=None)

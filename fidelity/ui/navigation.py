@@ -26,6 +26,7 @@ AUDIT = "fidelity/ui/pages/audit_log.py"
 DATA = "fidelity/ui/pages/data.py"
 SCALES = "fidelity/ui/pages/scales.py"
 VISIT = "fidelity/ui/pages/site_visit.py"
+TIMELINE = "fidelity/ui/pages/timeline.py"
 ACCESSIBILITY = "fidelity/ui/pages/accessibility.py"
 
 SCORERS = (Role.ADMIN, Role.REVIEWER)
@@ -41,6 +42,7 @@ PAGES_KEY = "navigation_pages"  # this session's st.Page objects, with the role 
 SECTIONS: dict[str, list[tuple[str, str, str, str, tuple[Role, ...]]]] = {
     "": [(HOME, "Home", ":material/home:", "home", ())],
     "Reviews": [
+        (TIMELINE, "Review timeline", ":material/event_upcoming:", "timeline", ()),
         (VISIT, "Site visit", ":material/event_note:", "visit", SELF_SCORERS),
         (WORKSPACE, "Review workspace", ":material/edit_note:", "workspace", SELF_SCORERS),
         (CONSENSUS, "Consensus", ":material/handshake:", "consensus", SCORERS),

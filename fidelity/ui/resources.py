@@ -25,7 +25,16 @@ from fidelity import programme as programme_figures
 from fidelity.scale_files import load_scales
 from fidelity.scales import Scale
 from fidelity.settings import Settings
-from fidelity.store import cadence, comparisons, item_outcomes, programme_view, published_scales, services, shared
+from fidelity.store import (
+    cadence,
+    comparisons,
+    item_outcomes,
+    programme_view,
+    published_scales,
+    services,
+    shared,
+    timelines,
+)
 from fidelity.store import calibration as calibration_store
 from fidelity.store.access import Actor, Role
 from fidelity.ui.state import Keys
@@ -212,6 +221,17 @@ def programme(programme_id: int, today: date) -> programme_view.ProgrammeData:
 def _reviews_due(url: str, version: int, who: tuple[str, str, int | None], today: date) -> Any:
     with db.session_scope(db.make_engine(url)) as session:
         return cadence.reviews_due(session, actor=_actor_of(who), today=today)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+def _steps_due(url: str, version: int, who: tuple[str, str, int | None], today: date) -> list[Any]:
+    with db.session_scope(db.make_engine(url)) as session:
+        return timelines.due_steps(session, actor=_actor_of(who), today=today)
+
+
+def steps_due(today: date) -> list[timelines.DueStep]:
+    """The review steps due from this user, nearest first (cached per user; cleared on every write)."""
+    return _steps_due(database_url(), data_version(), _actor_key(), today)  # type: ignore[no-any-return]
 
 
 def reviews_due(today: date) -> list[cadence.ReviewDue]:

@@ -33,6 +33,7 @@ PAGES = {
     navigation.PROGRAMME: None,
     navigation.CALIBRATION: None,
     navigation.ITEMS_OUTCOMES: None,
+    navigation.TIMELINE: "timeline:service",
 }
 
 

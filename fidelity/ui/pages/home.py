@@ -54,6 +54,46 @@ if not has_services and actor.role == Role.ADMIN:
         _load_demo()
     right.page_link(navigation.SERVICES, label="Add a service", icon=":material/add:")
     st.stop()
+
+
+def steps_due() -> None:
+    """What is due from this user across reviews, nearest first (a commissioner: the overdue steps they oversee)."""
+    steps = resources.steps_due(date.today())
+    if steps:
+        st.subheader("Due from you" if actor.role != Role.COMMISSIONER else "Overdue review steps")
+        late = sum(s.overdue for s in steps)
+        st.caption(
+            f"{late} overdue and {len(steps) - late} to come, nearest first: the review steps "
+            + (
+                "of every review."
+                if actor.is_admin
+                else "that are yours to do."
+                if actor.role != Role.COMMISSIONER
+                else "of the services you oversee."
+            )
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Service": s.service,
+                        "Visit": s.visit,
+                        "Step": s.title,
+                        "Owner": s.owner,
+                        "Due": s.due,
+                        "Status": "overdue" if s.overdue else "to do",
+                    }
+                    for s in steps
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"Visit": widgets.day_column(), "Due": widgets.day_column()},
+        )
+        st.page_link(navigation.TIMELINE, label="Review timeline", icon=":material/event_upcoming:")
+
+
+steps_due()
 if resources.services_frame(resources.database_url()).empty:
     st.info(
         "No service is open to you yet. An admin assigns reviewers to reviews, service leads to their "

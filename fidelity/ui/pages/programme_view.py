@@ -10,7 +10,7 @@ from fidelity import insight_charts, outcomes
 from fidelity.cadence import DEFAULT_CADENCE, GOOD_FIDELITY, DueStatus
 from fidelity.charts import outcome_rates_figure
 from fidelity.store import cadence, programme_view
-from fidelity.ui import resources, widgets
+from fidelity.ui import resources, timeline_admin, widgets
 from fidelity.ui.state import show_flash
 
 st.title("Programme view")
@@ -203,3 +203,4 @@ if resources.actor().is_admin:
                 "The programme follows the default cadence again.",
             )
     widgets.mark_seen(f"cadence:{programme_id}", saved.version if saved else 0)
+    timeline_admin.programme_timeline_section(programme_id)

@@ -23,6 +23,8 @@ PURE = [
     "spc_charts.py",
     "agreement.py",
     "passwords.py",
+    "calendar_files.py",
+    "timeline.py",
     "sealed.py",
     "plans.py",
     "reports.py",

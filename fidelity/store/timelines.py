@@ -144,6 +144,7 @@ def reviews_with_steps(session: Session, *, actor: Actor, service_id: int) -> li
 @dataclass(frozen=True)
 class Timeline:
     review: Review
+    service: str
     steps: list[ReviewStep]
     mine: set[int]  # ids of the steps this actor may mark
     moderator: str | None
@@ -166,6 +167,7 @@ def timeline_of(session: Session, *, actor: Actor, review_id: int) -> Timeline:
         }
     return Timeline(
         review,
+        get_row(session, Service, review.service_id).name,
         steps,
         {step.id or 0 for step in steps if owns(session, actor, review, step.owner)},
         moderator.display_name if moderator else None,
@@ -268,6 +270,7 @@ def assign_moderator(session: Session, *, actor: Actor, review_id: int, user_id:
 @dataclass(frozen=True)
 class DueStep:
     step_id: int
+    key: str
     review_id: int
     service: str
     visit: date
@@ -295,6 +298,7 @@ def due_steps(session: Session, *, actor: Actor, today: date, overdue_only: bool
     return [
         DueStep(
             step.id or 0,
+            step.key,
             review.id or 0,
             service,
             review.visit_start,

@@ -52,7 +52,11 @@ def test_timeline__service_lead_marks_their_step__late_or_not__home_shows_what_i
     due = home.dataframe[0].value
     assert "Due from you" in [h.value for h in home.subheader]
     assert set(due["Owner"]) == {"service lead"} and (due["Status"] == "overdue").sum() == 4  # 8 weeks before
+    assert "Download these steps as a calendar (.ics)" in [b.proto.label for b in home.get("download_button")]
     at = _open(app_db, service_id, "lee")
+    assert "Download the visit and every step as a calendar (.ics)" in [
+        b.proto.label for b in at.get("download_button")
+    ]
     table = at.dataframe[0].value
     assert len(table) == len(timeline.DEFAULT_TIMELINE) and (table["Status"] == "overdue").sum() == 4
     step_labels = at.selectbox(key="timeline:mark:step").options

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from fidelity import demo
+from fidelity import calendar_files, demo
 from fidelity.cadence import DueStatus
 from fidelity.models import ReviewStatus
 from fidelity.store import reviews, services
@@ -90,7 +90,18 @@ def steps_due() -> None:
             width="stretch",
             column_config={"Visit": widgets.day_column(), "Due": widgets.day_column()},
         )
-        st.page_link(navigation.TIMELINE, label="Review timeline", icon=":material/event_upcoming:")
+        st.download_button(
+            "Download these steps as a calendar (.ics)",
+            lambda: calendar_files.ics(
+                "Fidelity review steps",
+                [calendar_files.step_event(s.review_id, s.key, s.service, s.title, s.due, s.owner) for s in steps],
+            ),
+            file_name="fidelity-review-steps.ics",
+            mime="text/calendar",
+            key="home:ics",
+            icon=":material/calendar_month:",
+        )
+    st.page_link(navigation.TIMELINE, label="Review timeline", icon=":material/event_upcoming:")
 
 
 steps_due()

@@ -6,6 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from fidelity import calendar_files
 from fidelity.store import timelines
 from fidelity.timeline import StepStatus
 from fidelity.ui import resources, widgets
@@ -57,6 +58,25 @@ widgets.table_with_download(
     file_name=f"timeline-review-{review_id}.csv",
     key="timeline:csv",
     column_config={"Due": widgets.day_column(), "Done on": widgets.day_column()},
+)
+
+st.download_button(
+    "Download the visit and every step as a calendar (.ics)",
+    lambda: calendar_files.ics(
+        f"Fidelity review: {shown.service}",
+        [
+            calendar_files.visit_event(review_id, shown.service, review.visit_start, review.visit_end),
+            *(
+                calendar_files.step_event(review_id, s.key, shown.service, s.title, s.due, s.owner)
+                for s in shown.steps
+                if s.status == StepStatus.TO_DO
+            ),
+        ],
+    ),
+    file_name=f"fidelity-review-{review_id}.ics",
+    mime="text/calendar",
+    key="timeline:ics",
+    icon=":material/calendar_month:",
 )
 
 mine = [s for s in shown.steps if s.id in shown.mine]

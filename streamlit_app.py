@@ -23,6 +23,8 @@ except OperationalError as error:  # the details (a host, a file path) go to the
     failures.show(error, where="start", what="The app cannot open its database (check DATABASE_URL)")
     st.stop()
 
+resources.delete_due_personal_data()  # once a day per process: personal data whose deletion day has come
+
 links = st.sidebar.container()  # above the signed-in user's box, which the gate draws
 actor = signin.gate()
 pages = navigation.pages(actor)

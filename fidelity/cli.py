@@ -348,6 +348,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     due.add_argument("--user", help="only the steps due from this username (as Home shows them to that user)")
     due.add_argument("--overdue", action="store_true", help="only the steps past their due date")
+    commands.add_parser(
+        "delete-personal-data",
+        help="delete the case records and evidence notes of reviews whose deletion day has come (run it daily)",
+    )
     convert = commands.add_parser(
         "scale-convert", help="write a scale in the other format: YAML to XLSX or XLSX to YAML (checked first)"
     )
@@ -427,6 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "due":
             csv_text = cli_csv.due_command(settings.database_url, args.user, overdue=args.overdue, today=date.today())
             sys.stdout.write(csv_text.decode("utf-8"))
+        elif args.command == "delete-personal-data":
+            sys.stdout.write(cli_csv.delete_personal_data_command(settings.database_url, date.today()).decode("utf-8"))
         elif args.command == "insight":
             csv_text = cli_csv.insight_command(
                 settings.database_url, scales, args.view, outcome=args.outcome, after=args.after

@@ -1,5 +1,6 @@
-"""The command line's CSV views for analysts: what the insight views and Home's due list show, written to standard
-output through the shared writer (fidelity.files), so R or Python can read them."""
+"""The command line's CSV views for analysts: what the insight views and Home's due list show (and what the day's
+deletion of personal data deleted), written to standard output through the shared writer (fidelity.files), so R or
+Python can read them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from fidelity import db, files
 from fidelity.item_outcomes import associations, item_groups, principle_groups
 from fidelity.scales import Scale
-from fidelity.store import access, accounts, calibration, item_outcomes, programme_view, timelines
+from fidelity.store import access, accounts, calibration, item_outcomes, personal_data, programme_view, timelines
 
 
 def due_command(url: str, username: str | None, *, overdue: bool, today: date) -> bytes:
@@ -20,6 +21,17 @@ def due_command(url: str, username: str | None, *, overdue: bool, today: date) -
     return files.csv_bytes(
         ["review_id", "service", "visit", "step", "owner", "due", "overdue"],
         ([s.review_id, s.service, s.visit.isoformat(), s.title, s.owner, s.due.isoformat(), s.overdue] for s in steps),
+    )
+
+
+def delete_personal_data_command(url: str, today: date) -> bytes:
+    """Delete the personal data of every review whose deletion day has come; what was deleted, as CSV."""
+    with db.session_scope(db.make_engine(url)) as session:
+        deleted = personal_data.delete_due(session, today)
+    db.forget_deleted(db.make_engine(url))
+    return files.csv_bytes(
+        ["review_id", "case_records", "evidence_notes", "audit_events_scrubbed"],
+        ([d.review_id, d.case_records, d.evidence_notes, d.audit_events_scrubbed] for d in deleted),
     )
 
 

@@ -29,6 +29,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cursor.execute("PRAGMA busy_timeout=5000")  # wait for a writer instead of failing at once
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten in the file, not just unlinked
     cursor.close()
 
 
@@ -100,3 +101,12 @@ def reset_sequences(connection: Connection) -> None:
                     f'COALESCE((SELECT MAX({column}) FROM "{name}"), 0) + 1, false)'
                 )
             )
+
+
+def forget_deleted(engine: Engine) -> None:
+    """After personal data is deleted: SQLite copies the write-ahead log into the file and empties it, so no
+    earlier version of a page holding the deleted text stays in the log. (PostgreSQL keeps dead rows until a
+    vacuum reuses their space: see the README.)"""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -16,8 +16,17 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from fidelity import demo_visits, errors, plans, scoring
-from fidelity.lifecycle_models import ReviewStep, TimelineTemplate
+from fidelity import demo_lifecycle, demo_visits, errors, plans, scoring
+from fidelity.lifecycle_models import (
+    ItemFeedback,
+    KeptMeasures,
+    ModerationComment,
+    ModerationRound,
+    PlanAgreement,
+    ReviewStep,
+    SupportEntry,
+    TimelineTemplate,
+)
 from fidelity.models import (
     ActionNote,
     Area,
@@ -368,6 +377,20 @@ def load_demo(
             outcome_rows = _outcomes(rng, service.id or 0, start, today, session, staffing_gap=first_listed)
             session.add_all(outcome_rows)
             quarters += len(outcome_rows)
+    staged = demo_lifecycle.add_stages(
+        session,
+        actor=actor,
+        scales=scales,
+        programme=programme,
+        area_name=LEAD_AREA,
+        today=today,
+        add_visit=lambda review: demo_visits.add_visit(session, random.Random(review.id), review, 3.3),
+        add_outcomes=lambda service_id: session.add_all(
+            _outcomes(random.Random(service_id), service_id, date(2024, 1, 15), today, session)
+        ),
+    )
+    services += len(staged)
+    reviews += len(staged)
     summary = DemoSummary(services=services, reviews=reviews, ratings=ratings, quarters=quarters)
     audit.record(
         session,
@@ -433,6 +456,15 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
         delete(ImprovementAction).where(col(ImprovementAction.review_id).in_(reviews)),
         delete(ItemRating).where(col(ItemRating.review_id).in_(reviews)),
         delete(ReviewStep).where(col(ReviewStep.review_id).in_(reviews)),
+        delete(ModerationComment).where(
+            col(ModerationComment.round_id).in_(
+                select(ModerationRound.id).where(col(ModerationRound.review_id).in_(reviews))
+            )
+        ),
+        *(
+            delete(table).where(col(table.review_id).in_(reviews))
+            for table in (ModerationRound, ItemFeedback, KeptMeasures, PlanAgreement, SupportEntry)
+        ),
         delete(OutcomePeriod).where(col(OutcomePeriod.service_id).in_(demo_services)),
         delete(UserScope).where(col(UserScope.user_id).in_(demo_users) | col(UserScope.service_id).in_(demo_services)),
     ]

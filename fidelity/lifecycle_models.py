@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from fidelity.models import utc_now, version_column
@@ -52,3 +52,84 @@ class ReviewStep(SQLModel, table=True):
     late: bool = False  # marked done after its due date: stays so
     updated_at: datetime = Field(default_factory=utc_now)
     version: int = Field(default=1, sa_column=_step_version)
+
+
+class ModerationRound(SQLModel, table=True):
+    """One round of moderation: the lead reviewer sends the agreed draft to the moderator, who approves it or
+    returns it with comments on items (which reopen for the reviewers). Every round is kept."""
+
+    __table_args__ = (UniqueConstraint("review_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    number: int
+    sent_by: str = Field(max_length=120)
+    sent_at: datetime = Field(default_factory=utc_now)
+    decision: str | None = Field(default=None, max_length=12)  # fidelity.timeline.Decision, None while awaited
+    decided_by: str | None = Field(default=None, max_length=120)
+    decided_at: datetime | None = None
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class ModerationComment(SQLModel, table=True):
+    """The moderator's comment on one item in one round; a returned round's items reopen for the reviewers."""
+
+    __table_args__ = (UniqueConstraint("round_id", "item_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="moderationround.id", index=True)
+    item_number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ItemFeedback(SQLModel, table=True):
+    """Further evidence the service sent on one item of its moderated draft report, and the reviewers' answer:
+    accepted (the agreed score changed from score_before to score_after) or not accepted, with the reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    item_number: int
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+    sent_by: str = Field(max_length=120)
+    sent_at: datetime = Field(default_factory=utc_now)
+    answer: str | None = Field(default=None, max_length=14)  # fidelity.timeline.Answer
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    score_before: int | None = None
+    score_after: int | None = None
+    answered_by: str | None = Field(default=None, max_length=120)
+    answered_at: datetime | None = None
+
+
+class KeptMeasures(SQLModel, table=True):
+    """The case-record sample's measures per item (fidelity.record_sample.Measure), kept when the records themselves
+    are deleted with the review's other personal data."""
+
+    review_id: int = Field(foreign_key="review.id", primary_key=True)
+    measures: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class PlanAgreement(SQLModel, table=True):
+    """An improvement plan is agreed when both the service's lead and the review's lead reviewer have marked it so."""
+
+    review_id: int = Field(foreign_key="review.id", primary_key=True)
+    service_lead: str | None = Field(default=None, max_length=120)
+    service_lead_on: date | None = None
+    lead_reviewer: str | None = Field(default=None, max_length=120)
+    lead_reviewer_on: date | None = None
+
+    @property
+    def agreed(self) -> bool:
+        return self.service_lead is not None and self.lead_reviewer is not None
+
+
+class SupportEntry(SQLModel, table=True):
+    """Technical support given to the service after its plan is agreed: the day, the kind, the hours and notes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    day: date
+    kind: str = Field(max_length=30)  # fidelity.plans.SupportKind
+    hours: float
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    recorded_by: str = Field(max_length=120)
+    recorded_at: datetime = Field(default_factory=utc_now)

@@ -255,6 +255,10 @@ class Review(SQLModel, table=True):
     guide_user_id: int | None = Field(default=None, foreign_key="user.id")
     guide: str | None = Field(default=None, max_length=120)
     moderator_user_id: int | None = Field(default=None, foreign_key="user.id")  # moderates the draft report
+    report_shared_on: date | None = None  # the moderated draft report presented to the service
+    feedback_until: date | None = None  # the last day the service may send further evidence on items
+    personal_data_delete_on: date | None = None  # the case-record sample and evidence notes are deleted on this day
+    personal_data_deleted_at: datetime | None = None
     # An amendment is a new final review that corrects an earlier one, which stays as it was.
     amends_id: int | None = Field(default=None, foreign_key="review.id", index=True)
     amendment_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -15,6 +15,20 @@ class ActionStatus(StrEnum):
     DROPPED = "dropped"
 
 
+class SupportKind(StrEnum):
+    """Technical support an IPS Grow reviewer gives a service after its action plan is agreed."""
+
+    CALL = "call"
+    VISIT = "visit"
+    TRAINING = "training"
+    SUPERVISION = "supervision of the team lead"
+    RESOURCES = "resources shared"
+    OTHER = "other"
+
+
+SUPPORT_HOURS_MAX = 100.0  # one entry; a longer programme of support is logged as several
+
+
 # domain.md 5.2: the service completes its action plan with the reviewer within 6 weeks of the report.
 PLAN_WEEKS = 6
 # Items scored at or below this get a draft action when a plan is created from a final review.

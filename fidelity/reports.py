@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -39,6 +39,7 @@ class ReportData:
     previous_principles: Mapping[str, float | None] | None
     items: list[dict[str, Any]]
     actions: list[dict[str, Any]] = field(default_factory=list)
+    feedback: list[dict[str, Any]] = field(default_factory=list)  # FEEDBACK_COLUMNS: the service's further evidence
 
     @property
     def is_final(self) -> bool:
@@ -132,6 +133,11 @@ SAMPLE_NOTE = (
     "Measures from the sample of case records read on the visit, and the score each suggests by the scale's "
     "thresholds where the item has them. The reviewers decided every score."
 )
+FEEDBACK_COLUMNS = ("Item", "Further evidence", "Sent by", "Answer", "Reason", "Score")
+FEEDBACK_NOTE = (
+    "Further evidence the service sent on individual items after the moderated draft was presented, and the "
+    "reviewers' answer to each: accepted (the agreed score changed as shown) or not accepted, with the reason."
+)
 CRITERIA_NOTE = (
     "Each item's criteria: verified (checked against the named source on the date shown), provisional "
     "(not yet checked against a published source) or as published with the scale."
@@ -159,11 +165,41 @@ def _change(value: Any) -> str:
     return f"{value:+d}" if value else "0"
 
 
-def item_sections(data: ReportData) -> list[tuple[str, str, tuple[str, ...], list[dict[str, Any]]]]:
+class Section(NamedTuple):
+    """A titled table of the report after its scores, with a note and the PDF's column widths (mm, 180 in all)."""
+
+    title: str
+    note: str
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
+    widths: tuple[int, ...]
+
+
+def item_sections(data: ReportData) -> list[Section]:
     """The per-item sections after the scores: what the record sample suggests (if any), each item's criteria."""
     sampled = [row for row in data.items if row.get("Record sample")]
-    sections = [("What the case-record sample suggests", SAMPLE_NOTE, SAMPLE_COLUMNS, sampled)] if sampled else []
-    return [*sections, ("Criteria of each item", CRITERIA_NOTE, CRITERIA_COLUMNS, data.items)]
+    sample = [Section("What the case-record sample suggests", SAMPLE_NOTE, SAMPLE_COLUMNS, sampled, (9, 60, 111))]
+    criteria = Section("Criteria of each item", CRITERIA_NOTE, CRITERIA_COLUMNS, data.items, (9, 60, 111))
+    return [*(sample if sampled else []), criteria]
+
+
+def appendix_sections(data: ReportData) -> list[Section]:
+    """The appendix after the improvement plan: the service's further evidence and the answers (if any)."""
+    if not data.feedback:
+        return []
+    title = "Appendix: the service's further evidence and the reviewers' answers"
+    return [Section(title, FEEDBACK_NOTE, FEEDBACK_COLUMNS, data.feedback, (30, 55, 20, 20, 40, 15))]
+
+
+def _docx_section(document: Any, section: Section) -> None:
+    document.add_heading(section.title, level=1)
+    document.add_paragraph(section.note)
+    table = document.add_table(rows=1, cols=len(section.columns), style="Table Grid")
+    for cell, text in zip(table.rows[0].cells, section.columns, strict=True):
+        cell.text = text
+    for row in section.rows:
+        for cell, column in zip(table.add_row().cells, section.columns, strict=True):
+            cell.text = _cell(row.get(column, ""))
 
 
 def _item_cells(row: dict[str, Any]) -> list[str]:
@@ -208,15 +244,8 @@ def to_docx(data: ReportData) -> bytes:
     for row in data.items:
         for cell, text in zip(items.add_row().cells, _item_cells(row), strict=True):
             cell.text = text
-    for title, note, columns, rows in item_sections(data):
-        document.add_heading(title, level=1)
-        document.add_paragraph(note)
-        table = document.add_table(rows=1, cols=len(columns), style="Table Grid")
-        for cell, text in zip(table.rows[0].cells, columns, strict=True):
-            cell.text = text
-        for row in rows:
-            for cell, text in zip(table.add_row().cells, columns, strict=True):
-                cell.text = _cell(row.get(text, ""))
+    for section in item_sections(data):
+        _docx_section(document, section)
     document.add_heading("Improvement plan", level=1)
     if data.actions:
         plan = document.add_table(rows=1, cols=len(ACTION_COLUMNS), style="Table Grid")
@@ -227,6 +256,8 @@ def to_docx(data: ReportData) -> bytes:
                 cell.text = _cell(action[column])
     else:
         document.add_paragraph("No improvement plan has been recorded for this review yet.")
+    for section in appendix_sections(data):
+        _docx_section(document, section)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -281,13 +312,17 @@ def to_pdf(data: ReportData) -> bytes:
         table.row(list(ITEM_COLUMNS))
         for row in data.items:
             table.row([text(cell) for cell in _item_cells(row)])
-    for title, note, columns, rows in item_sections(data):
-        heading(title)
-        pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
-        with pdf.table(col_widths=(9, 60, 111), text_align="LEFT") as table:
-            table.row(list(columns))
-            for row in rows:
-                table.row([text(_cell(row.get(column, ""))) for column in columns])
+
+    def section_table(section: Section) -> None:
+        heading(section.title)
+        pdf.multi_cell(0, 5, section.note, new_x="LMARGIN", new_y="NEXT")
+        with pdf.table(col_widths=section.widths, text_align="LEFT") as table:
+            table.row(list(section.columns))
+            for row in section.rows:
+                table.row([text(_cell(row.get(column, ""))) for column in section.columns])
+
+    for section in item_sections(data):
+        section_table(section)
     heading("Improvement plan")
     if data.actions:
         with pdf.table(col_widths=(40, 70, 25, 22, 23), text_align="LEFT") as table:
@@ -298,6 +333,8 @@ def to_pdf(data: ReportData) -> bytes:
         pdf.multi_cell(
             0, 5, "No improvement plan has been recorded for this review yet.", new_x="LMARGIN", new_y="NEXT"
         )
+    for section in appendix_sections(data):
+        section_table(section)
     return bytes(pdf.output())
 
 

@@ -150,3 +150,72 @@ def ordered(steps: Iterable[StepTemplate], visit: date) -> list[StepTemplate]:
     """In the order they fall due (planned report date for report steps), as given where they tie."""
     indexed = list(enumerate(steps))
     return [s for _, s in sorted(indexed, key=lambda pair: (due_on(pair[1], visit, None), pair[0]))]
+
+
+# --- after the visit: moderation, the service's feedback, personal data -----------------------------------------
+
+
+class Decision(StrEnum):
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class Answer(StrEnum):
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not accepted"
+
+
+FEEDBACK_STEP, DELETION_STEP = "feedback_sent", "personal_data_deleted"
+FEEDBACK_DAYS = 7  # the service may send further evidence for a week after the report is presented
+DELETION_DAYS = 14  # personal data gathered for the review is deleted two weeks after the report
+
+
+class Stage(StrEnum):
+    SCORING = "scoring"
+    CONSENSUS = "agreeing scores"
+    IN_MODERATION = "with the moderator"
+    RETURNED = "returned by the moderator"
+    MODERATED = "moderated, not yet presented"
+    FEEDBACK = "open for the service's feedback"
+    READY = "ready to finalise"
+    FINAL = "final"
+
+
+def stage(
+    *,
+    final: bool,
+    consensus_open: bool,
+    decision: Decision | None,
+    awaiting_moderator: bool,
+    shared_on: date | None,
+    feedback_until: date | None,
+    unanswered: int,
+    today: date,
+) -> Stage:
+    """Where a moderated review stands (a review without a moderator goes from agreeing scores to final)."""
+    if final:
+        return Stage.FINAL
+    if awaiting_moderator:
+        return Stage.IN_MODERATION
+    if decision == Decision.RETURNED:
+        return Stage.RETURNED
+    if decision == Decision.APPROVED:
+        if shared_on is None:
+            return Stage.MODERATED
+        if unanswered or feedback_open(feedback_until, today):
+            return Stage.FEEDBACK
+        return Stage.READY
+    return Stage.CONSENSUS if consensus_open else Stage.SCORING
+
+
+def feedback_open(feedback_until: date | None, today: date) -> bool:
+    """The service may still send further evidence (to the end of the window's last day)."""
+    return feedback_until is not None and today <= feedback_until
+
+
+def days_after_report(steps: Mapping[str, int], key: str) -> int:
+    """The days after the report of a timeline's step (its window), or IPS Grow's where the timeline has none."""
+    return steps.get(key, REPORT_DEFAULTS[key])
+
+
+REPORT_DEFAULTS = {FEEDBACK_STEP: FEEDBACK_DAYS, DELETION_STEP: DELETION_DAYS}

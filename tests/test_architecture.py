@@ -50,7 +50,18 @@ ALLOWED = {
         "plans": "a review shows the plan that followed the previous review; its report lists its own plan",
         "visits": "a review's pages and report show what its case-record sample suggests",
         "timelines": "a review started gets its programme's timeline of steps",
+        "moderation": "a moderated review is finalised once approved, presented and its feedback answered",
     },
+    "moderation": {"timelines": "sending, approving and presenting the draft mark their steps on the timeline done"},
+    "personal_data": {
+        "visits": "the case-record sample's measures are kept when its records are deleted",
+        "timelines": "the deletion marks its step on the timeline done",
+    },
+    "plan_support": {
+        "plans": "a plan is agreed once it has actions",
+        "timelines": "the plan agreed marks its step on the timeline done",
+    },
+    "ratings": {"moderation": "agreed scores of a moderated draft reopen only on the items the moderator returned"},
     "plans": {"ratings": "a plan's draft actions come from the agreed scores"},
     "packs": {
         "ratings": "a visit pack carries a reviewer's own ratings out and saves them back",

@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import inspect
 from sqlmodel import Session, func, select
 
-from fidelity import db, demo, errors, stats
+from fidelity import db, demo, demo_lifecycle, errors, stats
 from fidelity.models import AuditEvent, ItemRating, OutcomePeriod, Review, ScaleSnapshot, Service
 from fidelity.store import comparisons, ratings, reviews, services, shared
 
@@ -283,7 +283,7 @@ def test_load_demo__twelve_areas_complete_final_reviews(db_url: str, scales) -> 
         assert {r.band for r in finals} <= {"Exemplary", "Good", "Fair", "Not IPS"}
         assert len({r.band for r in finals}) >= 3  # varied enough to be useful
         assert summary.services == s.exec(select(func.count()).select_from(Service)).one()
-        assert 24 <= summary.services <= 36
+        assert 24 + demo_lifecycle.STAGES <= summary.services <= 36 + demo_lifecycle.STAGES
         assert min(r.visit_start for r in finals).year == 2023
         assert all(r.scale_id == "ipspc" for r in finals)
         assert summary.quarters > 0

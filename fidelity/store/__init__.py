@@ -15,6 +15,7 @@ write checks the actor's role and scope first (`access`).
     ratings           item ratings: each reviewer's scores, handing them in, agreed scores
     amendments        correcting a final review
     plans             improvement plans: actions and progress notes
+    plan_support      an improvement plan agreed by the service's lead and the lead reviewer; support logged after
     outcomes          quarterly outcomes: enter, correct, list, import
     past_reviews      past reviews imported from a file
     comparisons       reviews and quarters across services, for comparing sites
@@ -24,6 +25,8 @@ write checks the actor's role and scope first (`access`).
     item_outcomes     each service's latest agreed scores beside its outcome rate in the quarters after
     calibration       reviewers' own scores beside each other's and the agreed ones; the drift limit admins set
     timelines         a review's steps from booking to action plan: owners, due dates, who marked them; the moderator
+    moderation        the draft report moderated, presented to the service, its further evidence per item answered
+    personal_data     a review's case-record sample and evidence notes deleted on time, the measures kept
     visits            the site visit: its plan, case-record sample and evidence notes tagged to items
     packs             offline visit packs: a reviewer's own scoring out as a workbook and back, all or nothing
     published_scales  the scale versions new reviews use: seeding, publishing, retiring, verifying items

@@ -76,6 +76,7 @@ def visible_service_ids(session: Session, actor: Actor) -> set[int] | None:
                 Review.lead_user_id == actor.user_id,
                 Review.second_user_id == actor.user_id,
                 Review.guide_user_id == actor.user_id,
+                Review.moderator_user_id == actor.user_id,
             )
         )
         return set(session.exec(query))
@@ -118,11 +119,17 @@ def guides(actor: Actor, review: Review) -> bool:
 
 
 def may_read_review(session: Session, actor: Actor, review: Review) -> bool:
-    """Drafts are for their reviewers, a self-assessment's guide (and admins); final reviews for everyone
-    who sees the service."""
-    if actor.is_admin or assigned_raters(actor, review) or guides(actor, review):
+    """Drafts are for their reviewers, a self-assessment's guide, the moderator (and admins), and once the moderated
+    draft is presented to the service, for its leads; final reviews for everyone who sees the service."""
+    if actor.is_admin or assigned_raters(actor, review) or guides(actor, review) or moderates(actor, review):
         return True
+    if review.report_shared_on is not None and actor.role == Role.SERVICE_LEAD:
+        return may_read_service(session, actor, review.service_id)  # the moderated draft, presented to them
     return review.status == ReviewStatus.FINAL and may_read_service(session, actor, review.service_id)
+
+
+def moderates(actor: Actor, review: Review) -> bool:
+    return actor.user_id is not None and review.moderator_user_id == actor.user_id
 
 
 def review_for(session: Session, actor: Actor, review_id: int) -> Review:

@@ -11,7 +11,7 @@ from fidelity import scoring
 from fidelity.errors import InputError, ReviewLocked, check_version, validated
 from fidelity.models import ItemRating, Rater, RatingInput, Review, ReviewStatus, utc_now
 from fidelity.scales import DATA_SOURCE_LABELS
-from fidelity.store import access
+from fidelity.store import access, moderation
 from fidelity.store.access import Actor
 from fidelity.store.audit import record, snapshot
 from fidelity.store.shared import require_open, review_scale
@@ -74,6 +74,8 @@ def save_rating(
     stored = rating if rating is not None else RatingInput(item_number=rating_in.item_number)
     if all(getattr(stored, field) == value for field, value in entered.items()):
         return rating  # nothing to save: no write, no audit entry (and no conflict: it is as the user wants)
+    if rater == review.counted_rater and (rater == Rater.CONSENSUS or moderation.moderated(session, review)):
+        moderation.consensus_lock(session, review, rating_in.item_number)
     if expected_version is not None:  # a rating not yet saved counts as version 0
         check_version(rating or ItemRating(version=0), expected_version, what=f"item {item.number}")
     if rating is None:

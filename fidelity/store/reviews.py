@@ -6,11 +6,12 @@ A review's item ratings are in `ratings`; the plan that follows it is in `plans`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from fidelity import reports, scoring
+from fidelity import reports, scoring, timeline
 from fidelity.errors import InputError, ReviewLocked, validated
 from fidelity.models import (
     Area,
@@ -28,7 +29,7 @@ from fidelity.models import (
 )
 from fidelity.record_sample import Measure
 from fidelity.scales import Scale
-from fidelity.store import access, timelines, visits
+from fidelity.store import access, moderation, timelines, visits
 from fidelity.store.access import Actor, Role
 from fidelity.store.audit import record, snapshot
 from fidelity.store.plans import actions_of
@@ -245,6 +246,7 @@ def report_data(session: Session, review_id: int, *, actor: Actor) -> reports.Re
             }
             for a in actions_of(session, review)
         ],
+        feedback=moderation.feedback_rows(moderation.feedback_of(session, review_id), item_names),
     )
 
 
@@ -276,13 +278,14 @@ def review_context(session: Session, review_id: int, *, actor: Actor) -> ReviewC
     )
 
 
-def finalise_review(session: Session, *, actor: Actor, review_id: int) -> Review:
+def finalise_review(session: Session, *, actor: Actor, review_id: int, today: date | None = None) -> Review:
     """Lock a complete review and record its total and band (from the counted scores)."""
     review = access.review_for(session, actor, review_id)
     access.require_review_edit(actor, review)
     require_open(review)
     if not review.single_reviewer and not review.consensus_open:
         raise InputError("cannot finalise: both reviewers must submit their scores and agree the consensus first")
+    moderation.require_ready_to_finalise(session, review, today or date.today())
     scale = review_scale(session, review)
     scores = counted_scores(session, review)
     missing = scoring.unscored_items(scale, scores)
@@ -298,6 +301,10 @@ def finalise_review(session: Session, *, actor: Actor, review_id: int) -> Review
     review.band = summary.band.label if summary.band else None
     review.status = ReviewStatus.FINAL
     review.finalised_at = review.updated_at = utc_now()
+    if review.personal_data_delete_on is None:  # not moderated: the final report is the one shared
+        review.personal_data_delete_on = timelines.day_after_report(
+            session, review.id or 0, timeline.DELETION_STEP, today or date.today()
+        )
     session.add(review)
     session.flush()
     record(session, actor=actor.name, action="finalise", row=review, before=before)
@@ -388,6 +395,7 @@ def delete_draft_review(session: Session, *, actor: Actor, review_id: int) -> No
     before = snapshot(review) | {"ratings": [snapshot(r) for r in ratings]}
     session.exec(delete(ItemRating).where(col(ItemRating.review_id) == review_id))  # type: ignore[call-overload]
     timelines.delete_steps(session, review_id)
+    moderation.delete_of_draft(session, review_id)
     session.delete(review)
     session.flush()
     record(session, actor=actor.name, action="delete", entity="review", entity_id=review_id, before=before, after=None)

@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 from fidelity.errors import NotFound, ReviewLocked
 from fidelity.models import AuditEvent, ItemVerification, Review, ReviewStatus, ScaleSnapshot
 from fidelity.scales import Scale
-from fidelity.store.access import Actor
+from fidelity.store.access import Actor, Role
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -55,9 +55,13 @@ def readable_reviews(query: Any, actor: Actor, visible: set[int] | None) -> Any:
         Review.lead_user_id == actor.user_id,
         Review.second_user_id == actor.user_id,
         Review.guide_user_id == actor.user_id,
+        Review.moderator_user_id == actor.user_id,
     )
-    finals = and_(Review.status == ReviewStatus.FINAL, col(Review.service_id).in_(visible or set()))
-    return query.where(or_(assigned, finals))
+    seen = col(Review.service_id).in_(visible or set())
+    shown = Review.status == ReviewStatus.FINAL
+    if actor.role == Role.SERVICE_LEAD:
+        shown = or_(shown, col(Review.report_shared_on).is_not(None))
+    return query.where(or_(assigned, and_(seen, shown)))
 
 
 def require_open(review: Review) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete as sa_delete
@@ -202,6 +202,12 @@ def mark_step(
     if not owns(session, actor, review, step.owner):
         raise PermissionDenied(f"not allowed: {step.title.lower()} is for {OWNER_WORDS[Owner(step.owner)]} to mark")
     check_version(step, expected_version, what=f"the step {step.title!r}")
+    return _set_status(session, actor, review, step, status, today)
+
+
+def _set_status(
+    session: Session, actor: Actor, review: Review, step: ReviewStep, status: str, today: date
+) -> ReviewStep:
     before = snapshot(step)
     step.status = status
     done = status == StepStatus.DONE
@@ -214,6 +220,21 @@ def mark_step(
     if step.key == timeline.REPORT_PRESENTED:
         _redate_report_steps(session, actor, review, today if done else None)
     return step
+
+
+def complete_step(session: Session, actor: Actor, review: Review, key: str, today: date) -> None:
+    """Mark a review's step done because what it stands for was just done in the app (the draft sent to the
+    moderator, the report presented, ...), by whoever did it; a step already marked, or not in the review's
+    timeline, is left as it is."""
+    step = session.exec(select(ReviewStep).where(ReviewStep.review_id == review.id, ReviewStep.key == key)).first()
+    if step is not None and step.status == StepStatus.TO_DO:
+        _set_status(session, actor, review, step, StepStatus.DONE, today)
+
+
+def day_after_report(session: Session, review_id: int, key: str, report_day: date) -> date:
+    """The day a report step falls due for this review: its timeline's days after the report (or the default)."""
+    days = dict(session.exec(select(ReviewStep.key, ReviewStep.days).where(ReviewStep.review_id == review_id)).all())
+    return report_day + timedelta(days=timeline.days_after_report(days, key))
 
 
 def _step_for(session: Session, actor: Actor, step_id: int) -> tuple[ReviewStep, Review]:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from fidelity import reports
 from fidelity.errors import InputError, PermissionDenied, validated
+from fidelity.lifecycle_models import KeptMeasures
 from fidelity.models import GUIDE, Rater, Review, Service, utc_now
 from fidelity.record_sample import Measure, RecordFacts, date_problems, measures
 from fidelity.scales import Scale
@@ -31,7 +32,16 @@ def _editable(session: Session, actor: Actor, review_id: int) -> Review:
     review = access.review_for(session, actor, review_id)
     access.require_review_edit(actor, review)
     require_open(review)
+    _not_deleted(review)
     return review
+
+
+def _not_deleted(review: Review) -> None:
+    if review.personal_data_deleted_at is not None:
+        raise InputError(
+            f"personal data: this review's case records and evidence notes were deleted on "
+            f"{review.personal_data_deleted_at:%d %B %Y}; no more are recorded"
+        )
 
 
 def _row_problems(rows: list[dict[str, Any]], model: type, scale: Scale) -> tuple[list[Any], list[str]]:
@@ -125,6 +135,7 @@ def add_note(session: Session, *, actor: Actor, review_id: int, rater: str, data
         if rater not in review.raters:
             raise InputError(f"rater: this review's reviewers are {', '.join(review.raters)}")
     require_open(review)
+    _not_deleted(review)
     entered = validated(NoteInput, data)
     scale = review_scale(session, review)
     outside = [n for n in entered.items if n > len(scale.items)]
@@ -170,7 +181,11 @@ def _measured(records: list[CaseRecord], scale: Scale) -> dict[int, Measure]:
 
 
 def sample_measures(session: Session, review: Review, scale: Scale) -> dict[int, Measure]:
-    """The case-record sample's measures for the review's items (the same for both reviewers)."""
+    """The case-record sample's measures for the review's items (the same for both reviewers); once the records
+    are deleted with the review's personal data, the measures kept then."""
+    if review.personal_data_deleted_at is not None:
+        kept = session.get(KeptMeasures, review.id)
+        return {m["item_number"]: Measure(**m) for m in kept.measures} if kept else {}
     return _measured(visit_records(session, review.id or 0), scale)
 
 

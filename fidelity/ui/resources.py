@@ -8,6 +8,7 @@ read (which took about 150 ms a click on Compare sites at national scale), so pa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -29,6 +30,7 @@ from fidelity.store import (
     cadence,
     comparisons,
     item_outcomes,
+    personal_data,
     programme_view,
     published_scales,
     services,
@@ -79,6 +81,30 @@ def _scales(url: str, version: int) -> dict[str, Scale]:
 def scales() -> dict[str, Scale]:
     """The scales new reviews use (each one's current published version), as every app process sees them."""
     return _scales(database_url(), data_version())  # type: ignore[no-any-return]
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _personal_data_deleted(url: str, day: date) -> int:
+    """Delete the personal data whose day has come, once per process and day (an error is logged and tried again
+    on the next run); `python -m fidelity delete-personal-data` does the same from a scheduler."""
+    with db.session_scope(db.make_engine(url)) as session:
+        deleted = personal_data.delete_due(session, day)
+    if deleted:
+        db.forget_deleted(db.make_engine(url))
+        clear_cached_reads()
+    return len(deleted)
+
+
+def delete_due_personal_data() -> None:
+    try:
+        _personal_data_deleted(database_url(), date.today())
+    except Exception:  # the page still opens; the log has the error, and the next run tries again
+        logging.getLogger(__name__).exception("deleting personal data that was due failed")
+
+
+def forget_deleted() -> None:
+    """After an admin deletes personal data: no earlier copy of it left in the database's log (db.forget_deleted)."""
+    db.forget_deleted(engine())
 
 
 def engine() -> Engine:

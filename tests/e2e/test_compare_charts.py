@@ -17,7 +17,7 @@ def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> No
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the league table (CSV)").click()
     league = download.value.path().read_text()
-    assert league.startswith("Service,Area,Latest review,Total,Band") and league.count("\n") == 33  # 32 services
+    assert league.startswith("Service,Area,Latest review,Total,Band") and league.count("\n") == 38  # 37 services
     for tab, charts in (
         ("Fidelity and employment", 1),
         ("Items across sites", 1),

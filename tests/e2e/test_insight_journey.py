@@ -26,7 +26,7 @@ def test_commissioner__programme_view_calibration_and_items(app_url: str, page, 
     expect(page.get_by_role("heading", name="Reviews due")).to_be_visible()
 
     go_to(page, "Programme view")
-    expect(page.get_by_test_id("stMetric").filter(has_text="Services")).to_contain_text("32")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Services")).to_contain_text("37")
     _charts_drawn(page, 1)  # the open tab's only
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as CSV").first.click()

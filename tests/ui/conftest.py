@@ -64,7 +64,7 @@ def open_app(page: str | None = None, *, as_user: str | None = "admin") -> AppTe
 
 
 def load_small_demo(url: str) -> None:
-    """The small demo (32 services), dated 22 November 2026, into the app's database."""
+    """The small demo (37 services), dated 22 November 2026, into the app's database."""
     from datetime import date
 
     from fidelity import demo

@@ -82,8 +82,13 @@ def test_home__empty_database__offers_and_loads_demo(app_db: str) -> None:
     assert not at.exception
     assert at.success[0].value.startswith("Demo data loaded: ")
     assert any("synthetic" in i.value for i in at.info)
-    assert len(at.dataframe) == 3  # reviews in progress, reviews due, recently finalised
-    assert [h.value for h in at.subheader] == ["Reviews in progress", "Reviews due", "Recently finalised"]
+    assert len(at.dataframe) == 4  # every review step due (an admin's), reviews in progress, due, recently finalised
+    assert [h.value for h in at.subheader] == [
+        "Due from you",
+        "Reviews in progress",
+        "Reviews due",
+        "Recently finalised",
+    ]
 
 
 def test_app__invalid_scale_file__clear_error_instead_of_crash(app_db: str, tmp_path: Path, monkeypatch) -> None:

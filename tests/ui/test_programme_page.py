@@ -29,7 +29,7 @@ def test_programme_view__demo__bands_totals_outcomes_due_and_overdue_actions(app
     at = open_app(navigation.PROGRAMME)
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Services"] == "32"
+    assert metrics["Services"] == "37"  # the small demo dated 22 November 2026
     assert len(at.get("plotly_chart")) == 1  # only the open tab is drawn
     specs, captions, downloads = [], [], []
     for tab in ("Bands", "Median total", "Outcomes", "Reviews due", "Overdue actions"):

@@ -17,8 +17,9 @@ from .conftest import open_app, user_id
 from .test_pages import _service, shown
 
 
-def _world(url: str) -> tuple[int, int]:
-    """Norfolk IPS with its lead (lee), two reviewers (ann leads, bo) and a third (cy); a review visited in 30 days."""
+def _world(url: str, visit_in_days: int = 30) -> tuple[int, int]:
+    """Norfolk IPS with its lead (lee), two reviewers (ann leads, bo) and a third (cy); a review visited in 30 days
+    (or `visit_in_days`: negative for a visit in the past)."""
     service = _service(url)
     with db.session_scope(db.make_engine(url)) as s:
         users = {}
@@ -31,7 +32,7 @@ def _world(url: str) -> tuple[int, int]:
             s,
             actor=ACTOR,
             scales=load_scales(SCALES_DIR),
-            data={"service_id": service.id, "scale_id": "ips-25", "visit_start": date.today() + timedelta(days=30),
+            data={"service_id": service.id, "scale_id": "ips-25", "visit_start": date.today() + timedelta(days=visit_in_days),
                   "lead_user_id": users["ann"].id, "second_user_id": users["bo"].id},
         )  # fmt: skip
     return service.id, review.id

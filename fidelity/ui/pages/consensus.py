@@ -4,13 +4,15 @@ Opens only when both reviewers have submitted; only the agreed scores count for 
 """
 
 import functools
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from fidelity import agreement, errors, scoring
 from fidelity.models import Rater, ReviewStatus
-from fidelity.store import ratings, reviews
+from fidelity.store import moderation, ratings, reviews
+from fidelity.timeline import Stage
 from fidelity.ui import navigation, resources, widgets
 from fidelity.ui.state import show_flash
 
@@ -130,6 +132,24 @@ if review.status == ReviewStatus.FINAL:
     st.page_link(navigation.SUMMARY, label="Open the review summary", icon=":material/summarize:")
     st.stop()
 
+with resources.reading() as session:
+    life = moderation.lifecycle_of(session, actor=resources.actor(), review_id=review_id, today=date.today())
+returned = life.returned_items
+if life.stage in (Stage.IN_MODERATION, Stage.MODERATED, Stage.FEEDBACK, Stage.READY):
+    st.info(
+        f"The draft report is {life.stage}: agreed scores are locked here. An agreed score changes now only if the "
+        "moderator returns its item, or by accepting the service's further evidence on the Review timeline page.",
+        icon=":material/lock:",
+    )
+    st.page_link(navigation.TIMELINE, label="Open the review timeline", icon=":material/event_upcoming:")
+elif returned:
+    st.warning(
+        f"The moderator returned {len(returned)} item(s): "
+        + ", ".join(widgets.md(life.item_names[n]) for n in returned)
+        + ". Only these reopen; send the draft again from the Review timeline page.",
+        icon=":material/undo:",
+    )
+
 # --- agree one item ------------------------------------------------------------------------------------
 
 
@@ -194,6 +214,8 @@ saved = agreed_ratings.get(number)
 widgets.mark_seen(_key(number, "version"), saved.version if saved else 0)
 lead_rating, second_rating = (context.ratings.get(r, {}).get(number) for r in (Rater.LEAD, Rater.SECOND))
 st.markdown(f"### {widgets.md(widgets.item_title(item))}")
+if number in returned:
+    st.warning(f"**The moderator's comment.** {widgets.md(returned[number])}", icon=":material/rate_review:")
 if number in context.measures:
     st.info(
         f"**From the case-record sample.** {widgets.md(context.measures[number].text)}", icon=":material/folder_open:"
@@ -237,5 +259,12 @@ st.button(
 
 st.divider()
 st.subheader("Finalise")
-st.write("Only the agreed scores count for the total and band. Finalising locks the review and its consensus.")
-widgets.finalise_section(review_id, confirm="Both reviewers agree every score. Lock this review.", key="cs")
+if life.moderated:
+    st.write(
+        "This review is moderated: the draft goes to the moderator, then to the service for further evidence, "
+        "and is finalised on the Review timeline page."
+    )
+    st.page_link(navigation.TIMELINE, label="Open the review timeline", icon=":material/event_upcoming:")
+else:
+    st.write("Only the agreed scores count for the total and band. Finalising locks the review and its consensus.")
+    widgets.finalise_section(review_id, confirm="Both reviewers agree every score. Lock this review.", key="cs")

@@ -18,7 +18,7 @@ from fidelity.plans import (
     progress_over_time,
 )
 from fidelity.store import access, plans, reviews
-from fidelity.ui import navigation, resources, widgets
+from fidelity.ui import navigation, plan_support_parts, resources, widgets
 from fidelity.ui.state import flash, show_flash
 
 st.title("Improvement plan")
@@ -187,6 +187,8 @@ if actions and may_edit:
             else:
                 flash("Note added.")
                 st.rerun()
+
+plan_support_parts.agreement_and_support(review_id, today, has_actions=bool(actions))
 
 if not may_edit:
     st.stop()

@@ -79,12 +79,20 @@ st.dataframe(
     width="stretch",
     column_config={"Change": st.column_config.NumberColumn(format="%+d")},
 )
-for title, note, columns, rows in reports.item_sections(data):
-    st.subheader(title)
-    st.caption(note)
-    st.dataframe(pd.DataFrame(rows)[list(columns)], hide_index=True, width="stretch")
+
+
+def show_section(section: reports.Section) -> None:
+    st.subheader(section.title)
+    st.caption(section.note)
+    st.dataframe(pd.DataFrame(section.rows)[list(section.columns)], hide_index=True, width="stretch")
+
+
+for section in reports.item_sections(data):
+    show_section(section)
 st.subheader("Improvement plan")
 if data.actions:
     st.dataframe(pd.DataFrame(data.actions), hide_index=True, width="stretch")
 else:
     st.write("No improvement plan has been recorded for this review yet.")
+for section in reports.appendix_sections(data):
+    show_section(section)

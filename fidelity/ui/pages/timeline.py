@@ -1,5 +1,6 @@
 """Review timeline: a review's steps from booking to action plan, each with its owner, due date and status; each
-owner marks their own steps; an admin assigns the moderator."""
+owner marks their own steps; an admin assigns the moderator; after the scores are agreed, moderation, the report
+presented and the service's further evidence (fidelity.ui.lifecycle_parts)."""
 
 from datetime import date
 
@@ -9,7 +10,7 @@ import streamlit as st
 from fidelity import calendar_files
 from fidelity.store import timelines
 from fidelity.timeline import StepStatus
-from fidelity.ui import resources, widgets
+from fidelity.ui import lifecycle_parts, resources, widgets
 from fidelity.ui.state import show_flash
 
 st.title("Review timeline")
@@ -101,6 +102,8 @@ else:
                 ),
                 f"Saved: {widgets.md(chosen.title)}, {status}.",
             )
+
+lifecycle_parts.after_consensus(review_id, today)
 
 if shown.moderators:
     st.subheader("Moderator")

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, delete, select
 
 from fidelity import demo_lifecycle, demo_visits, errors, plans, scoring
 from fidelity.lifecycle_models import (
+    PORTFOLIO,
     ItemFeedback,
     KeptMeasures,
     ModerationComment,
@@ -463,7 +464,7 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
         ),
         *(
             delete(table).where(col(table.review_id).in_(reviews))
-            for table in (ModerationRound, ItemFeedback, KeptMeasures, PlanAgreement, SupportEntry)
+            for table in (ModerationRound, ItemFeedback, KeptMeasures, PlanAgreement, SupportEntry, *PORTFOLIO)
         ),
         delete(OutcomePeriod).where(col(OutcomePeriod.service_id).in_(demo_services)),
         delete(UserScope).where(col(UserScope.user_id).in_(demo_users) | col(UserScope.service_id).in_(demo_services)),

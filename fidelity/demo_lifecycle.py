@@ -25,12 +25,21 @@ from fidelity.store import (
     personal_data,
     plan_support,
     plans,
+    portfolio,
     ratings,
     reviews,
+    snapshots,
     timelines,
 )
 from fidelity.store.access import Actor, Role
 
+EVIDENCE = (  # item, data source, title: what a service lists in its portfolio (never a file, nothing personal)
+    (1, "MIS", "Demo: caseload per specialist, last four quarters"),
+    (2, "DOC", "Demo: referral pathway from the GP practices"),
+    (6, "DOC", "Demo: terms of reference of the joint team meetings"),
+    (9, "MIS", "Demo: employer contacts log summary"),
+    (12, "DOC", "Demo: benefits counselling leaflet and rota"),
+)
 STAGE_NAMES = ("booked", "in moderation", "feedback open", "plan agreed", "plan overdue")  # in the order made
 STAGES = len(STAGE_NAMES)  # services added, one review each
 
@@ -146,8 +155,33 @@ def add_stages(
             session, actor=lead_actor, step_id=steps[key].id or 0, status="done", today=today - timedelta(25)
         )
 
-    # 2. With the moderator: agreed three weeks after the visit, sent two days ago.
+    for number, kind, title in ((1, "DOC", "Demo: caseload report, last quarter"), (4, "DOC", "Demo: team rota")):
+        portfolio.add_entry(
+            session, actor=lead_actor, review_id=booked.id or 0, item_number=number, title=title, kind=kind
+        )
+
+    # 2. With the moderator: agreed three weeks after the visit, sent two days ago; its portfolio audited before the
+    # visit (one item's evidence missing) and the service's performance snapshot confirmed.
     waiting = start(service("in moderation"), today - timedelta(21), b, c)
+    for number, kind, title in EVIDENCE:
+        portfolio.add_entry(
+            session, actor=lead_actor, review_id=waiting.id or 0, item_number=number, title=title, kind=kind
+        )
+    for number in range(1, 26):
+        verdict, note = ("missing", "Demo: no minutes of the joint meetings") if number == 6 else ("sufficient", "")
+        portfolio.audit_item(
+            session,
+            actor=people[b.username],
+            review_id=waiting.id or 0,
+            item_number=number,
+            verdict=verdict,
+            note=note,
+            today=today - timedelta(45),
+        )
+    form = snapshots.snapshot_form(session, actor=lead_actor, review_id=waiting.id or 0)
+    snapshots.confirm_snapshot(
+        session, actor=lead_actor, review_id=waiting.id or 0, rows=form.rows, today=today - timedelta(37)
+    )
     add_visit(waiting)
     agree(waiting, b, c)
     timelines.assign_moderator(session, actor=actor, review_id=waiting.id or 0, user_id=d.id)

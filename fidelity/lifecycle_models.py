@@ -133,3 +133,44 @@ class SupportEntry(SQLModel, table=True):
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     recorded_by: str = Field(max_length=120)
     recorded_at: datetime = Field(default_factory=utc_now)
+
+
+class PortfolioEntry(SQLModel, table=True):
+    """A piece of evidence the service will show for one item: its title and which kind of data source it is
+    (the scale's MIS, DOC, INT or OBS). Never a file: nothing personal is uploaded."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    item_number: int
+    title: str = Field(max_length=200)
+    kind: str = Field(max_length=3)
+    added_by: str = Field(max_length=120)
+    added_at: datetime = Field(default_factory=utc_now)
+
+
+class PortfolioVerdict(SQLModel, table=True):
+    """The lead reviewer's audit of one item's evidence before the visit: sufficient or missing, with a note."""
+
+    __table_args__ = (UniqueConstraint("review_id", "item_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    item_number: int
+    verdict: str = Field(max_length=10)  # fidelity.portfolio.Verdict
+    note: str = Field(default="", max_length=500)
+    marked_by: str = Field(max_length=120)
+    marked_on: date
+
+
+class PerformanceSnapshot(SQLModel, table=True):
+    """The service's figures for the four quarters before the visit, prefilled from its outcomes and confirmed or
+    corrected by its lead, pinned to the review (fidelity.snapshot.COLUMNS per row)."""
+
+    review_id: int = Field(foreign_key="review.id", primary_key=True)
+    rows: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    prefilled: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    confirmed_by: str = Field(max_length=120)
+    confirmed_on: date
+
+
+PORTFOLIO = (PortfolioEntry, PortfolioVerdict, PerformanceSnapshot)  # what a service prepares for its visit

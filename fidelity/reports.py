@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont
 
+from fidelity import snapshot
+
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 REGULAR, BOLD = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
 
@@ -40,6 +42,7 @@ class ReportData:
     items: list[dict[str, Any]]
     actions: list[dict[str, Any]] = field(default_factory=list)
     feedback: list[dict[str, Any]] = field(default_factory=list)  # FEEDBACK_COLUMNS: the service's further evidence
+    snapshot: list[dict[str, Any]] = field(default_factory=list)  # fidelity.snapshot.COLUMNS: the service's figures
 
     @property
     def is_final(self) -> bool:
@@ -184,11 +187,16 @@ def item_sections(data: ReportData) -> list[Section]:
 
 
 def appendix_sections(data: ReportData) -> list[Section]:
-    """The appendix after the improvement plan: the service's further evidence and the answers (if any)."""
-    if not data.feedback:
-        return []
-    title = "Appendix: the service's further evidence and the reviewers' answers"
-    return [Section(title, FEEDBACK_NOTE, FEEDBACK_COLUMNS, data.feedback, (30, 55, 20, 20, 40, 15))]
+    """The appendix after the improvement plan: the service's performance snapshot and its further evidence with
+    the reviewers' answers (each where there is one)."""
+    found = []
+    if data.snapshot:
+        widths = (24, 30, 30, 30, 33, 33)
+        found.append(Section("Appendix: performance snapshot", snapshot.NOTE, snapshot.COLUMNS, data.snapshot, widths))
+    if data.feedback:
+        title = "Appendix: the service's further evidence and the reviewers' answers"
+        found.append(Section(title, FEEDBACK_NOTE, FEEDBACK_COLUMNS, data.feedback, (30, 55, 20, 20, 40, 15)))
+    return found
 
 
 def _docx_section(document: Any, section: Section) -> None:

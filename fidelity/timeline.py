@@ -191,8 +191,10 @@ def stage(
     feedback_until: date | None,
     unanswered: int,
     today: date,
+    feedback_done: bool = False,
 ) -> Stage:
-    """Where a moderated review stands (a review without a moderator goes from agreeing scores to final)."""
+    """Where a moderated review stands (a review without a moderator goes from agreeing scores to final). Its
+    feedback stage ends when every piece is answered and the window has closed or the service said it is done."""
     if final:
         return Stage.FINAL
     if awaiting_moderator:
@@ -202,7 +204,7 @@ def stage(
     if decision == Decision.APPROVED:
         if shared_on is None:
             return Stage.MODERATED
-        if unanswered or feedback_open(feedback_until, today):
+        if unanswered or (feedback_open(feedback_until, today) and not feedback_done):
             return Stage.FEEDBACK
         return Stage.READY
     return Stage.CONSENSUS if consensus_open else Stage.SCORING

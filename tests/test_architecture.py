@@ -17,6 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "fidelity"
 STORE = PACKAGE / "store"
 PAGES = PACKAGE / "ui" / "pages"
 PURE = [
+    "snapshot.py",
+    "portfolio.py",
     "scales.py",
     "scoring.py",
     "charts.py",
@@ -51,7 +53,11 @@ ALLOWED = {
         "visits": "a review's pages and report show what its case-record sample suggests",
         "timelines": "a review started gets its programme's timeline of steps",
         "moderation": "a moderated review is finalised once approved, presented and its feedback answered",
+        "portfolio": "a review's pages show the service's evidence and its audit beside each item",
+        "snapshots": "a review's workspace and report show the service's performance snapshot",
     },
+    "portfolio": {"timelines": "the portfolio audited marks its step done; who sees it follows the timeline"},
+    "snapshots": {"timelines": "the snapshot confirmed marks its step done; who sees it follows the timeline"},
     "moderation": {"timelines": "sending, approving and presenting the draft mark their steps on the timeline done"},
     "personal_data": {
         "visits": "the case-record sample's measures are kept when its records are deleted",

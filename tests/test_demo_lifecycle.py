@@ -10,9 +10,9 @@ from datetime import date
 from sqlmodel import Session, func, select
 
 from fidelity import db, demo, demo_lifecycle
-from fidelity.lifecycle_models import KeptMeasures, ModerationRound, PlanAgreement, ReviewStep, SupportEntry
+from fidelity.lifecycle_models import PORTFOLIO, KeptMeasures, ModerationRound, PlanAgreement, ReviewStep, SupportEntry
 from fidelity.models import Review, Service, User
-from fidelity.store import accounts, moderation, timelines
+from fidelity.store import accounts, moderation, portfolio, snapshots, timelines
 from fidelity.timeline import Stage
 
 from .conftest import ACTOR
@@ -48,6 +48,9 @@ def test_demo__a_review_at_every_stage__and_what_is_due_from_whom(db_url: str, s
         assert len(s.exec(select(SupportEntry).where(SupportEntry.review_id == done.id)).all()) == 2
         assert s.get(KeptMeasures, done.id) is not None and done.personal_data_deleted_at is not None
         assert len(moderation.rounds_of(s, stages["feedback open"].id)) == 2  # returned once, then approved
+        waiting = stages["in moderation"].id
+        assert snapshots.pinned(s, waiting) and len(portfolio.verdicts_of(s, waiting)) == 25
+        assert portfolio.entries_of(s, stages["booked"].id)
         users = {u.username: accounts.actor_of(u) for u in s.exec(select(User).where(User.is_demo == True))}  # noqa: E712
         lead_due = timelines.due_steps(s, actor=users["demo.lead"], today=TODAY)
         moderator = s.get(User, stages["in moderation"].moderator_user_id)
@@ -70,5 +73,5 @@ def test_remove_demo__takes_the_stages_with_it(db_url: str, scales) -> None:
     with db.session_scope(db.make_engine(db_url)) as s:
         demo.remove_demo(s, actor=ACTOR)
     with Session(db.make_engine(db_url)) as s:
-        for table in (ReviewStep, ModerationRound, PlanAgreement, SupportEntry, KeptMeasures, Review):
+        for table in (ReviewStep, ModerationRound, PlanAgreement, SupportEntry, KeptMeasures, *PORTFOLIO, Review):
             assert s.exec(select(func.count()).select_from(table)).one() == 0, table

@@ -94,3 +94,32 @@ def test_parse__duplicate_keys_empty_and_report_steps_without_the_report__refuse
     with pytest.raises(timeline.TimelineError, match="need the step 'report_presented'"):
         timeline.parse([step | {"key": "after", "anchor": "report"}])
     assert {o.value for o in Owner} >= {"moderator"} and Anchor.REPORT == "report"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({}, timeline.Stage.FEEDBACK),  # the window's last day
+        ({"today": date(2026, 2, 9)}, timeline.Stage.READY),  # the day after it
+        ({"feedback_done": True}, timeline.Stage.READY),  # the service said it has sent all it will
+        ({"feedback_done": True, "unanswered": 1}, timeline.Stage.FEEDBACK),  # answers still owed
+        ({"shared_on": None}, timeline.Stage.MODERATED),
+        ({"decision": timeline.Decision.RETURNED}, timeline.Stage.RETURNED),
+        ({"awaiting_moderator": True}, timeline.Stage.IN_MODERATION),
+        ({"decision": None}, timeline.Stage.CONSENSUS),
+        ({"decision": None, "consensus_open": False}, timeline.Stage.SCORING),
+        ({"final": True}, timeline.Stage.FINAL),
+    ],
+)
+def test_stage__after_the_visit(change: dict, expected: timeline.Stage) -> None:
+    where = {
+        "final": False,
+        "consensus_open": True,
+        "decision": timeline.Decision.APPROVED,
+        "awaiting_moderator": False,
+        "shared_on": date(2026, 2, 1),
+        "feedback_until": date(2026, 2, 8),
+        "unanswered": 0,
+        "today": date(2026, 2, 8),
+    }
+    assert timeline.stage(**(where | change)) == expected

@@ -25,6 +25,8 @@ write checks the actor's role and scope first (`access`).
     item_outcomes     each service's latest agreed scores beside its outcome rate in the quarters after
     calibration       reviewers' own scores beside each other's and the agreed ones; the drift limit admins set
     timelines         a review's steps from booking to action plan: owners, due dates, who marked them; the moderator
+    portfolio         the evidence a service lists per item before its visit, and the lead reviewer's audit of it
+    snapshots         the service's figures for the four quarters before the visit, confirmed and pinned to the review
     moderation        the draft report moderated, presented to the service, its further evidence per item answered
     personal_data     a review's case-record sample and evidence notes deleted on time, the measures kept
     visits            the site visit: its plan, case-record sample and evidence notes tagged to items

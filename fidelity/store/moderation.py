@@ -125,10 +125,7 @@ class Lifecycle:
 
 
 def lifecycle_of(session: Session, *, actor: Actor, review_id: int, today: date) -> Lifecycle:
-    review = session.get(Review, review_id)
-    if review is None or not timelines.may_see_timeline(session, actor, review):
-        access.review_for(session, actor, review_id)  # the same answer as any review this actor may not see
-    assert review is not None
+    review = timelines.timeline_review(session, actor, review_id)
     rounds = rounds_of(session, review_id)
     feedback = feedback_of(session, review_id)
     latest = rounds[-1] if rounds else None
@@ -149,6 +146,7 @@ def lifecycle_of(session: Session, *, actor: Actor, review_id: int, today: date)
             feedback_until=review.feedback_until,
             unanswered=sum(f.answer is None for f in feedback),
             today=today,
+            feedback_done=_feedback_said_done(session, review),
         ),
         rounds=rounds if sees_rounds else [],
         comments=comments_of(session, [r.id or 0 for r in rounds]) if sees_rounds else {},
@@ -359,6 +357,14 @@ def answer_feedback(
     return sent
 
 
+def _feedback_said_done(session: Session, review: Review) -> bool:
+    """The service's lead marked the feedback step done (or not needed): they will send nothing more."""
+    step = session.exec(
+        select(ReviewStep).where(ReviewStep.review_id == review.id, ReviewStep.key == timeline.FEEDBACK_STEP)
+    ).first()
+    return step is not None and step.status != StepStatus.TO_DO
+
+
 def require_ready_to_finalise(session: Session, review: Review, today: date) -> None:
     """A moderated review is finalised once the moderator approved it, it was presented, every piece of the
     service's feedback is answered, and the window has closed or the service said it has sent all it will."""
@@ -374,11 +380,7 @@ def require_ready_to_finalise(session: Session, review: Review, today: date) -> 
     ).one()
     if unanswered:
         raise InputError(f"cannot finalise: answer the service's further evidence first ({unanswered} unanswered)")
-    step = session.exec(
-        select(ReviewStep).where(ReviewStep.review_id == review.id, ReviewStep.key == timeline.FEEDBACK_STEP)
-    ).first()
-    said_done = step is not None and step.status != StepStatus.TO_DO
-    if timeline.feedback_open(review.feedback_until, today) and not said_done:
+    if timeline.feedback_open(review.feedback_until, today) and not _feedback_said_done(session, review):
         raise InputError(
             f"cannot finalise: the service may send further evidence until {review.feedback_until:%d %B %Y} "
             "(or until its lead marks the feedback step done)"

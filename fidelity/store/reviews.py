@@ -13,6 +13,7 @@ from sqlmodel import Session, col, delete, select
 
 from fidelity import reports, scoring, timeline
 from fidelity.errors import InputError, ReviewLocked, validated
+from fidelity.lifecycle_models import PORTFOLIO, PortfolioEntry, PortfolioVerdict
 from fidelity.models import (
     Area,
     ImprovementAction,
@@ -29,7 +30,7 @@ from fidelity.models import (
 )
 from fidelity.record_sample import Measure
 from fidelity.scales import Scale
-from fidelity.store import access, moderation, timelines, visits
+from fidelity.store import access, moderation, portfolio, snapshots, timelines, visits
 from fidelity.store.access import Actor, Role
 from fidelity.store.audit import record, snapshot
 from fidelity.store.plans import actions_of
@@ -150,6 +151,9 @@ class ReviewContext:
     criteria: dict[int, str] = field(default_factory=dict)  # item number -> verified, provisional, as published
     measures: dict[int, Measure] = field(default_factory=dict)  # item number -> the case-record sample's measure
     notes: list[EvidenceNote] = field(default_factory=list)  # evidence notes this user may see
+    portfolio: dict[int, list[PortfolioEntry]] = field(default_factory=dict)  # the service's evidence per item
+    audited: dict[int, PortfolioVerdict] = field(default_factory=dict)  # the lead reviewer's audit per item
+    snapshot: list[dict[str, Any]] | None = None  # the service's confirmed performance snapshot
 
     def notes_for(self, item_number: int) -> list[EvidenceNote]:
         return [note for note in self.notes if item_number in note.items]
@@ -247,6 +251,7 @@ def report_data(session: Session, review_id: int, *, actor: Actor) -> reports.Re
             for a in actions_of(session, review)
         ],
         feedback=moderation.feedback_rows(moderation.feedback_of(session, review_id), item_names),
+        snapshot=context.snapshot or [],
     )
 
 
@@ -275,6 +280,9 @@ def review_context(session: Session, review_id: int, *, actor: Actor) -> ReviewC
         criteria=criteria_status(session, review.scale_hash, scale),
         measures=visits.sample_measures(session, review, scale),
         notes=visits.notes_of(session, actor, review),
+        portfolio=portfolio.entries_of(session, review_id),
+        audited=portfolio.verdicts_of(session, review_id),
+        snapshot=snapshots.pinned(session, review_id),
     )
 
 
@@ -396,6 +404,8 @@ def delete_draft_review(session: Session, *, actor: Actor, review_id: int) -> No
     session.exec(delete(ItemRating).where(col(ItemRating.review_id) == review_id))  # type: ignore[call-overload]
     timelines.delete_steps(session, review_id)
     moderation.delete_of_draft(session, review_id)
+    for table in PORTFOLIO:
+        session.exec(delete(table).where(col(table.review_id) == review_id))  # type: ignore[call-overload]
     session.delete(review)
     session.flush()
     record(session, actor=actor.name, action="delete", entity="review", entity_id=review_id, before=before, after=None)

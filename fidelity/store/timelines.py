@@ -120,6 +120,16 @@ def may_see_timeline(session: Session, actor: Actor, review: Review) -> bool:
     return access.may_read_review(session, actor, review) or access.may_read_service(session, actor, review.service_id)
 
 
+def timeline_review(session: Session, actor: Actor, review_id: int) -> Review:
+    """A review whose timeline (and what goes with it before and after the visit) this actor may see; a missing
+    review and one they may not see get the same answer, as everywhere."""
+    review = session.get(Review, review_id)
+    if review is None or not may_see_timeline(session, actor, review):
+        access.review_for(session, actor, -1 if review is None else review_id)
+        raise PermissionDenied(f"not allowed: review {review_id} is not one you can see")
+    return review
+
+
 def review_steps(session: Session, *, actor: Actor, review_id: int) -> list[ReviewStep]:
     review = session.get(Review, review_id)
     if review is None or not may_see_timeline(session, actor, review):

@@ -180,7 +180,19 @@ class ItemPanel:
                     f"**From the case-record sample.** {widgets.md(context.measures[number].text)}",
                     icon=":material/folder_open:",
                 )
+            self.portfolio(context, number)
             self.tools(item, saved)
+
+    def portfolio(self, context: reviews.ReviewContext, number: int) -> None:
+        """The evidence the service listed for this item before the visit, and the lead reviewer's audit of it."""
+        listed, audited = context.portfolio.get(number, []), context.audited.get(number)
+        if not listed and audited is None:
+            return
+        evidence = "; ".join(f"{widgets.md(e.title)} ({e.kind})" for e in listed) or "nothing listed"
+        verdict = ""
+        if audited is not None:
+            verdict = f" Audit: **{audited.verdict}**" + (f" ({widgets.md(audited.note)})" if audited.note else "")
+        st.info(f"**In the service's portfolio.** {evidence}.{verdict}", icon=":material/inventory_2:")
 
     def evidence_gathered(self, context: reviews.ReviewContext, number: int) -> None:
         """The evidence notes tagged to this item on the Site visit page."""

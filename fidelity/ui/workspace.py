@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from fidelity import errors, scoring
+from fidelity import errors, scoring, snapshot
 from fidelity.models import ItemRating, Rater, Review, ReviewKind, ReviewStatus
 from fidelity.scales import Item, Scale
 from fidelity.store import access, accounts, published_scales, ratings, reviews
@@ -173,6 +173,14 @@ def review_heading(review: Review, scale: Scale) -> None:
                 help="Only while nobody has scored an item: after that a review keeps its version.",
             )
     widgets.provisional_warning(scale)
+
+
+def performance_snapshot(rows: list[dict[str, object]] | None) -> None:
+    """The service's confirmed performance snapshot, for the reviewers while they score."""
+    if rows:
+        with st.expander("The service's performance snapshot (the four quarters before the visit)"):
+            st.caption(snapshot.NOTE)
+            st.dataframe(pd.DataFrame(rows, columns=list(snapshot.COLUMNS)), hide_index=True, width="stretch")
 
 
 def _move_to_newer(review_id: int, version: str) -> None:

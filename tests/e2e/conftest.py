@@ -101,6 +101,7 @@ PASSWORDS = {
     "bo": "bo-password-12",
     "lee": "service key 4 north",
     "cora": "commission key 9 south",
+    "cy": "moderate key 3 west",
 }
 
 
@@ -151,6 +152,7 @@ def sign_out(page) -> None:
 def choose(page, label: str, option: str, *, typed: str | None = None) -> None:
     """Pick an option in a select box; with `typed`, type it first to narrow a long list (as people do)."""
     box = page.get_by_role("combobox", name=label)
+    box.scroll_into_view_if_needed()  # a box far down a long page may still be moving as the page settles
     box.click()
     if typed is not None:
         box.fill(typed)

@@ -75,7 +75,8 @@ def test_moderation_and_feedback__each_by_its_owner(app_db: str) -> None:
     cy.button(key="life:decide").click().run()
     assert not cy.exception, cy.exception
     assert cy.success[0].value == "1 item(s) returned to the reviewers."
-    assert "Supervision notes suggest weekly, not daily" in cy.dataframe[1].value["Comment"].tolist()
+    rounds = next(d.value for d in cy.dataframe if "Comment" in d.value.columns)
+    assert "Supervision notes suggest weekly, not daily" in rounds["Comment"].tolist()
 
     consensus = _open(service_id, "ann", "CONSENSUS")
     consensus.selectbox(key=f"cs:item_picker:{review_id}").set_value(3).run()
@@ -200,3 +201,48 @@ def test_plan__agreed_by_the_service_lead_and_the_lead_reviewer__then_support_lo
     assert not ann.exception, ann.exception
     assert ann.success[0].value.startswith("Logged: visit, 2.5 hours on")
     assert ann.dataframe[-1].value["Notes"].tolist() == ["Fidelity workshop with the team"]
+
+
+def test_portfolio_and_snapshot__service_lead_lists_and_confirms__lead_reviewer_audits__workspace_shows(
+    app_db: str,
+) -> None:
+    service_id, review_id = _world(app_db)  # the visit in 30 days
+    lee = _open(service_id, "lee")
+    lee.selectbox(key="portfolio:item").set_value(1)
+    lee.selectbox(key="portfolio:kind").set_value("MIS")
+    lee.text_input(key="portfolio:title").input("Caseload report, last quarter")
+    lee.button(key="FormSubmitter:portfolio:add-Add to the portfolio").click().run()
+    assert not lee.exception, lee.exception
+    assert shown(lee.success[0].value).startswith("Added to the portfolio for 1.")
+    table = lee.dataframe[1].value
+    assert table.loc[0, "Evidence listed"] == "Caseload report, last quarter (MIS)"
+    assert "MIS" not in table.loc[0, "Sources not yet covered"]
+    assert "portfolio:audit:item" not in [s.key for s in lee.selectbox]  # the lead reviewer audits, not the service
+
+    lee.session_state[f"snapshot:editor:{review_id}"] = {
+        "edited_rows": {3: {"Referrals": 31, "Job starts": 7}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    lee.button(key="snapshot:confirm").click().run()
+    assert not lee.exception, lee.exception
+    assert lee.success[0].value.startswith("The performance snapshot is confirmed")
+
+    ann = _open(service_id, "ann")
+    ann.selectbox(key="portfolio:audit:item").set_value(1)
+    ann.radio(key="portfolio:audit:verdict").set_value("missing")
+    ann.text_input(key="portfolio:audit:note").input("Only one quarter; send four")
+    ann.button(key="FormSubmitter:portfolio:audit-Save the audit").click().run()
+    assert not ann.exception, ann.exception
+    assert ann.dataframe[1].value.loc[0, "Audit"] == "missing: Only one quarter; send four"
+    assert "snapshot:confirm" not in [b.key for b in ann.button]
+
+    from fidelity.ui import navigation
+
+    workspace = open_app(navigation.WORKSPACE, as_user="ann")
+    workspace.selectbox(key="ws:service").set_value(service_id).run()
+    assert not workspace.exception, workspace.exception
+    infos = [i.value for i in workspace.info]
+    assert any("In the service's portfolio." in v and "missing" in v for v in infos), infos
+    snapshot_table = workspace.dataframe[0].value
+    assert snapshot_table.loc[3, "Referrals"] == 31 and snapshot_table.loc[3, "Job starts"] == 7

@@ -36,6 +36,7 @@ scores = context.scores(rater)
 missing = scoring.unscored_items(scale, scores)
 
 workspace.review_heading(review, scale)
+workspace.performance_snapshot(context.snapshot)
 workspace.stop_if_guiding(review, actor, scale, scores)
 workspace.progress_sidebar(review, scale, rater, scores, context.previous)
 workspace.stop_if_locked(review, rater)

@@ -10,7 +10,7 @@ import streamlit as st
 from fidelity import calendar_files
 from fidelity.store import timelines
 from fidelity.timeline import StepStatus
-from fidelity.ui import lifecycle_parts, resources, widgets
+from fidelity.ui import lifecycle_parts, portfolio_parts, resources, widgets
 from fidelity.ui.state import show_flash
 
 st.title("Review timeline")
@@ -103,6 +103,8 @@ else:
                 f"Saved: {widgets.md(chosen.title)}, {status}.",
             )
 
+portfolio_parts.portfolio_section(review_id, today)
+portfolio_parts.snapshot_section(review_id, today)
 lifecycle_parts.after_consensus(review_id, today)
 
 if shown.moderators:

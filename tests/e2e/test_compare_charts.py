@@ -14,6 +14,7 @@ def test_compare_sites__draws_every_chart(app_url: str, page, e2e_db: str) -> No
     expect(page.get_by_test_id("stSidebar").get_by_role("link", name="Review workspace")).to_have_count(0)
     go_to(page, "Compare sites")
     expect(page.get_by_role("heading", name="League table")).to_be_visible()
+    wait_idle(page)  # a deferred download clicked while the page is still running can be lost with that run
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the league table (CSV)").click()
     league = download.value.path().read_text()

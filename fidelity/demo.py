@@ -17,17 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from fidelity import demo_lifecycle, demo_visits, errors, plans, scoring
-from fidelity.lifecycle_models import (
-    PORTFOLIO,
-    ItemFeedback,
-    KeptMeasures,
-    ModerationComment,
-    ModerationRound,
-    PlanAgreement,
-    ReviewStep,
-    SupportEntry,
-    TimelineTemplate,
-)
+from fidelity.lifecycle_models import BY_REVIEW, ModerationComment, ModerationRound, ReviewStep, TimelineTemplate
 from fidelity.models import (
     ActionNote,
     Area,
@@ -462,10 +452,7 @@ def remove_demo(session: Session, *, actor: Actor) -> int:
                 select(ModerationRound.id).where(col(ModerationRound.review_id).in_(reviews))
             )
         ),
-        *(
-            delete(table).where(col(table.review_id).in_(reviews))
-            for table in (ModerationRound, ItemFeedback, KeptMeasures, PlanAgreement, SupportEntry, *PORTFOLIO)
-        ),
+        *(delete(table).where(col(table.review_id).in_(reviews)) for table in BY_REVIEW),
         delete(OutcomePeriod).where(col(OutcomePeriod.service_id).in_(demo_services)),
         delete(UserScope).where(col(UserScope.user_id).in_(demo_users) | col(UserScope.service_id).in_(demo_services)),
     ]

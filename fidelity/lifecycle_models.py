@@ -174,3 +174,6 @@ class PerformanceSnapshot(SQLModel, table=True):
 
 
 PORTFOLIO = (PortfolioEntry, PortfolioVerdict, PerformanceSnapshot)  # what a service prepares for its visit
+# The rows of this module that belong to one review by its review_id, besides its steps; a round's comments (by
+# round_id) go before them.
+BY_REVIEW = (ModerationRound, ItemFeedback, KeptMeasures, PlanAgreement, SupportEntry, *PORTFOLIO)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from fidelity import db, errors
 from fidelity.models import ItemRating, Rater, Review
-from fidelity.store import ratings, reviews
+from fidelity.store import ratings, reviews, shared
 
 from .conftest import ACTOR, all_items, migrated_to
 
@@ -148,6 +148,6 @@ def test_migration__reviews_finalised_before_two_reviewers__keep_totals(db_url: 
     command.upgrade(config, "head")
     with Session(db.make_engine(db_url)) as s:
         review = s.get(Review, 1)
-        assert ratings.counted_scores(s, review) == all_items(2)
+        assert shared.counted_scores(s, review) == all_items(2)
         assert review.consensus_open
         assert len(s.exec(select(ItemRating).where(ItemRating.rater == "consensus")).all()) == 25

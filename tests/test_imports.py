@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 from fidelity import db, errors, imports, scale_workbook
 from fidelity.cli import main
 from fidelity.models import Review
-from fidelity.store import past_reviews, ratings
+from fidelity.store import past_reviews, shared
 
 from .conftest import ACTOR, sqlite_with_service
 
@@ -74,7 +74,7 @@ def test_import__good_csv__final_reviews_with_totals(db_url: str, scales, servic
             ("final", 100, "Good", "ips-25"),
             ("final", 75, "Fair", "ipspc"),
         ]
-        assert reviews[1].second_reviewer == "Bo" and ratings.counted_scores(s, reviews[1]) == dict.fromkeys(
+        assert reviews[1].second_reviewer == "Bo" and shared.counted_scores(s, reviews[1]) == dict.fromkeys(
             range(1, 26), 3
         )
         assert reviews[0].single_reviewer

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from fidelity import db, demo, national_demo
 from fidelity.models import ImprovementAction, ItemRating, OutcomePeriod, Review, ReviewStatus, Service, User
-from fidelity.store import outcomes, ratings, services
+from fidelity.store import outcomes, services, shared
 
 from .conftest import ACTOR, ROOT, table_dump
 
@@ -36,7 +36,7 @@ def test_national__shape_and_every_review_complete(db_url: str, scales) -> None:
         )
         assert _count(s, ImprovementAction) == summary.actions > 0
         first = finals[0]
-        assert first.total == sum(ratings.counted_scores(s, first).values())  # totals match agreed scores
+        assert first.total == sum(shared.counted_scores(s, first).values())  # totals match agreed scores
         quarters = [p.quarter for p in outcomes.list_outcomes(s, actor=ACTOR, service_id=first.service_id)]
         assert quarters[0] == "2016-Q4" and quarters[-1] == "2026-Q3"
     with db.session_scope(db.make_engine(db_url)) as s:  # ids continue after the bulk-inserted ones

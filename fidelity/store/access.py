@@ -173,6 +173,11 @@ def require_service_upkeep(session: Session, actor: Actor, service_id: int, what
         raise PermissionDenied(f"not allowed: service {service_id} is not one of your services")
 
 
+def leads_service(session: Session, actor: Actor, service_id: int) -> bool:
+    """A service lead account whose services include this one (not an admin standing in)."""
+    return actor.role == Role.SERVICE_LEAD and may_read_service(session, actor, service_id)
+
+
 def may_upkeep(session: Session, actor: Actor, service_id: int) -> bool:
     """Whether the actor keeps this service's improvement plans and outcomes (for showing the forms)."""
     try:

@@ -12,8 +12,8 @@ from fidelity.models import AmendmentReason, ItemRating, RatingInput, Review, Re
 from fidelity.store import access
 from fidelity.store.access import Actor, require_review_edit
 from fidelity.store.audit import record, snapshot
-from fidelity.store.ratings import counted_scores, ratings_of
-from fidelity.store.shared import review_scale
+from fidelity.store.ratings import ratings_of
+from fidelity.store.shared import counted_scores, require_item, review_scale
 
 AMENDABLE_FIELDS = ("score", "rationale", "strength", "recommendation")
 
@@ -40,8 +40,7 @@ def amend_review(
     scale = review_scale(session, original)
     cleaned: dict[int, dict[str, Any]] = {}
     for number, fields in changes.items():
-        if not 1 <= number <= len(scale.items):
-            raise InputError(f"item: {number} is not an item of {scale.id} (1-{len(scale.items)})")
+        require_item(scale, number)
         unknown = set(fields) - set(AMENDABLE_FIELDS)
         if unknown:
             raise InputError(f"item {number}: only {', '.join(AMENDABLE_FIELDS)} can be amended, not {sorted(unknown)}")

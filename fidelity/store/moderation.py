@@ -8,17 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from fidelity import scoring, timeline
-from fidelity.errors import InputError, PermissionDenied, ReviewLocked
-from fidelity.lifecycle_models import ItemFeedback, KeptMeasures, ModerationComment, ModerationRound, ReviewStep
-from fidelity.models import ItemRating, Review, utc_now
+from fidelity.errors import InputError, NotFound, PermissionDenied, ReviewLocked
+from fidelity.lifecycle_models import ItemFeedback, ModerationComment, ModerationRound
+from fidelity.models import ItemRating, Rater, Review, utc_now
 from fidelity.store import access, timelines
 from fidelity.store.access import Actor, Role
 from fidelity.store.audit import record, snapshot
-from fidelity.store.shared import require_open, review_scale
+from fidelity.store.shared import THIS_SCALE, counted_scores, entered_text, require_item, require_open, review_scale
 from fidelity.text import required_paragraphs
 from fidelity.timeline import Answer, Decision, StepStatus
 
@@ -26,12 +26,7 @@ TEXT_LIMIT = 5_000
 
 
 def _text(value: str, field: str) -> str:
-    if len(value) > TEXT_LIMIT:
-        raise InputError(f"{field}: at most {TEXT_LIMIT:,} characters (it has {len(value):,})")
-    try:
-        return required_paragraphs(value)
-    except ValueError as error:
-        raise InputError(f"{field}: {error}") from error
+    return entered_text(value, field, limit=TEXT_LIMIT, check=required_paragraphs)
 
 
 # --- reading where a review stands --------------------------------------------------------------------------------
@@ -76,9 +71,13 @@ def _latest(session: Session, review_id: int) -> ModerationRound | None:
     return session.exec(query.order_by(col(ModerationRound.number).desc())).first()
 
 
-def moderated(session: Session, review: Review) -> bool:
+def _moderated(review: Review, latest: ModerationRound | None) -> bool:
     """The review goes through moderation: it has a moderator, or had one when a round was sent."""
-    return review.moderator_user_id is not None or _latest(session, review.id or 0) is not None
+    return review.moderator_user_id is not None or latest is not None
+
+
+def moderated(session: Session, review: Review) -> bool:
+    return _moderated(review, _latest(session, review.id or 0))
 
 
 def consensus_lock(session: Session, review: Review, item_number: int) -> None:
@@ -116,6 +115,9 @@ class Lifecycle:
     sends_feedback: bool  # a lead of the service, while the window is open
     moderated: bool  # goes through moderation before it is finalised
 
+    def item_with_score(self, number: int) -> str:
+        return f"{self.item_names[number]} (agreed {self.agreed.get(number, '-')})"
+
     @property
     def returned_items(self) -> dict[int, str]:
         latest = self.rounds[-1] if self.rounds else None
@@ -134,7 +136,6 @@ def lifecycle_of(session: Session, *, actor: Actor, review_id: int, today: date)
     is_reviewer = actor.is_admin or bool(access.assigned_raters(actor, review))
     is_moderator = access.moderates(actor, review)
     sees_rounds = is_reviewer or is_moderator
-    service_lead = actor.role == Role.SERVICE_LEAD and access.may_read_service(session, actor, review.service_id)
     return Lifecycle(
         review=review,
         stage=timeline.stage(
@@ -152,34 +153,23 @@ def lifecycle_of(session: Session, *, actor: Actor, review_id: int, today: date)
         comments=comments_of(session, [r.id or 0 for r in rounds]) if sees_rounds else {},
         feedback=feedback if reads_draft else [],
         item_names={item.number: f"{item.number}. {item.name}" for item in scale.items},
-        agreed=ratings_scores(session, review) if reads_draft else {},
-        is_lead=actor.user_id is not None and review.lead_user_id == actor.user_id,
+        agreed=counted_scores(session, review) if reads_draft else {},
+        is_lead=Rater.LEAD in access.assigned_raters(actor, review),
         is_reviewer=is_reviewer,
         is_moderator=is_moderator,
-        sends_feedback=service_lead
+        sends_feedback=access.leads_service(session, actor, review.service_id)
         and review.report_shared_on is not None
         and review.status != "final"
         and timeline.feedback_open(review.feedback_until, today),
-        moderated=review.moderator_user_id is not None or latest is not None,
+        moderated=_moderated(review, latest),
     )
-
-
-def ratings_scores(session: Session, review: Review) -> dict[int, int]:
-    rows = session.exec(
-        select(ItemRating.item_number, ItemRating.score).where(
-            ItemRating.review_id == review.id,
-            ItemRating.rater == review.counted_rater,
-            col(ItemRating.score).is_not(None),
-        )
-    )
-    return {number: score for number, score in rows if score is not None}
 
 
 # --- moderation ---------------------------------------------------------------------------------------------------
 
 
 def _lead_or_admin(actor: Actor, review: Review, what: str) -> None:
-    if not (actor.is_admin or (actor.user_id is not None and review.lead_user_id == actor.user_id)):
+    if not (actor.is_admin or Rater.LEAD in access.assigned_raters(actor, review)):
         raise PermissionDenied(f"not allowed: only the lead reviewer (or an admin) may {what}")
 
 
@@ -192,7 +182,7 @@ def send_for_moderation(session: Session, *, actor: Actor, review_id: int, today
         raise InputError("moderator: an admin assigns a moderator on the Review timeline page first")
     if not (review.single_reviewer or review.consensus_open):
         raise InputError("moderation: both reviewers submit their scores and agree them first")
-    missing = scoring.unscored_items(review_scale(session, review), ratings_scores(session, review))
+    missing = scoring.unscored_items(review_scale(session, review), counted_scores(session, review))
     if missing:
         numbers = ", ".join(str(item.number) for item in missing)
         raise InputError(f"moderation: {len(missing)} item(s) not agreed yet (item {numbers})")
@@ -229,11 +219,10 @@ def decide(
     latest = _latest(session, review_id)
     if latest is None or latest.decision is not None:
         raise InputError("moderation: there is no draft waiting for your decision")
-    count = len(review_scale(session, review).items)
+    scale = review_scale(session, review)
     cleaned = {}
     for number, text in comments.items():
-        if not 1 <= number <= count:
-            raise InputError(f"item: {number} is not an item of this review's scale (1-{count})")
+        require_item(scale, number, THIS_SCALE)
         if text.strip():
             cleaned[number] = _text(text, f"item {number} comment")
     if decision == Decision.RETURNED and not cleaned:
@@ -295,9 +284,7 @@ def send_feedback(
     require_open(review)
     if not timeline.feedback_open(review.feedback_until, today):
         raise InputError(f"feedback: the window for further evidence closed on {review.feedback_until:%d %B %Y}")
-    count = len(review_scale(session, review).items)
-    if not 1 <= item_number <= count:
-        raise InputError(f"item: {item_number} is not an item of this review's scale (1-{count})")
+    require_item(review_scale(session, review), item_number, THIS_SCALE)
     sent = ItemFeedback(
         review_id=review_id, item_number=item_number, evidence=_text(evidence, "further evidence"), sent_by=actor.name
     )
@@ -319,10 +306,11 @@ def answer_feedback(
     """A reviewer answers the service's further evidence: accepted (the agreed score changes to `new_score`) or not
     accepted, with the reason either way."""
     sent = session.get(ItemFeedback, feedback_id)
-    review = session.get(Review, sent.review_id) if sent else None
-    if sent is None or review is None or not access.may_read_review(session, actor, review):
-        access.review_for(session, actor, -1 if sent is None else sent.review_id)
+    if sent is None:
+        if actor.is_admin:
+            raise NotFound(f"feedback {feedback_id} does not exist")
         raise PermissionDenied(f"not allowed: feedback {feedback_id} is not one you can see")
+    review = access.review_for(session, actor, sent.review_id)
     if not (actor.is_admin or access.assigned_raters(actor, review)):
         raise PermissionDenied("not allowed: the review's reviewers answer the service's feedback")
     require_open(review)
@@ -359,9 +347,7 @@ def answer_feedback(
 
 def _feedback_said_done(session: Session, review: Review) -> bool:
     """The service's lead marked the feedback step done (or not needed): they will send nothing more."""
-    step = session.exec(
-        select(ReviewStep).where(ReviewStep.review_id == review.id, ReviewStep.key == timeline.FEEDBACK_STEP)
-    ).first()
+    step = timelines.step_of(session, review.id or 0, timeline.FEEDBACK_STEP)
     return step is not None and step.status != StepStatus.TO_DO
 
 
@@ -385,11 +371,3 @@ def require_ready_to_finalise(session: Session, review: Review, today: date) -> 
             f"cannot finalise: the service may send further evidence until {review.feedback_until:%d %B %Y} "
             "(or until its lead marks the feedback step done)"
         )
-
-
-def delete_of_draft(session: Session, review_id: int) -> None:
-    """A draft's moderation rounds, comments, feedback and kept measures, when the draft is deleted."""
-    rounds = select(ModerationRound.id).where(ModerationRound.review_id == review_id)
-    session.exec(delete(ModerationComment).where(col(ModerationComment.round_id).in_(rounds)))  # type: ignore[call-overload]
-    for table in (ModerationRound, ItemFeedback, KeptMeasures):
-        session.exec(delete(table).where(col(table.review_id) == review_id))  # type: ignore[call-overload]

@@ -10,15 +10,16 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from fidelity.errors import InputError, PermissionDenied
-from fidelity.lifecycle_models import PlanAgreement, ReviewStep, SupportEntry
-from fidelity.models import Review, ReviewStatus
+from fidelity.lifecycle_models import PlanAgreement, SupportEntry
+from fidelity.models import Rater, Review, ReviewStatus
 from fidelity.plans import SUPPORT_HOURS_MAX, SupportKind
 from fidelity.store import access, plans, timelines
-from fidelity.store.access import Actor, Role
+from fidelity.store.access import Actor
 from fidelity.store.audit import record, snapshot
+from fidelity.store.shared import entered_text
 from fidelity.text import paragraphs
 
-PLAN_STEP, SUPPORT_STEP = "action_plan_agreed", "support_agreed"
+PLAN_STEP = "action_plan_agreed"
 NOTES_LIMIT = 2_000
 
 
@@ -34,9 +35,9 @@ class PlanStanding:
 
 
 def _role_in_plan(session: Session, actor: Actor, review: Review) -> str | None:
-    if actor.user_id is not None and review.lead_user_id == actor.user_id:
+    if Rater.LEAD in access.assigned_raters(actor, review):
         return "lead reviewer"
-    if actor.role == Role.SERVICE_LEAD and access.may_upkeep(session, actor, review.service_id):
+    if access.leads_service(session, actor, review.service_id):
         return "service lead"
     return None
 
@@ -51,8 +52,7 @@ def _final(session: Session, actor: Actor, review_id: int) -> Review:
 def standing(session: Session, *, actor: Actor, review_id: int) -> PlanStanding:
     review = _final(session, actor, review_id)
     agreement = session.get(PlanAgreement, review_id) or PlanAgreement(review_id=review_id)
-    step = session.exec(select(ReviewStep).where(ReviewStep.review_id == review_id, ReviewStep.key == PLAN_STEP))
-    found = step.first()
+    found = timelines.step_of(session, review_id, PLAN_STEP)
     support = session.exec(
         select(SupportEntry).where(SupportEntry.review_id == review_id).order_by(col(SupportEntry.day))
     )
@@ -111,12 +111,7 @@ def log_support(
     agreed_on = max(d for d in (agreement.service_lead_on, agreement.lead_reviewer_on) if d is not None)
     if day < agreed_on:
         raise InputError(f"day: {day:%d %B %Y} is before the plan was agreed ({agreed_on:%d %B %Y})")
-    if len(notes) > NOTES_LIMIT:
-        raise InputError(f"notes: at most {NOTES_LIMIT:,} characters (they have {len(notes):,})")
-    try:
-        cleaned = paragraphs(notes)
-    except ValueError as error:
-        raise InputError(f"notes: {error}") from error
+    cleaned = entered_text(notes, "notes", limit=NOTES_LIMIT, check=paragraphs)
     entry = SupportEntry(
         review_id=review_id, day=day, kind=kind, hours=float(hours), notes=cleaned, recorded_by=actor.name
     )

@@ -14,7 +14,7 @@ from fidelity.store import access
 from fidelity.store.access import Actor
 from fidelity.store.audit import record, snapshot
 from fidelity.store.ratings import ratings_of
-from fidelity.store.shared import get_row, review_scale
+from fidelity.store.shared import get_row, require_item, review_scale
 
 
 def _plan_review(session: Session, actor: Actor, review_id: int) -> Review:
@@ -42,9 +42,7 @@ def actions_of(session: Session, review: Review) -> list[ImprovementAction]:
 
 def _check_action_item(session: Session, review: Review, item_number: int | None) -> None:
     if item_number is not None:
-        scale = review_scale(session, review)
-        if not 1 <= item_number <= len(scale.items):
-            raise InputError(f"item: {item_number} is not an item of {scale.id} (1-{len(scale.items)})")
+        require_item(review_scale(session, review), item_number)
 
 
 def create_plan_from_review(session: Session, *, actor: Actor, review_id: int) -> list[ImprovementAction]:

@@ -11,13 +11,13 @@ from sqlmodel import Session, col, select
 
 from fidelity.errors import InputError, PermissionDenied
 from fidelity.lifecycle_models import PortfolioEntry, PortfolioVerdict
-from fidelity.models import Review
+from fidelity.models import Rater, Review
 from fidelity.portfolio import NOTE_LIMIT, TITLE_LIMIT, Verdict
 from fidelity.scales import DATA_SOURCE_LABELS, Scale
 from fidelity.store import access, timelines
-from fidelity.store.access import Actor, Role
+from fidelity.store.access import Actor
 from fidelity.store.audit import record, snapshot
-from fidelity.store.shared import require_open, review_scale
+from fidelity.store.shared import THIS_SCALE, entered_text, require_item, require_open, review_scale
 from fidelity.text import one_line, required_line
 
 AUDIT_STEP = "portfolio_audited"
@@ -34,11 +34,11 @@ class Portfolio:
 
 
 def _lists(session: Session, actor: Actor, review: Review) -> bool:
-    return actor.role == Role.SERVICE_LEAD and access.may_upkeep(session, actor, review.service_id)
+    return access.leads_service(session, actor, review.service_id)
 
 
-def _leads(actor: Actor, review: Review) -> bool:
-    return actor.user_id is not None and review.lead_user_id == actor.user_id
+def _audits(actor: Actor, review: Review) -> bool:
+    return Rater.LEAD in access.assigned_raters(actor, review)
 
 
 def entries_of(session: Session, review_id: int) -> dict[int, list[PortfolioEntry]]:
@@ -63,14 +63,8 @@ def portfolio_of(session: Session, *, actor: Actor, review_id: int) -> Portfolio
         entries=entries_of(session, review_id),
         verdicts=verdicts_of(session, review_id),
         lists_evidence=is_open and _lists(session, actor, review),
-        audits=is_open and _leads(actor, review),
+        audits=is_open and _audits(actor, review),
     )
-
-
-def _item(session: Session, review: Review, item_number: int) -> None:
-    count = len(review_scale(session, review).items)
-    if not 1 <= item_number <= count:
-        raise InputError(f"item: {item_number} is not an item of this review's scale (1-{count})")
 
 
 def add_entry(
@@ -81,15 +75,10 @@ def add_entry(
     if not _lists(session, actor, review):
         raise PermissionDenied("not allowed: the service's leads list the evidence in its portfolio")
     require_open(review)
-    _item(session, review, item_number)
+    require_item(review_scale(session, review), item_number, THIS_SCALE)
     if kind not in DATA_SOURCE_LABELS:
         raise InputError(f"kind: {kind!r} is not one of {', '.join(DATA_SOURCE_LABELS)}")
-    try:
-        cleaned = required_line(title)
-    except ValueError as error:
-        raise InputError(f"title: {error}") from error
-    if len(cleaned) > TITLE_LIMIT:
-        raise InputError(f"title: at most {TITLE_LIMIT} characters (it has {len(cleaned)})")
+    cleaned = entered_text(title, "title", limit=TITLE_LIMIT, check=required_line)
     entry = PortfolioEntry(review_id=review_id, item_number=item_number, title=cleaned, kind=kind, added_by=actor.name)
     session.add(entry)
     session.flush()
@@ -99,9 +88,12 @@ def add_entry(
 
 def remove_entry(session: Session, *, actor: Actor, entry_id: int) -> None:
     entry = session.get(PortfolioEntry, entry_id)
-    review = timelines.timeline_review(session, actor, entry.review_id if entry else -1)
-    if entry is None or not _lists(session, actor, review):
-        raise PermissionDenied("not allowed: the service's leads change the evidence in its portfolio")
+    refused = PermissionDenied("not allowed: the service's leads change the evidence in its portfolio")
+    if entry is None:
+        raise refused
+    review = timelines.timeline_review(session, actor, entry.review_id)
+    if not _lists(session, actor, review):
+        raise refused
     require_open(review)
     before = snapshot(entry)
     session.delete(entry)
@@ -115,18 +107,13 @@ def audit_item(
     """The lead reviewer marks an item's evidence sufficient or missing; once every item is marked, the timeline's
     audit step is done."""
     review = timelines.timeline_review(session, actor, review_id)
-    if not _leads(actor, review):
+    if not _audits(actor, review):
         raise PermissionDenied("not allowed: the lead reviewer audits the portfolio")
     require_open(review)
-    _item(session, review, item_number)
+    require_item(review_scale(session, review), item_number, THIS_SCALE)
     if verdict not in {v.value for v in Verdict}:
         raise InputError(f"verdict: {verdict!r} is not one of {', '.join(v.value for v in Verdict)}")
-    try:
-        cleaned = one_line(note)
-    except ValueError as error:
-        raise InputError(f"note: {error}") from error
-    if len(cleaned) > NOTE_LIMIT:
-        raise InputError(f"note: at most {NOTE_LIMIT} characters (it has {len(cleaned)})")
+    cleaned = entered_text(note, "note", limit=NOTE_LIMIT, check=one_line)
     found = session.exec(
         select(PortfolioVerdict).where(
             PortfolioVerdict.review_id == review_id, PortfolioVerdict.item_number == item_number

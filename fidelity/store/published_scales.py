@@ -29,7 +29,7 @@ from fidelity.scales import Scale, ScaleFileError
 from fidelity.store import access
 from fidelity.store.access import Actor
 from fidelity.store.audit import record, snapshot
-from fidelity.store.shared import pin_scale, scales_by_hash, verified_items
+from fidelity.store.shared import pin_scale, require_item, scales_by_hash, verified_items
 
 SHIPPED_BY = "shipped with the app"
 
@@ -215,8 +215,7 @@ def verify_item(
     row = _publication(session, scale_id, version)
     entered = validated(VerificationInput, data)
     scale = scales_by_hash(session, {row.content_hash})[row.content_hash]
-    if not 1 <= entered.item_number <= len(scale.items):
-        raise InputError(f"item: {entered.item_number} is not an item of {scale_id} (1-{len(scale.items)})")
+    require_item(scale, entered.item_number, scale_id)
     if entered.item_number in verified_items(session, {row.content_hash}).get(row.content_hash, {}):
         raise InputError(f"item: item {entered.item_number} of {scale_id} version {version} is already verified")
     verification = ItemVerification.model_validate(

@@ -14,7 +14,7 @@ from fidelity.scales import DATA_SOURCE_LABELS
 from fidelity.store import access, moderation
 from fidelity.store.access import Actor
 from fidelity.store.audit import record, snapshot
-from fidelity.store.shared import require_open, review_scale
+from fidelity.store.shared import require_item, require_open, review_scale, scores_of
 
 
 def _may_rate(review: Review, rater: str) -> None:
@@ -48,8 +48,7 @@ def save_rating(
     _may_rate(review, rater)
     rating_in = validated(RatingInput, data)
     scale = review_scale(session, review)
-    if not 1 <= rating_in.item_number <= len(scale.items):
-        raise InputError(f"item: {rating_in.item_number} is not an item of {scale.id} (1-{len(scale.items)})")
+    require_item(scale, rating_in.item_number)
     item = scale.item(rating_in.item_number)
     if item.checklist is not None:
         bad = [i for i in rating_in.checklist_ticked if not 0 <= i < len(item.checklist.elements)]
@@ -98,16 +97,6 @@ def ratings_of(session: Session, review_id: int, *, rater: str = Rater.LEAD) -> 
     return {row.item_number: row for row in rows}
 
 
-def scores_of(session: Session, review_id: int, *, rater: str = Rater.LEAD) -> dict[int, int]:
-    """The scored items of one review, as item number -> score."""
-    rows = session.exec(
-        select(ItemRating.item_number, ItemRating.score).where(
-            ItemRating.review_id == review_id, ItemRating.rater == rater, col(ItemRating.score).is_not(None)
-        )
-    )
-    return {number: score for number, score in rows if score is not None}
-
-
 def submit_scores(session: Session, *, actor: Actor, review_id: int, rater: str) -> Review:
     """A reviewer hands in a complete set of independent scores; when both have, consensus opens.
 
@@ -138,10 +127,6 @@ def submit_scores(session: Session, *, actor: Actor, review_id: int, rater: str)
     session.flush()
     record(session, actor=actor.name, action=f"submit_{rater}", row=review, before=before)
     return review
-
-
-def counted_scores(session: Session, review: Review) -> dict[int, int]:
-    return scores_of(session, review.id or 0, rater=review.counted_rater)
 
 
 def scored_counts(session: Session, review_ids: list[int], *, rater: str = Rater.LEAD) -> dict[int, int]:

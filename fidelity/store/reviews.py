@@ -13,7 +13,7 @@ from sqlmodel import Session, col, delete, select
 
 from fidelity import reports, scoring, timeline
 from fidelity.errors import InputError, ReviewLocked, validated
-from fidelity.lifecycle_models import PORTFOLIO, PortfolioEntry, PortfolioVerdict
+from fidelity.lifecycle_models import BY_REVIEW, ModerationComment, ModerationRound, PortfolioEntry, PortfolioVerdict
 from fidelity.models import (
     Area,
     ImprovementAction,
@@ -34,8 +34,9 @@ from fidelity.store import access, moderation, portfolio, snapshots, timelines, 
 from fidelity.store.access import Actor, Role
 from fidelity.store.audit import record, snapshot
 from fidelity.store.plans import actions_of
-from fidelity.store.ratings import counted_scores, scored_counts
+from fidelity.store.ratings import scored_counts
 from fidelity.store.shared import (
+    counted_scores,
     criteria_status,
     get_row,
     in_force,
@@ -403,8 +404,9 @@ def delete_draft_review(session: Session, *, actor: Actor, review_id: int) -> No
     before = snapshot(review) | {"ratings": [snapshot(r) for r in ratings]}
     session.exec(delete(ItemRating).where(col(ItemRating.review_id) == review_id))  # type: ignore[call-overload]
     timelines.delete_steps(session, review_id)
-    moderation.delete_of_draft(session, review_id)
-    for table in PORTFOLIO:
+    rounds = select(ModerationRound.id).where(ModerationRound.review_id == review_id)
+    session.exec(delete(ModerationComment).where(col(ModerationComment.round_id).in_(rounds)))  # type: ignore[call-overload]
+    for table in BY_REVIEW:
         session.exec(delete(table).where(col(table.review_id) == review_id))  # type: ignore[call-overload]
     session.delete(review)
     session.flush()

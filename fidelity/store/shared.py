@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
-from fidelity.errors import NotFound, ReviewLocked
-from fidelity.models import AuditEvent, ItemVerification, Review, ReviewStatus, ScaleSnapshot
+from fidelity.errors import InputError, NotFound, ReviewLocked
+from fidelity.models import AuditEvent, ItemRating, ItemVerification, Rater, Review, ReviewStatus, ScaleSnapshot
 from fidelity.scales import Scale
 from fidelity.store.access import Actor, Role
 
@@ -62,6 +63,41 @@ def readable_reviews(query: Any, actor: Actor, visible: set[int] | None) -> Any:
     if actor.role == Role.SERVICE_LEAD:
         shown = or_(shown, col(Review.report_shared_on).is_not(None))
     return query.where(or_(assigned, and_(seen, shown)))
+
+
+THIS_SCALE = "this review's scale"  # how a review's own steps name its pinned scale in a refusal
+
+
+def require_item(scale: Scale, number: int, label: str | None = None) -> None:
+    """`number` is one of the scale's items, or an InputError naming it (`label`: how to name the scale)."""
+    if not 1 <= number <= len(scale.items):
+        raise InputError(f"item: {number} is not an item of {label or scale.id} (1-{len(scale.items)})")
+
+
+def entered_text(value: str, field: str, *, limit: int, check: Callable[[str], str]) -> str:
+    """Text a user typed: at most `limit` characters as typed, then `check` (a fidelity.text rule) applied; an
+    InputError naming `field` otherwise."""
+    if len(value) > limit:
+        raise InputError(f"{field}: at most {limit:,} characters (it has {len(value):,})")
+    try:
+        return check(value)
+    except ValueError as error:
+        raise InputError(f"{field}: {error}") from error
+
+
+def scores_of(session: Session, review_id: int, *, rater: str = Rater.LEAD) -> dict[int, int]:
+    """The scored items of one review, as item number -> score."""
+    rows = session.exec(
+        select(ItemRating.item_number, ItemRating.score).where(
+            ItemRating.review_id == review_id, ItemRating.rater == rater, col(ItemRating.score).is_not(None)
+        )
+    )
+    return {number: score for number, score in rows if score is not None}
+
+
+def counted_scores(session: Session, review: Review) -> dict[int, int]:
+    """The scores that make the total: the agreed ones, or the single reviewer's."""
+    return scores_of(session, review.id or 0, rater=review.counted_rater)
 
 
 def require_open(review: Review) -> None:

@@ -15,7 +15,7 @@ from fidelity.models import OutcomePeriod, Review
 from fidelity.outcomes import OutcomeFigures
 from fidelity.snapshot import checked, prefilled, quarters_before
 from fidelity.store import access, timelines
-from fidelity.store.access import Actor, Role
+from fidelity.store.access import Actor
 from fidelity.store.audit import record, snapshot
 from fidelity.store.shared import require_open
 
@@ -57,9 +57,7 @@ def snapshot_form(session: Session, *, actor: Actor, review_id: int) -> Snapshot
         quarters=quarters_before(review.visit_start),
         rows=list(saved.rows) if saved else _prefilled(session, review),
         saved=saved,
-        confirms=review.status != "final"
-        and actor.role == Role.SERVICE_LEAD
-        and access.may_upkeep(session, actor, review.service_id),
+        confirms=review.status != "final" and access.leads_service(session, actor, review.service_id),
     )
 
 
@@ -68,7 +66,7 @@ def confirm_snapshot(
 ) -> PerformanceSnapshot:
     """A lead of the service confirms the prefilled figures, or corrects them; they are pinned to the review."""
     review = timelines.timeline_review(session, actor, review_id)
-    if not (actor.role == Role.SERVICE_LEAD and access.may_upkeep(session, actor, review.service_id)):
+    if not access.leads_service(session, actor, review.service_id):
         raise PermissionDenied("not allowed: the service's leads confirm its performance snapshot")
     require_open(review)
     cleaned, problems = checked(rows, quarters_before(review.visit_start))

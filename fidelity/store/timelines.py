@@ -125,17 +125,14 @@ def timeline_review(session: Session, actor: Actor, review_id: int) -> Review:
     review and one they may not see get the same answer, as everywhere."""
     review = session.get(Review, review_id)
     if review is None or not may_see_timeline(session, actor, review):
-        access.review_for(session, actor, -1 if review is None else review_id)
+        if actor.is_admin:
+            raise NotFound(f"review {review_id} does not exist")
         raise PermissionDenied(f"not allowed: review {review_id} is not one you can see")
     return review
 
 
 def review_steps(session: Session, *, actor: Actor, review_id: int) -> list[ReviewStep]:
-    review = session.get(Review, review_id)
-    if review is None or not may_see_timeline(session, actor, review):
-        if actor.is_admin:
-            raise NotFound(f"review {review_id} does not exist")
-        raise PermissionDenied(f"not allowed: review {review_id} is not one you can see")
+    timeline_review(session, actor, review_id)
     return list(
         session.exec(select(ReviewStep).where(ReviewStep.review_id == review_id).order_by(col(ReviewStep.position)))
     )
@@ -236,9 +233,14 @@ def complete_step(session: Session, actor: Actor, review: Review, key: str, toda
     """Mark a review's step done because what it stands for was just done in the app (the draft sent to the
     moderator, the report presented, ...), by whoever did it; a step already marked, or not in the review's
     timeline, is left as it is."""
-    step = session.exec(select(ReviewStep).where(ReviewStep.review_id == review.id, ReviewStep.key == key)).first()
+    step = step_of(session, review.id or 0, key)
     if step is not None and step.status == StepStatus.TO_DO:
         _set_status(session, actor, review, step, StepStatus.DONE, today)
+
+
+def step_of(session: Session, review_id: int, key: str) -> ReviewStep | None:
+    """A review's step by its key; None where the review's timeline has no such step."""
+    return session.exec(select(ReviewStep).where(ReviewStep.review_id == review_id, ReviewStep.key == key)).first()
 
 
 def day_after_report(session: Session, review_id: int, key: str, report_day: date) -> date:

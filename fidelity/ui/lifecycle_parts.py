@@ -120,7 +120,7 @@ def _decide(life: moderation.Lifecycle, today: date) -> None:
         chosen = st.multiselect(
             "Items to look at again",
             list(life.item_names),
-            format_func=lambda n: f"{life.item_names[n]} (agreed {life.agreed.get(n, '-')})",
+            format_func=life.item_with_score,
             key="life:returned",
         )
         for number in chosen:
@@ -164,7 +164,7 @@ def _send_feedback(life: moderation.Lifecycle, today: date) -> None:
         number = st.selectbox(
             "Item",
             list(life.item_names),
-            format_func=lambda n: f"{life.item_names[n]} (agreed {life.agreed.get(n, '-')})",
+            format_func=life.item_with_score,
             key="life:feedback:item",
         )
         evidence = st.text_area(

@@ -19,6 +19,7 @@ from .conftest import (
     PASSWORDS,
     choose,
     go_to,
+    screenshot,
     seed_service,
     serious_axe_violations,
     sign_in,
@@ -135,6 +136,7 @@ def test_review__from_booking_to_agreed_action_plan__each_step_by_its_owner(app_
     page.get_by_role("button", name="Confirm the snapshot").click()
     expect(page.get_by_text("The performance snapshot is confirmed", exact=False)).to_be_visible()
     wait_idle(page)
+    screenshot(page, "lifecycle-service-lead-before-the-visit")
 
     # The lead reviewer: the portfolio's audit and the catch-up call.
     _as(page, "ann")
@@ -158,6 +160,7 @@ def test_review__from_booking_to_agreed_action_plan__each_step_by_its_owner(app_
     _as(page, "cy")
     assert "SUMMARY:Draft report moderated (Norfolk IPS)" in _due_on_home(page)
     _timeline(page)
+    screenshot(page, "lifecycle-moderator")
     page.get_by_role("button", name="Approve the draft").click()
     expect(page.get_by_text("Draft approved.")).to_be_visible()
     wait_idle(page)
@@ -186,6 +189,7 @@ def test_review__from_booking_to_agreed_action_plan__each_step_by_its_owner(app_
     # The second reviewer answers it.
     _as(page, "bo")
     _timeline(page)
+    screenshot(page, "lifecycle-second-reviewer-answers")
     page.get_by_text("not accepted", exact=True).click()
     page.get_by_label("Reason").fill("The log does not show face-to-face contacts")
     page.get_by_role("button", name="Save the answer").click()
@@ -229,6 +233,7 @@ def test_review__from_booking_to_agreed_action_plan__each_step_by_its_owner(app_
     page.get_by_role("button", name="Mark the plan agreed (as the lead reviewer)").click()
     expect(page.get_by_text("Agreed.", exact=True)).to_be_visible()
     wait_idle(page)
+    screenshot(page, "lifecycle-plan-agreed")
     assert serious_axe_violations(page) == []
     assert "SUMMARY:Technical support agreed (Norfolk IPS)" in _due_on_home(page)
     _timeline(page)
